@@ -1,0 +1,3 @@
+//! Synchronisation primitives for tasks.
+
+pub mod oneshot;

@@ -1,0 +1,447 @@
+//! The task cell, its state machine, its vtable and the waker built on it.
+
+use std::any::Any;
+use std::cell::{Cell, UnsafeCell};
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering, fence};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+
+use super::join::JoinError;
+use crate::worker::{self, WorkerShared};
+
+/// The task is in a run queue (local or remote).
+pub(crate) const SCHEDULED: usize = 1 << 0;
+/// The owner worker is polling the future now.
+pub(crate) const RUNNING: usize = 1 << 1;
+/// Woken while running: run again after this poll.
+pub(crate) const NOTIFIED: usize = 1 << 2;
+/// The future is gone: its output (or the cancellation) is stored.
+pub(crate) const COMPLETE: usize = 1 << 3;
+/// Abort was requested; the owner drops the future at its next run.
+pub(crate) const CANCELLED: usize = 1 << 4;
+/// A JoinHandle exists and will read or drop the output.
+pub(crate) const JOIN_INTEREST: usize = 1 << 5;
+
+pub(crate) struct Vtable {
+    /// Polls the future (catching panics). Returns true when the task completed.
+    poll: unsafe fn(NonNull<Header>) -> bool,
+    /// Drops the future and stores `JoinError::Cancelled`.
+    cancel: unsafe fn(NonNull<Header>),
+    /// Moves the output into `*mut Poll<Result<T, JoinError>>`.
+    read_output: unsafe fn(NonNull<Header>, *mut ()),
+    /// Drops the stored output.
+    drop_output: unsafe fn(NonNull<Header>),
+    /// Frees the cell.
+    dealloc: unsafe fn(NonNull<Header>),
+}
+
+/// The untyped part of every task. See the module docs of `task` for the invariants.
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) state: AtomicUsize,
+    refs: AtomicUsize,
+    /// Run-queue link: local FIFO or remote stack (a task is in at most one).
+    pub(crate) next: AtomicPtr<Header>,
+    /// Owned-list links, touched only by the owner worker.
+    pub(crate) owned_prev: Cell<*const Header>,
+    pub(crate) owned_next: Cell<*const Header>,
+    pub(crate) bound: Cell<bool>,
+    pub(crate) owner: Arc<WorkerShared>,
+    vtable: &'static Vtable,
+    pub(crate) join_waker: Mutex<Option<Waker>>,
+}
+
+enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, JoinError>),
+    Consumed,
+}
+
+#[repr(C)]
+struct TaskCell<F: Future> {
+    header: Header,
+    stage: UnsafeCell<Stage<F>>,
+}
+
+/// An owned reference to a task: dropping it releases one reference.
+pub(crate) struct TaskRef(NonNull<Header>);
+
+// SAFETY: a TaskRef only exposes the header's atomics and the owner-only operations that the
+// worker performs on its own thread (invariant 2); the future never moves between threads
+// through it except for `Send` futures spawned remotely.
+unsafe impl Send for TaskRef {}
+
+impl TaskRef {
+    /// Takes over a reference that the caller owns.
+    ///
+    /// # Safety
+    /// `ptr` points to a live task and the caller gives up one reference it owned.
+    #[inline]
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> TaskRef {
+        TaskRef(ptr)
+    }
+
+    /// Gives up the reference without releasing it.
+    #[inline]
+    pub(crate) fn into_raw(self) -> NonNull<Header> {
+        ManuallyDrop::new(self).0
+    }
+
+    #[inline]
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: we own a reference, so the cell is alive.
+        unsafe { self.0.as_ref() }
+    }
+
+    #[inline]
+    pub(crate) fn as_ptr(&self) -> NonNull<Header> {
+        self.0
+    }
+
+    /// Runs the task once on its owner worker. Consumes the queue's reference.
+    ///
+    /// Returns `Some(task)` if the task was woken while it ran and must be queued again
+    /// (the reference passes to that queue entry).
+    pub(crate) fn run(self, core: &worker::Core) -> Option<TaskRef> {
+        let header = self.header();
+        // SCHEDULED -> RUNNING.
+        let mut cur = header.state.load(Ordering::Acquire);
+        loop {
+            if cur & COMPLETE != 0 {
+                // Cancelled by shutdown while queued: only the queue's reference is left.
+                return None;
+            }
+            debug_assert!(cur & SCHEDULED != 0);
+            let next = (cur & !SCHEDULED) | RUNNING;
+            match header.state.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => break,
+                Err(actual) => cur = actual,
+            }
+        }
+        if !header.bound.get() {
+            core.bind(&self);
+        }
+        let done = if cur & CANCELLED != 0 {
+            // SAFETY: we are the owner worker (invariant 2) and the task is not complete.
+            unsafe { (header.vtable.cancel)(self.0) };
+            true
+        } else {
+            // SAFETY: as above; the state machine gives us exclusive access to the stage.
+            unsafe { (header.vtable.poll)(self.0) }
+        };
+        if done {
+            self.complete(core);
+            return None;
+        }
+        // RUNNING -> idle, or -> SCHEDULED if woken meanwhile.
+        let mut cur = header.state.load(Ordering::Acquire);
+        loop {
+            let next = if cur & NOTIFIED != 0 {
+                (cur & !(RUNNING | NOTIFIED)) | SCHEDULED
+            } else {
+                cur & !RUNNING
+            };
+            match header.state.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return if next & SCHEDULED != 0 { Some(self) } else { None },
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// Publishes completion, hands the output to the JoinHandle (or drops it), unlinks the
+    /// task from the owned list and releases the owner's reference.
+    pub(crate) fn complete(self, core: &worker::Core) {
+        let header = self.header();
+        let prev = header
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                Some((s & !(RUNNING | NOTIFIED | SCHEDULED)) | COMPLETE)
+            })
+            .unwrap_or_else(|s| s);
+        if prev & JOIN_INTEREST == 0 {
+            // SAFETY: no JoinHandle will read the output (invariant 5), and we are the owner.
+            unsafe { (header.vtable.drop_output)(self.0) };
+        } else {
+            let waker = header.join_waker.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(w) = waker {
+                w.wake();
+            }
+        }
+        header.owner.live.fetch_sub(1, Ordering::Relaxed);
+        if header.bound.get() {
+            core.unbind(&self);
+        }
+        // Dropping `self` releases the queue's reference; unbind released the owner's.
+    }
+
+    /// Cancels a bound task on its owner (used by shutdown): drops the future, completes.
+    pub(crate) fn complete_cancelled(self, core: &worker::Core) {
+        // SAFETY: we are the owner worker and the task is not running (shutdown runs between
+        // tasks), so we have exclusive access to the stage.
+        unsafe { (self.header().vtable.cancel)(self.0) };
+        self.complete(core);
+    }
+
+    /// Cancels a task that never ran on a live worker (its worker is shut down): drops the
+    /// future on this thread, stores the cancellation and wakes the JoinHandle.
+    ///
+    /// Only used for tasks whose future is `Send` (remote spawns), so dropping it here is fine.
+    pub(crate) fn cancel_unbound(self) {
+        let header = self.header();
+        // SAFETY: the task never ran and is in no queue, so nobody else touches its stage.
+        unsafe { (header.vtable.cancel)(self.0) };
+        let prev = header
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| Some((s & !SCHEDULED) | COMPLETE))
+            .unwrap_or_else(|s| s);
+        if prev & JOIN_INTEREST == 0 {
+            // SAFETY: as in `complete`.
+            unsafe { (header.vtable.drop_output)(self.0) };
+        } else if let Some(w) = header.join_waker.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            w.wake();
+        }
+        header.owner.live.fetch_sub(1, Ordering::Relaxed);
+        // The owner's reference: released here since the task was never bound.
+        header.dec_ref();
+    }
+}
+
+impl Drop for TaskRef {
+    #[inline]
+    fn drop(&mut self) {
+        self.header().dec_ref();
+    }
+}
+
+impl Header {
+    #[inline]
+    pub(crate) fn is_complete(&self) -> bool {
+        self.state.load(Ordering::Acquire) & COMPLETE != 0
+    }
+
+    #[inline]
+    pub(crate) fn inc_ref(&self) {
+        let prev = self.refs.fetch_add(1, Ordering::Relaxed);
+        if prev > isize::MAX as usize {
+            std::process::abort();
+        }
+    }
+
+    /// Releases one reference and frees the cell if it was the last.
+    #[inline]
+    pub(crate) fn dec_ref(&self) {
+        if self.refs.fetch_sub(1, Ordering::Release) == 1 {
+            fence(Ordering::Acquire);
+            // SAFETY: that was the last reference: nobody else can reach the cell.
+            unsafe { (self.vtable.dealloc)(NonNull::from(self)) };
+        }
+    }
+
+    /// Moves the output into `dst`, a `*mut Poll<Result<T, JoinError>>` of the right `T`.
+    ///
+    /// # Safety
+    /// The task is `COMPLETE` (observed with acquire), the caller is its unique JoinHandle,
+    /// and `T` is the future's output type.
+    pub(crate) unsafe fn read_output(&self, dst: *mut ()) {
+        // SAFETY: forwarded from the caller.
+        unsafe { (self.vtable.read_output)(NonNull::from(self), dst) }
+    }
+
+    /// # Safety
+    /// As for [`Header::read_output`], and the output was not read.
+    pub(crate) unsafe fn drop_output(&self) {
+        // SAFETY: forwarded from the caller.
+        unsafe { (self.vtable.drop_output)(NonNull::from(self)) }
+    }
+
+    /// Wakes the task: schedules it unless it is already scheduled, running (then it is
+    /// marked `NOTIFIED`) or complete. `owned_ref` says whether the caller gives a reference.
+    #[inline]
+    pub(crate) fn wake(&self, owned_ref: bool) {
+        let mut cur = self.state.load(Ordering::Acquire);
+        loop {
+            if cur & (COMPLETE | SCHEDULED | NOTIFIED) != 0 {
+                break;
+            }
+            let next = if cur & RUNNING != 0 { cur | NOTIFIED } else { cur | SCHEDULED };
+            match self.state.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => {
+                    if next & SCHEDULED != 0 {
+                        if !owned_ref {
+                            self.inc_ref();
+                        }
+                        // SAFETY: the queue entry owns the reference we hold or just took.
+                        let task = unsafe { TaskRef::from_raw(NonNull::from(self)) };
+                        worker::schedule(task);
+                        return;
+                    }
+                    break;
+                }
+                Err(actual) => cur = actual,
+            }
+        }
+        if owned_ref {
+            self.dec_ref();
+        }
+    }
+
+    /// Requests cancellation; the owner drops the future at its next run.
+    pub(crate) fn abort(&self) {
+        let prev = self.state.fetch_or(CANCELLED, Ordering::AcqRel);
+        if prev & (CANCELLED | COMPLETE) == 0 {
+            self.wake(false);
+        }
+    }
+}
+
+static WAKER_VTABLE: RawWakerVTable = RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
+
+unsafe fn waker_clone(data: *const ()) -> RawWaker {
+    // SAFETY: `data` is a header pointer holding a reference (the waker's).
+    let header = unsafe { &*data.cast::<Header>() };
+    header.inc_ref();
+    RawWaker::new(data, &WAKER_VTABLE)
+}
+
+unsafe fn waker_wake(data: *const ()) {
+    // SAFETY: as in waker_clone; the waker's reference passes to `wake`.
+    let header = unsafe { &*data.cast::<Header>() };
+    header.wake(true);
+}
+
+unsafe fn waker_wake_by_ref(data: *const ()) {
+    // SAFETY: as in waker_clone.
+    let header = unsafe { &*data.cast::<Header>() };
+    header.wake(false);
+}
+
+unsafe fn waker_drop(data: *const ()) {
+    // SAFETY: as in waker_clone; the waker's reference is released.
+    let header = unsafe { &*data.cast::<Header>() };
+    header.dec_ref();
+}
+
+/// Allocates a task for `future` owned by `owner`. Returns the queue's reference and the
+/// JoinHandle's reference; the owner's reference is implicit until completion.
+pub(crate) fn new_task<F>(future: F, owner: Arc<WorkerShared>) -> (TaskRef, NonNull<Header>)
+where
+    F: Future + 'static,
+{
+    owner.live.fetch_add(1, Ordering::Relaxed);
+    let cell = Box::new(TaskCell {
+        header: Header {
+            state: AtomicUsize::new(SCHEDULED | JOIN_INTEREST),
+            // queue + JoinHandle + owner
+            refs: AtomicUsize::new(3),
+            next: AtomicPtr::new(ptr::null_mut()),
+            owned_prev: Cell::new(ptr::null()),
+            owned_next: Cell::new(ptr::null()),
+            bound: Cell::new(false),
+            owner,
+            vtable: vtable_of::<F>(),
+            join_waker: Mutex::new(None),
+        },
+        stage: UnsafeCell::new(Stage::Running(future)),
+    });
+    let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+    // SAFETY: the queue's reference was counted above.
+    (unsafe { TaskRef::from_raw(ptr) }, ptr)
+}
+
+fn vtable_of<F: Future + 'static>() -> &'static Vtable {
+    struct V<F>(F);
+    impl<F: Future + 'static> V<F> {
+        const VTABLE: Vtable = Vtable {
+            poll: poll_task::<F>,
+            cancel: cancel_task::<F>,
+            read_output: read_output::<F>,
+            drop_output: drop_output::<F>,
+            dealloc: dealloc::<F>,
+        };
+    }
+    &V::<F>::VTABLE
+}
+
+/// # Safety
+/// `ptr` is the header of a live `TaskCell<F>`.
+unsafe fn stage<'a, F: Future>(ptr: NonNull<Header>) -> &'a mut Stage<F> {
+    // SAFETY: `TaskCell` is repr(C) with the header first, so the pointer casts; exclusive
+    // access to the stage is guaranteed by the state machine at every call site.
+    unsafe { &mut *(*ptr.cast::<TaskCell<F>>().as_ptr()).stage.get() }
+}
+
+unsafe fn poll_task<F: Future>(ptr: NonNull<Header>) -> bool {
+    // SAFETY: the worker calls this only while it holds RUNNING for this task.
+    let stage = unsafe { stage::<F>(ptr) };
+    let Stage::Running(fut) = stage else { return true };
+    // SAFETY: the cell is heap-allocated and never moves; the future is dropped in place.
+    let fut = unsafe { Pin::new_unchecked(fut) };
+    // SAFETY: the header is alive (the queue's reference is held by our caller).
+    let header = unsafe { ptr.as_ref() };
+    let waker = ManuallyDrop::new(raw_waker_borrowed(header));
+    let mut cx = Context::from_waker(&waker);
+    match catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx))) {
+        Ok(Poll::Pending) => false,
+        Ok(Poll::Ready(out)) => {
+            *stage = Stage::Finished(Ok(out));
+            true
+        }
+        Err(payload) => {
+            store_panic(stage, payload);
+            true
+        }
+    }
+}
+
+fn store_panic<F: Future>(stage: &mut Stage<F>, payload: Box<dyn Any + Send>) {
+    // Dropping the future may panic too; that second panic is swallowed, the first is kept.
+    let old = std::mem::replace(stage, Stage::Consumed);
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(old)));
+    *stage = Stage::Finished(Err(JoinError::Panic(payload)));
+}
+
+/// A waker for the duration of one poll that borrows the queue's reference instead of
+/// taking its own: wrapped in `ManuallyDrop` by the caller so that it is never released.
+/// Cloning it (to store it) takes a real reference.
+fn raw_waker_borrowed(header: &Header) -> Waker {
+    let raw = RawWaker::new((header as *const Header).cast(), &WAKER_VTABLE);
+    // SAFETY: the caller holds a reference for the whole poll and never drops this waker.
+    unsafe { Waker::from_raw(raw) }
+}
+
+unsafe fn cancel_task<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: called by the owner holding RUNNING, or on a never-run task.
+    let stage = unsafe { stage::<F>(ptr) };
+    let old = std::mem::replace(stage, Stage::Consumed);
+    // A panicking destructor must not take the worker down.
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(old)));
+    *stage = Stage::Finished(Err(JoinError::Cancelled));
+}
+
+unsafe fn read_output<F: Future>(ptr: NonNull<Header>, dst: *mut ()) {
+    // SAFETY: caller observed COMPLETE and is the unique JoinHandle (invariant 5).
+    let stage = unsafe { stage::<F>(ptr) };
+    // A second read (a handle polled after Ready) finds the stage consumed and leaves `dst`
+    // untouched; the handle reports that misuse.
+    if let Stage::Finished(out) = std::mem::replace(stage, Stage::Consumed) {
+        // SAFETY: the JoinHandle<F::Output> passes a `Poll<Result<F::Output, JoinError>>`.
+        unsafe { *dst.cast::<Poll<Result<F::Output, JoinError>>>() = Poll::Ready(out) };
+    }
+}
+
+unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: exactly one side drops the output (invariant 5).
+    let stage = unsafe { stage::<F>(ptr) };
+    let old = std::mem::replace(stage, Stage::Consumed);
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(old)));
+}
+
+unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: the last reference is gone; the cell was allocated as Box<TaskCell<F>>.
+    drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F>>().as_ptr()) });
+}
