@@ -162,7 +162,8 @@ struct RemoteQueue {
     head: AtomicPtr<Header>,
 }
 
-const CLOSED: *mut Header = 1 as *mut Header;
+/// The sentinel head of a closed stack: aligned, non-null, never a real task.
+const CLOSED: *mut Header = ptr::dangling_mut::<Header>();
 
 impl RemoteQueue {
     fn new() -> RemoteQueue {

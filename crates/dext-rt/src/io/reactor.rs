@@ -143,9 +143,8 @@ pub(crate) struct Registration {
 impl Registration {
     /// Registers `fd` with the current worker's epoll, edge-triggered.
     pub(crate) fn new(fd: BorrowedFd<'_>) -> io::Result<Registration> {
-        let owner = worker::with_current(|core| core.map(|c| c.shared.clone())).ok_or_else(|| {
-            io::Error::other("dext-rt: I/O sources must be created on a runtime worker")
-        })?;
+        let owner = worker::with_current(|core| core.map(|c| c.shared.clone()))
+            .ok_or_else(|| io::Error::other("dext-rt: I/O sources must be created on a runtime worker"))?;
         // Start as ready: a fresh source is tried once before waiting for an edge.
         let io = Arc::new(ScheduledIo {
             readiness: AtomicUsize::new(READABLE | WRITABLE),
@@ -253,4 +252,3 @@ impl Registration {
         }
     }
 }
-

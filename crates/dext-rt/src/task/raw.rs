@@ -141,11 +141,7 @@ impl TaskRef {
         // RUNNING -> idle, or -> SCHEDULED if woken meanwhile.
         let mut cur = header.state.load(Ordering::Acquire);
         loop {
-            let next = if cur & NOTIFIED != 0 {
-                (cur & !(RUNNING | NOTIFIED)) | SCHEDULED
-            } else {
-                cur & !RUNNING
-            };
+            let next = if cur & NOTIFIED != 0 { (cur & !(RUNNING | NOTIFIED)) | SCHEDULED } else { cur & !RUNNING };
             match header.state.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return if next & SCHEDULED != 0 { Some(self) } else { None },
                 Err(actual) => cur = actual,

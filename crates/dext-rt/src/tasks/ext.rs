@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::cancel::{Cancelled, CancellationToken, WaitForCancellation};
+use super::cancel::{CancellationToken, Cancelled, WaitForCancellation};
 use crate::task::JoinHandle;
 use crate::time::{Timeout, timeout, timeout_at};
 

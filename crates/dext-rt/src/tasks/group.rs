@@ -57,8 +57,11 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for GroupError<E> {}
 /// ```
 pub struct TaskGroup<T, E> {
     token: CancellationToken,
-    tasks: Vec<Option<JoinHandle<Option<Result<T, E>>>>>,
+    /// `None` once joined. A member's output is `None` when the group token stopped it.
+    tasks: Vec<Option<Member<T, E>>>,
 }
+
+type Member<T, E> = JoinHandle<Option<Result<T, E>>>;
 
 impl<T: Send + 'static, E: Send + 'static> Default for TaskGroup<T, E> {
     fn default() -> Self {

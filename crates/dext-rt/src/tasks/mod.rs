@@ -19,7 +19,7 @@ mod ext;
 mod group;
 mod retry;
 
-pub use cancel::{Cancelled, CancellationToken, DropGuard, WaitForCancellation};
+pub use cancel::{CancellationToken, Cancelled, DropGuard, WaitForCancellation};
 pub use combinators::{Either, join, join_all, race, race_all, select, yield_now};
 pub use ext::{FutureExt, WithCancel};
 pub use group::{GroupError, TaskGroup};

@@ -8,7 +8,10 @@
 mod sleep;
 pub(crate) mod wheel;
 
-pub use sleep::{Elapsed, Interval, MissedTickBehavior, Sleep, Timeout, interval, interval_at, sleep, sleep_until, timeout, timeout_at};
+pub use sleep::{
+    Elapsed, Interval, MissedTickBehavior, Sleep, Timeout, interval, interval_at, sleep, sleep_until, timeout,
+    timeout_at,
+};
 
 use std::time::Instant;
 

@@ -34,7 +34,9 @@ fn echo_1000_concurrent_connections_on_2_workers() {
     let served_by = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
 
     // Worker 0 binds first (port 0 picks a port), worker 1 joins the same port.
-    let first = rt.handle().spawn_on(0, async { TcpListener::bind_reuseport("127.0.0.1:0").map(|l| (l.local_addr().unwrap(), l)) });
+    let first = rt
+        .handle()
+        .spawn_on(0, async { TcpListener::bind_reuseport("127.0.0.1:0").map(|l| (l.local_addr().unwrap(), l)) });
     let (addr, l0) = rt.block_on(first).unwrap().unwrap();
     let l0 = Arc::new(l0);
     let start_server = |w: usize, l: Option<Arc<TcpListener>>| {

@@ -19,7 +19,8 @@ fn spawn_and_join_returns_output() {
     assert_eq!(rt.block_on(async { spawn(async { 40 + 2 }).await.unwrap() }), 42);
     // Off-worker spawns go round robin and complete too.
     let hs: Vec<_> = (0..10).map(|i| rt.spawn(async move { (i * 2, worker_index().unwrap()) })).collect();
-    let outs: Vec<(i32, usize)> = rt.block_on(async move { join_all(hs).await.into_iter().map(Result::unwrap).collect() });
+    let outs: Vec<(i32, usize)> =
+        rt.block_on(async move { join_all(hs).await.into_iter().map(Result::unwrap).collect() });
     assert_eq!(outs.iter().map(|o| o.0).sum::<i32>(), 90);
     assert!(outs.iter().any(|o| o.1 == 0) && outs.iter().any(|o| o.1 == 1), "round robin uses both workers");
 }
@@ -134,10 +135,16 @@ fn join_race_select() {
     let rt = rt(1);
     rt.block_on(async {
         let t = Instant::now();
-        let (a, b) = join(async { sleep(Duration::from_millis(30)).await; 1 }, async {
-            sleep(Duration::from_millis(30)).await;
-            "two"
-        })
+        let (a, b) = join(
+            async {
+                sleep(Duration::from_millis(30)).await;
+                1
+            },
+            async {
+                sleep(Duration::from_millis(30)).await;
+                "two"
+            },
+        )
         .await;
         assert_eq!((a, b), (1, "two"));
         assert!(t.elapsed() < Duration::from_millis(55), "join runs both concurrently: {:?}", t.elapsed());
@@ -148,7 +155,10 @@ fn join_race_select() {
             sleep(Duration::from_secs(10)).await;
             1
         };
-        let fast = async { sleep(Duration::from_millis(5)).await; 2 };
+        let fast = async {
+            sleep(Duration::from_millis(5)).await;
+            2
+        };
         assert_eq!(race(slow, fast).await, 2);
         assert!(dropped.load(Ordering::SeqCst), "the loser is dropped");
 
@@ -214,7 +224,10 @@ fn cancellation_token_hierarchy() {
 
         // A waiter on another worker is woken by cancel.
         let s2 = sibling.clone();
-        let waiter = Handle::current().spawn_on(1, async move { s2.cancelled().await; worker_index() });
+        let waiter = Handle::current().spawn_on(1, async move {
+            s2.cancelled().await;
+            worker_index()
+        });
         sleep(Duration::from_millis(10)).await;
         assert!(!waiter.is_finished());
         root.cancel();
@@ -359,7 +372,8 @@ fn panicking_task_surfaces_in_join_handle_and_worker_survives() {
         }
     }
     // A panic inside block_on's own future resumes on the caller.
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(async { panic!("in block_on") })));
+    let caught =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(async { panic!("in block_on") })));
     assert!(caught.is_err());
     assert_eq!(rt.block_on(async { 1 }), 1);
 }

@@ -105,9 +105,7 @@ impl Epoll {
         let max = events.len().min(libc::c_int::MAX as usize) as libc::c_int;
         // SAFETY: `Event` is `repr(transparent)` over `epoll_event`, and `events` is valid
         // for writes of `max` elements.
-        let n = unsafe {
-            libc::epoll_wait(self.fd.as_raw_fd(), events.as_mut_ptr().cast(), max, ms)
-        };
+        let n = unsafe { libc::epoll_wait(self.fd.as_raw_fd(), events.as_mut_ptr().cast(), max, ms) };
         match cvt(n) {
             Ok(n) => Ok(n as usize),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),

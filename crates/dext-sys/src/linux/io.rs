@@ -44,8 +44,8 @@ pub fn writev(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
 /// `*offset` to `out` inside the kernel, and advances `*offset` by the bytes sent.
 #[inline]
 pub fn sendfile(out: BorrowedFd<'_>, file: BorrowedFd<'_>, offset: &mut u64, count: usize) -> io::Result<usize> {
-    let mut off = i64::try_from(*offset)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "offset too large"))?;
+    let mut off =
+        i64::try_from(*offset).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "offset too large"))?;
     // SAFETY: `off` is valid for reads and writes for the duration of the call.
     let n = cvt_isize(unsafe { libc::sendfile(out.as_raw_fd(), file.as_raw_fd(), &mut off, count) })?;
     *offset = off as u64;

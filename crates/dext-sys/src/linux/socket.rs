@@ -215,7 +215,9 @@ impl Socket {
         let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
         let mut len = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
         // SAFETY: `storage` and `len` are valid for writes.
-        cvt(unsafe { libc::getsockname(self.fd.as_raw_fd(), (&mut storage as *mut libc::sockaddr_storage).cast(), &mut len) })?;
+        cvt(unsafe {
+            libc::getsockname(self.fd.as_raw_fd(), (&mut storage as *mut libc::sockaddr_storage).cast(), &mut len)
+        })?;
         from_raw(&storage)
     }
 
@@ -225,7 +227,9 @@ impl Socket {
         let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
         let mut len = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
         // SAFETY: `storage` and `len` are valid for writes.
-        cvt(unsafe { libc::getpeername(self.fd.as_raw_fd(), (&mut storage as *mut libc::sockaddr_storage).cast(), &mut len) })?;
+        cvt(unsafe {
+            libc::getpeername(self.fd.as_raw_fd(), (&mut storage as *mut libc::sockaddr_storage).cast(), &mut len)
+        })?;
         from_raw(&storage)
     }
 
@@ -271,4 +275,3 @@ impl From<Socket> for OwnedFd {
         s.fd
     }
 }
-

@@ -39,13 +39,8 @@ fn check(offsets: &[u64], step_ms: u64) {
         }
         // The next timeout never points past the earliest pending deadline.
         if let Some(d) = w.next_timeout(base + Duration::from_millis(t)) {
-            let earliest = keys
-                .iter()
-                .zip(&fired_at)
-                .filter(|(_, f)| f.is_none())
-                .map(|((off, _), _)| *off)
-                .min()
-                .unwrap();
+            let earliest =
+                keys.iter().zip(&fired_at).filter(|(_, f)| f.is_none()).map(|((off, _), _)| *off).min().unwrap();
             assert!(t + d.as_millis() as u64 <= earliest.max(t), "timeout {d:?} at {t} overshoots {earliest}");
         }
         t += step_ms;
