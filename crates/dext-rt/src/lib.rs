@@ -40,9 +40,13 @@
 //!   state machine and its invariants.
 //! - **Scheduler** (`worker`): a task woken by another task on the same worker runs next
 //!   (LIFO slot, at most 3 times in a row), everything else is FIFO. Every 61 tasks the worker
-//!   polls epoll with a zero timeout and takes in the remote queue; it parks in `epoll_wait`
-//!   only when it has nothing to run. Cross-thread wake-ups push onto a lock-free intrusive
-//!   stack and write the eventfd only if the target is parked.
+//!   takes in the remote queue and polls epoll with a zero timeout (after empty polls it skips
+//!   the syscall for up to 7 batches while tasks keep it busy); it parks in `epoll_wait` only
+//!   when it has nothing to run, optionally after spinning for
+//!   [`Builder::spin_before_park`]. Cross-thread wake-ups push onto a lock-free intrusive
+//!   stack and write the eventfd only if the target is parked. Each task state transition
+//!   (wake, start, finish a poll) is a single atomic operation on one word that also holds
+//!   the reference count.
 //! - **Reactor** (`io::reactor`): sockets are registered once, edge-triggered; readiness
 //!   carries a tick so that clearing it never loses an edge; short reads and writes count as
 //!   "drained", saving the `EAGAIN` syscall per round trip.

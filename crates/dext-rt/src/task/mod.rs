@@ -15,9 +15,14 @@
 //! 2. **A task is polled, cancelled and has its future dropped only on its owner worker**, the
 //!    worker it was spawned on. This is what makes `spawn_local` sound and keeps a task's memory
 //!    in one core's cache.
-//! 3. **A task is in at most one run queue at a time**: `SCHEDULED` is set by exactly one
-//!    successful transition from idle, and only the holder of that transition enqueues it.
-//!    So one intrusive `next` pointer suffices for both the local FIFO and the remote stack.
+//! 3. **A task is in at most one run queue at a time**: a waker enqueues the task only if its
+//!    `fetch_or(SCHEDULED)` found it idle (neither SCHEDULED, RUNNING nor COMPLETE); a wake-up
+//!    during a run only leaves SCHEDULED set, and the runner re-queues the task when it clears
+//!    RUNNING. So a dequeued task always has SCHEDULED set and RUNNING clear, and one intrusive
+//!    `next` pointer suffices for both the local FIFO and the remote stack. Each transition
+//!    (wake, start, finish a poll, complete) is a single atomic RMW, never a CAS loop; the
+//!    reference count shares the state word, so finishing a poll also releases the queue's
+//!    reference in that same operation.
 //! 4. **References**: the JoinHandle owns one, the owner worker owns one from spawn until
 //!    completion (the task is on the worker's owned list meanwhile), a queue entry owns one,
 //!    and each `Waker` owns one. The cell is freed when the count reaches zero, on whatever

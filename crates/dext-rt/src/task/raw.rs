@@ -14,18 +14,21 @@ use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use super::join::JoinError;
 use crate::worker::{self, WorkerShared};
 
-/// The task is in a run queue (local or remote).
+/// The task is in a run queue, or (while RUNNING) was woken and must be queued again after
+/// this poll.
 pub(crate) const SCHEDULED: usize = 1 << 0;
 /// The owner worker is polling the future now.
 pub(crate) const RUNNING: usize = 1 << 1;
-/// Woken while running: run again after this poll.
-pub(crate) const NOTIFIED: usize = 1 << 2;
 /// The future is gone: its output (or the cancellation) is stored.
 pub(crate) const COMPLETE: usize = 1 << 3;
 /// Abort was requested; the owner drops the future at its next run.
 pub(crate) const CANCELLED: usize = 1 << 4;
 /// A JoinHandle exists and will read or drop the output.
 pub(crate) const JOIN_INTEREST: usize = 1 << 5;
+/// The reference count lives in the same word, above the flags, so that a transition and a
+/// reference change can be one atomic operation.
+const REF_SHIFT: u32 = 6;
+const REF_ONE: usize = 1 << REF_SHIFT;
 
 pub(crate) struct Vtable {
     /// Polls the future (catching panics). Returns true when the task completed.
@@ -43,8 +46,8 @@ pub(crate) struct Vtable {
 /// The untyped part of every task. See the module docs of `task` for the invariants.
 #[repr(C)]
 pub(crate) struct Header {
+    /// Flags in the low bits, reference count above `REF_SHIFT`.
     pub(crate) state: AtomicUsize,
-    refs: AtomicUsize,
     /// Run-queue link: local FIFO or remote stack (a task is in at most one).
     pub(crate) next: AtomicPtr<Header>,
     /// Owned-list links, touched only by the owner worker.
@@ -109,24 +112,19 @@ impl TaskRef {
     /// (the reference passes to that queue entry).
     pub(crate) fn run(self, core: &worker::Core) -> Option<TaskRef> {
         let header = self.header();
-        // SCHEDULED -> RUNNING.
-        let mut cur = header.state.load(Ordering::Acquire);
-        loop {
-            if cur & COMPLETE != 0 {
-                // Cancelled by shutdown while queued: only the queue's reference is left.
-                return None;
-            }
-            debug_assert!(cur & SCHEDULED != 0);
-            let next = (cur & !SCHEDULED) | RUNNING;
-            match header.state.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => break,
-                Err(actual) => cur = actual,
-            }
+        // SCHEDULED -> RUNNING in one RMW: a dequeued task has SCHEDULED set and RUNNING clear
+        // (invariant 3), so flipping both bits is exact.
+        let prev = header.state.fetch_xor(SCHEDULED | RUNNING, Ordering::AcqRel);
+        if prev & COMPLETE != 0 {
+            // Cancelled by shutdown while queued: only the queue's reference is left. The
+            // flipped bits mean nothing on a complete task.
+            return None;
         }
+        debug_assert!(prev & (SCHEDULED | RUNNING) == SCHEDULED);
         if !header.bound.get() {
             core.bind(&self);
         }
-        let done = if cur & CANCELLED != 0 {
+        let done = if prev & CANCELLED != 0 {
             // SAFETY: we are the owner worker (invariant 2) and the task is not complete.
             unsafe { (header.vtable.cancel)(self.0) };
             true
@@ -138,14 +136,21 @@ impl TaskRef {
             self.complete(core);
             return None;
         }
-        // RUNNING -> idle, or -> SCHEDULED if woken meanwhile.
-        let mut cur = header.state.load(Ordering::Acquire);
-        loop {
-            let next = if cur & NOTIFIED != 0 { (cur & !(RUNNING | NOTIFIED)) | SCHEDULED } else { cur & !RUNNING };
-            match header.state.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return if next & SCHEDULED != 0 { Some(self) } else { None },
-                Err(actual) => cur = actual,
-            }
+        // RUNNING -> idle and release the queue's reference, in one RMW (RUNNING is set, so
+        // subtracting it clears it; the owner's reference keeps the count above zero).
+        let ptr = self.into_raw();
+        // SAFETY: the owner's reference keeps the cell alive until the task completes.
+        let header = unsafe { ptr.as_ref() };
+        let prev = header.state.fetch_sub(RUNNING + REF_ONE, Ordering::AcqRel);
+        debug_assert!(prev >> REF_SHIFT >= 2);
+        if prev & SCHEDULED != 0 {
+            // Woken during the run (the waker saw RUNNING and did not queue it): queue it
+            // again, with a new reference for the queue entry.
+            header.inc_ref();
+            // SAFETY: we just took that reference.
+            Some(unsafe { TaskRef::from_raw(ptr) })
+        } else {
+            None
         }
     }
 
@@ -153,12 +158,9 @@ impl TaskRef {
     /// task from the owned list and releases the owner's reference.
     pub(crate) fn complete(self, core: &worker::Core) {
         let header = self.header();
-        let prev = header
-            .state
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
-                Some((s & !(RUNNING | NOTIFIED | SCHEDULED)) | COMPLETE)
-            })
-            .unwrap_or_else(|s| s);
+        // Once COMPLETE is set, the other bits are ignored: wake-ups do nothing and the task
+        // is never run again.
+        let prev = header.state.fetch_or(COMPLETE, Ordering::AcqRel);
         if prev & JOIN_INTEREST == 0 {
             // SAFETY: no JoinHandle will read the output (invariant 5), and we are the owner.
             unsafe { (header.vtable.drop_output)(self.0) };
@@ -191,10 +193,7 @@ impl TaskRef {
         let header = self.header();
         // SAFETY: the task never ran and is in no queue, so nobody else touches its stage.
         unsafe { (header.vtable.cancel)(self.0) };
-        let prev = header
-            .state
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| Some((s & !SCHEDULED) | COMPLETE))
-            .unwrap_or_else(|s| s);
+        let prev = header.state.fetch_or(COMPLETE, Ordering::AcqRel);
         if prev & JOIN_INTEREST == 0 {
             // SAFETY: as in `complete`.
             unsafe { (header.vtable.drop_output)(self.0) };
@@ -222,7 +221,7 @@ impl Header {
 
     #[inline]
     pub(crate) fn inc_ref(&self) {
-        let prev = self.refs.fetch_add(1, Ordering::Relaxed);
+        let prev = self.state.fetch_add(REF_ONE, Ordering::Relaxed);
         if prev > isize::MAX as usize {
             std::process::abort();
         }
@@ -231,7 +230,7 @@ impl Header {
     /// Releases one reference and frees the cell if it was the last.
     #[inline]
     pub(crate) fn dec_ref(&self) {
-        if self.refs.fetch_sub(1, Ordering::Release) == 1 {
+        if self.state.fetch_sub(REF_ONE, Ordering::Release) >> REF_SHIFT == 1 {
             fence(Ordering::Acquire);
             // SAFETY: that was the last reference: nobody else can reach the cell.
             unsafe { (self.vtable.dealloc)(NonNull::from(self)) };
@@ -255,33 +254,21 @@ impl Header {
         unsafe { (self.vtable.drop_output)(NonNull::from(self)) }
     }
 
-    /// Wakes the task: schedules it unless it is already scheduled, running (then it is
-    /// marked `NOTIFIED`) or complete. `owned_ref` says whether the caller gives a reference.
-    #[inline]
+    /// Wakes the task: queues it if it is idle. If it is queued already, or running (the
+    /// runner re-queues it when it sees SCHEDULED), or complete, nothing more is needed.
+    /// One atomic RMW in every case. `owned_ref` says whether the caller gives a reference.
+    /// Inlined into the waker entry points: it is the hottest path of every wake-up.
+    #[inline(always)]
     pub(crate) fn wake(&self, owned_ref: bool) {
-        let mut cur = self.state.load(Ordering::Acquire);
-        loop {
-            if cur & (COMPLETE | SCHEDULED | NOTIFIED) != 0 {
-                break;
+        let prev = self.state.fetch_or(SCHEDULED, Ordering::AcqRel);
+        if prev & (SCHEDULED | RUNNING | COMPLETE) == 0 {
+            if !owned_ref {
+                self.inc_ref();
             }
-            let next = if cur & RUNNING != 0 { cur | NOTIFIED } else { cur | SCHEDULED };
-            match self.state.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => {
-                    if next & SCHEDULED != 0 {
-                        if !owned_ref {
-                            self.inc_ref();
-                        }
-                        // SAFETY: the queue entry owns the reference we hold or just took.
-                        let task = unsafe { TaskRef::from_raw(NonNull::from(self)) };
-                        worker::schedule(task);
-                        return;
-                    }
-                    break;
-                }
-                Err(actual) => cur = actual,
-            }
-        }
-        if owned_ref {
+            // SAFETY: the queue entry owns the reference we hold or just took.
+            let task = unsafe { TaskRef::from_raw(NonNull::from(self)) };
+            worker::schedule(task);
+        } else if owned_ref {
             self.dec_ref();
         }
     }
@@ -331,9 +318,8 @@ where
     owner.live.fetch_add(1, Ordering::Relaxed);
     let cell = Box::new(TaskCell {
         header: Header {
-            state: AtomicUsize::new(SCHEDULED | JOIN_INTEREST),
-            // queue + JoinHandle + owner
-            refs: AtomicUsize::new(3),
+            // References: queue + JoinHandle + owner.
+            state: AtomicUsize::new(SCHEDULED | JOIN_INTEREST | 3 * REF_ONE),
             next: AtomicPtr::new(ptr::null_mut()),
             owned_prev: Cell::new(ptr::null()),
             owned_next: Cell::new(ptr::null()),
