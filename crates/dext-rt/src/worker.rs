@@ -46,6 +46,8 @@ use crate::time::wheel::Wheel;
 
 /// Tasks run between two looks at I/O, timers and the remote queue.
 pub(crate) const EVENT_INTERVAL: u32 = 61;
+/// I/O operations one task poll may complete before it is made to yield (see `coop_proceed`).
+const COOP_BUDGET: u32 = 128;
 /// LIFO-slot runs in a row before the slot is demoted to the FIFO.
 const MAX_LIFO_STREAK: u32 = 3;
 /// Events taken from epoll per call.
@@ -281,6 +283,8 @@ pub(crate) struct Core {
     fifo: LocalQueue,
     /// True while a task is being polled: wake-ups then go to the LIFO slot.
     in_task: Cell<bool>,
+    /// I/O operations left to the task being polled before it must yield.
+    budget: Cell<u32>,
     /// True while an event batch is dispatched: registrations are not released then.
     dispatching: Cell<bool>,
     owned_head: Cell<*const Header>,
@@ -319,6 +323,27 @@ pub(crate) fn schedule(task: TaskRef) {
     })
 }
 
+/// Cooperative scheduling: charges one completed I/O operation to the running task. When the
+/// task has used its budget for this poll, it is woken (so it goes to the back of the queue)
+/// and must return `Pending`. This keeps a task that always finds its socket ready (a fast
+/// peer, a backlog of connections) from starving the other tasks and the I/O poll.
+#[inline]
+pub(crate) fn coop_proceed(cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+    with_current(|core| match core {
+        Some(core) if core.in_task.get() => {
+            let left = core.budget.get();
+            if left == 0 {
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            } else {
+                core.budget.set(left - 1);
+                std::task::Poll::Ready(())
+            }
+        }
+        _ => std::task::Poll::Ready(()),
+    })
+}
+
 /// Spawns onto `target`: locally if this thread is that worker, else through its remote queue.
 pub(crate) fn spawn_on<F>(target: &Arc<WorkerShared>, future: F) -> JoinHandle<F::Output>
 where
@@ -348,6 +373,7 @@ impl Core {
             lifo_streak: Cell::new(0),
             fifo: LocalQueue { head: Cell::new(ptr::null()), tail: Cell::new(ptr::null()), len: Cell::new(0) },
             in_task: Cell::new(false),
+            budget: Cell::new(COOP_BUDGET),
             dispatching: Cell::new(false),
             owned_head: Cell::new(ptr::null()),
             wheel: RefCell::new(wheel),
@@ -438,6 +464,7 @@ impl Core {
     #[inline]
     fn run_task(&self, task: TaskRef) {
         self.in_task.set(true);
+        self.budget.set(COOP_BUDGET);
         let again = task.run(self);
         self.in_task.set(false);
         if let Some(t) = again {

@@ -183,6 +183,7 @@ impl Registration {
 
     /// Runs a non-blocking read-side operation: waits for readiness, retries after
     /// `WouldBlock`, and clears readiness when the operation reports it drained the source.
+    /// Each call is charged to the task's cooperative budget (see `worker::coop_proceed`).
     ///
     /// `op` returns `(result, drained)`.
     #[inline]
@@ -191,6 +192,9 @@ impl Registration {
         cx: &mut Context<'_>,
         mut op: impl FnMut() -> (io::Result<R>, bool),
     ) -> Poll<io::Result<R>> {
+        if worker::coop_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         loop {
             let ev = match self.poll_read_ready(cx) {
                 Poll::Ready(ev) => ev,
@@ -215,6 +219,9 @@ impl Registration {
         cx: &mut Context<'_>,
         mut op: impl FnMut() -> (io::Result<R>, bool),
     ) -> Poll<io::Result<R>> {
+        if worker::coop_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         loop {
             let ev = match self.poll_write_ready(cx) {
                 Poll::Ready(ev) => ev,

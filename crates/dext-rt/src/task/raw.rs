@@ -319,7 +319,7 @@ where
     let cell = Box::new(TaskCell {
         header: Header {
             // References: queue + JoinHandle + owner.
-            state: AtomicUsize::new(SCHEDULED | JOIN_INTEREST | 3 * REF_ONE),
+            state: AtomicUsize::new(SCHEDULED | JOIN_INTEREST | (3 * REF_ONE)),
             next: AtomicPtr::new(ptr::null_mut()),
             owned_prev: Cell::new(ptr::null()),
             owned_next: Cell::new(ptr::null()),

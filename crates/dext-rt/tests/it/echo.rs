@@ -203,3 +203,61 @@ fn futures_io_traits() {
         assert_eq!(n, 0, "poll_close sent FIN");
     });
 }
+
+/// A task whose socket is always readable (a peer that never stops sending) must not starve
+/// the other tasks on its worker: the cooperative budget makes it yield.
+#[test]
+fn busy_reader_does_not_starve_its_worker() {
+    use std::io::Write;
+    use std::sync::atomic::AtomicBool;
+    let rt = rt(1);
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let feeder = std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let chunk = [1u8; 64 * 1024];
+        while !stop2.load(Ordering::SeqCst) {
+            if s.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    // Without the budget this test would hang rather than fail: a watchdog turns that into
+    // a failure of the whole test binary.
+    let done = Arc::new(AtomicBool::new(false));
+    let done2 = done.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        if !done2.load(Ordering::SeqCst) {
+            eprintln!("busy_reader_does_not_starve_its_worker: worker starved for 30 s");
+            std::process::exit(101);
+        }
+    });
+    let reader = rt.spawn(async move {
+        let s = TcpStream::connect(addr).await.unwrap();
+        let mut buf = [0u8; 16];
+        let mut total = 0u64;
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return total,
+                Ok(n) => total += n as u64,
+            }
+        }
+    });
+    let ticks = rt.block_on(async {
+        // Let the reader get going, then time ten 2 ms sleeps on the same worker.
+        dext_rt::sleep(std::time::Duration::from_millis(20)).await;
+        let t = std::time::Instant::now();
+        for _ in 0..10 {
+            dext_rt::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        t.elapsed()
+    });
+    stop.store(true, Ordering::SeqCst);
+    done.store(true, Ordering::SeqCst);
+    assert!(ticks < std::time::Duration::from_secs(2), "timer task starved: {ticks:?}");
+    reader.abort();
+    feeder.join().unwrap();
+}
