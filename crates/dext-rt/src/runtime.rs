@@ -319,7 +319,8 @@ impl Handle {
             match rx.await {
                 Ok(Ok(v)) => v,
                 Ok(Err(panic)) => resume_unwind(panic),
-                // The pool dropped the job unrun (runtime shutdown): report cancellation.
+                // The pool dropped the job unrun, which happens only at shutdown, after the
+                // workers stopped: this task is cancelled with them.
                 Err(_) => std::future::pending().await,
             }
         })

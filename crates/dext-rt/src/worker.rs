@@ -590,26 +590,28 @@ impl Core {
     /// thread), then releases what is left in its queues and timers.
     fn shutdown(&self) {
         self.shared.remote.take_all(true, |t| self.fifo.push_back(t));
+        // Cancelling a task drops its future, whose destructors may wake or spawn other local
+        // tasks: repeat until both the owned list and the queues are empty.
         loop {
-            // Cancel everything owned; cancelling may wake or spawn other local tasks.
             let head = self.owned_head.get();
-            if head.is_null() {
-                break;
+            if !head.is_null() {
+                // SAFETY: the owned list holds a reference to `head`; take one for the call.
+                let task = unsafe {
+                    (*head).inc_ref();
+                    TaskRef::from_raw(NonNull::new_unchecked(head.cast_mut()))
+                };
+                task.complete_cancelled(self);
+                continue;
             }
-            // SAFETY: the owned list holds a reference to `head`; take one for the run.
-            let task = unsafe {
-                (*head).inc_ref();
-                TaskRef::from_raw(NonNull::new_unchecked(head.cast_mut()))
-            };
-            task.complete_cancelled(self);
-        }
-        while let Some(t) = self.next_task() {
-            if t.header().bound.get() || t.header().is_complete() {
-                // Already cancelled above: only the queue's reference is left to release.
+            let Some(t) = self.next_task() else { break };
+            if t.header().is_complete() {
+                // Already cancelled: only the queue's reference is left to release.
                 drop(t);
             } else {
-                // Spawned here but never run: cancel it now.
-                self.bind(&t);
+                // Spawned here during shutdown, or never run: cancel it now.
+                if !t.header().bound.get() {
+                    self.bind(&t);
+                }
                 t.complete_cancelled(self);
             }
         }
@@ -633,15 +635,25 @@ pub(crate) fn run_worker(shared: Arc<WorkerShared>, rt: Arc<RtShared>) {
     CURRENT.with(|c| c.set(&core));
     let mut events = vec![Event::EMPTY; EVENTS];
     while !core.shared.shutdown.load(Ordering::Acquire) {
-        let mut n = 0;
-        while n < EVENT_INTERVAL {
-            match core.next_task() {
-                Some(t) => core.run_task(t),
-                None => break,
+        // Task panics are caught where the task is polled; this is the last line of defence
+        // (a panicking foreign waker, a bug): the worker logs it and goes on, because a dead
+        // worker would strand every task it owns.
+        let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut n = 0;
+            while n < EVENT_INTERVAL {
+                match core.next_task() {
+                    Some(t) => core.run_task(t),
+                    None => break,
+                }
+                n += 1;
             }
-            n += 1;
+            core.turn(&mut events);
+        }));
+        if turn.is_err() {
+            core.in_task.set(false);
+            core.dispatching.set(false);
+            eprintln!("dext-rt: worker {} recovered from a panic outside any task", core.shared.index);
         }
-        core.turn(&mut events);
     }
     core.shutdown();
     CURRENT.with(|c| c.set(ptr::null()));

@@ -141,14 +141,32 @@ impl TcpStream {
     async fn connect_one(addr: &SocketAddr) -> io::Result<TcpStream> {
         let sock = Socket::tcp_for(addr)?;
         let done = sock.connect(addr)?;
-        let stream = TcpStream { src: Source::new(sock)? };
-        if !done {
-            // Writability (or an error/hang-up) ends the connect; SO_ERROR tells which.
-            poll_fn(|cx| stream.src.reg().poll_write_ready(cx).map(|_| ())).await;
-            if let Some(e) = stream.src.sock.take_error()? {
-                return Err(e);
-            }
+        if done {
+            sock.set_nodelay(true)?;
+            return Ok(TcpStream { src: Source::new(sock)? });
         }
+        let reg = Registration::connecting(sock.as_fd())?;
+        let stream = TcpStream { src: Source { reg: Some(reg), sock } };
+        // Writability (or an error/hang-up) ends the handshake; SO_ERROR says how, and a
+        // peer address confirms success.
+        poll_fn(|cx| {
+            loop {
+                let ev = match stream.src.reg().poll_write_ready(cx) {
+                    Poll::Ready(ev) => ev,
+                    Poll::Pending => return Poll::Pending,
+                };
+                if let Some(e) = stream.src.sock.take_error()? {
+                    return Poll::Ready(Err(e));
+                }
+                match stream.src.sock.peer_addr() {
+                    Ok(_) => return Poll::Ready(Ok(())),
+                    // ENOTCONN: the handshake has not finished yet.
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => stream.src.reg().clear_write(ev),
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
+            }
+        })
+        .await?;
         stream.src.sock.set_nodelay(true)?;
         Ok(stream)
     }

@@ -141,13 +141,24 @@ pub(crate) struct Registration {
 }
 
 impl Registration {
-    /// Registers `fd` with the current worker's epoll, edge-triggered.
+    /// Registers `fd` with the current worker's epoll, edge-triggered. A fresh source starts
+    /// as ready, so that it is tried once before waiting for an edge.
     pub(crate) fn new(fd: BorrowedFd<'_>) -> io::Result<Registration> {
+        Self::with_readiness(fd, READABLE | WRITABLE)
+    }
+
+    /// Registers a socket whose non-blocking `connect` is in progress: it starts as not
+    /// ready, so that writability really means the handshake ended. (The epoll ADD reports a
+    /// handshake that ended before it.)
+    pub(crate) fn connecting(fd: BorrowedFd<'_>) -> io::Result<Registration> {
+        Self::with_readiness(fd, 0)
+    }
+
+    fn with_readiness(fd: BorrowedFd<'_>, initial: usize) -> io::Result<Registration> {
         let owner = worker::with_current(|core| core.map(|c| c.shared.clone()))
             .ok_or_else(|| io::Error::other("dext-rt: I/O sources must be created on a runtime worker"))?;
-        // Start as ready: a fresh source is tried once before waiting for an edge.
         let io = Arc::new(ScheduledIo {
-            readiness: AtomicUsize::new(READABLE | WRITABLE),
+            readiness: AtomicUsize::new(initial),
             reader: AtomicWaker::new(),
             writer: AtomicWaker::new(),
         });

@@ -161,18 +161,20 @@ impl TaskRef {
         // Once COMPLETE is set, the other bits are ignored: wake-ups do nothing and the task
         // is never run again.
         let prev = header.state.fetch_or(COMPLETE, Ordering::AcqRel);
-        if prev & JOIN_INTEREST == 0 {
+        let join_waker = if prev & JOIN_INTEREST == 0 {
             // SAFETY: no JoinHandle will read the output (invariant 5), and we are the owner.
             unsafe { (header.vtable.drop_output)(self.0) };
+            None
         } else {
-            let waker = header.join_waker.lock().unwrap_or_else(|e| e.into_inner()).take();
-            if let Some(w) = waker {
-                w.wake();
-            }
-        }
+            header.join_waker.lock().unwrap_or_else(|e| e.into_inner()).take()
+        };
         header.owner.live.fetch_sub(1, Ordering::Relaxed);
         if header.bound.get() {
             core.unbind(&self);
+        }
+        // Wake last, with the task's bookkeeping done: a foreign waker may panic.
+        if let Some(w) = join_waker {
+            let _ = catch_unwind(AssertUnwindSafe(move || w.wake()));
         }
         // Dropping `self` releases the queue's reference; unbind released the owner's.
     }
@@ -370,7 +372,16 @@ unsafe fn poll_task<F: Future>(ptr: NonNull<Header>) -> bool {
     match catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx))) {
         Ok(Poll::Pending) => false,
         Ok(Poll::Ready(out)) => {
-            *stage = Stage::Finished(Ok(out));
+            // Drop the finished future under `catch_unwind` too: a combinator that finishes
+            // early (a timeout) drops live futures here, and their destructors may panic.
+            let old = std::mem::replace(stage, Stage::Consumed);
+            *stage = match catch_unwind(AssertUnwindSafe(move || drop(old))) {
+                Ok(()) => Stage::Finished(Ok(out)),
+                Err(payload) => {
+                    drop(out);
+                    Stage::Finished(Err(JoinError::Panic(payload)))
+                }
+            };
             true
         }
         Err(payload) => {

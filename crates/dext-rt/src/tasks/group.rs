@@ -148,10 +148,14 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
 }
 
 impl<T, E> Drop for TaskGroup<T, E> {
+    /// Cancels the group's tasks if some are still unfinished. After a successful
+    /// `join_all` nothing is left, so the token (which may be shared) is left alone.
     fn drop(&mut self) {
-        self.token.cancel();
-        for h in self.tasks.iter().flatten() {
-            h.abort();
+        if self.tasks.iter().any(Option::is_some) {
+            self.token.cancel();
+            for h in self.tasks.iter().flatten() {
+                h.abort();
+            }
         }
     }
 }

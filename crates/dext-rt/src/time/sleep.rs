@@ -29,7 +29,14 @@ pub struct Sleep {
 
 /// Completes after `duration`.
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(Instant::now() + duration)
+    sleep_until(deadline_after(duration))
+}
+
+/// `now + d`, saturating at a deadline far enough to mean "never" (about 30 years), so that
+/// `Duration::MAX` is a valid timeout.
+pub(crate) fn deadline_after(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d).unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
 }
 
 /// Completes at `deadline` (at once if it has passed).
@@ -77,13 +84,11 @@ impl Sleep {
             let core = core.expect("dext-rt: timers must be polled on a runtime worker");
             if let Some(e) = &self.entry {
                 if Arc::ptr_eq(&e.owner, &core.shared) {
-                    return match core.wheel.borrow_mut().poll(e.key, e.generation, cx.waker()) {
-                        wheel::Poll::Fired => {
-                            self.entry = None;
-                            Poll::Ready(())
-                        }
-                        wheel::Poll::Pending => Poll::Pending,
-                    };
+                    match core.wheel.borrow_mut().poll(e.key, e.generation, cx.waker()) {
+                        wheel::Poll::Pending => return Poll::Pending,
+                        // A deadline beyond the wheel's horizon fires at the horizon: re-arm.
+                        wheel::Poll::Fired => self.entry = None,
+                    }
                 }
                 // Moved to another worker: re-register here.
                 self.cancel();
@@ -145,7 +150,7 @@ pub struct Timeout<F> {
 
 /// Runs `future` for at most `duration`.
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    timeout_at(Instant::now() + duration, future)
+    timeout_at(deadline_after(duration), future)
 }
 
 /// Runs `future` until `deadline` at most.

@@ -116,7 +116,10 @@ impl Wheel {
         }
         let masked = (deadline ^ self.elapsed) | (SLOTS - 1);
         let significant = 63 - masked.leading_zeros();
-        (significant / SLOT_BITS) as usize
+        // A deadline within the horizon but across a 2^36 ms boundary gives level 6; it
+        // belongs in the top level, whose slot then lies in the next block (see
+        // `next_expiration`).
+        ((significant / SLOT_BITS) as usize).min(LEVELS - 1)
     }
 
     fn link(&mut self, key: u32) {
@@ -178,6 +181,13 @@ impl Wheel {
         self.entries.get(key as usize).is_some_and(|e| e.pending && e.generation == generation)
     }
 
+    #[cfg(test)]
+    /// The wheel's horizon: deadlines later than `now + horizon()` fire at the horizon, and
+    /// their owner re-arms them.
+    pub(crate) fn horizon() -> Duration {
+        Duration::from_millis(HORIZON - 1)
+    }
+
     /// Polls a timer: `Fired` if it has fired (or is unknown), else stores `waker`.
     pub(crate) fn poll(&mut self, key: u32, generation: u32, waker: &Waker) -> Poll {
         if !self.is_live(key, generation) {
@@ -208,12 +218,19 @@ impl Wheel {
             }
             let shift = SLOT_BITS * level as u32;
             let pos = (self.elapsed >> shift) & (SLOTS - 1);
-            let rotated = lv.occupied.rotate_right(pos as u32);
-            let slot = (pos + rotated.trailing_zeros() as u64) & (SLOTS - 1);
+            // Search from the first slot that can start after `elapsed`: the current slot on
+            // level 0 (it holds due entries), the next one on higher levels (there the
+            // current slot, if occupied, belongs to the next block).
+            let from = if level == 0 { pos } else { (pos + 1) & (SLOTS - 1) };
+            let rotated = lv.occupied.rotate_right(from as u32);
+            let slot = (from + rotated.trailing_zeros() as u64) & (SLOTS - 1);
             let level_range = 1u64 << (shift + SLOT_BITS);
             let block_start = self.elapsed & !(level_range - 1);
             let mut start = block_start + (slot << shift);
-            if slot < pos {
+            // Level 0 holds due entries in the current slot (start == elapsed). On higher
+            // levels a slot at or before the current position belongs to the next block (only
+            // the top level wraps like this, for deadlines clamped to the horizon).
+            if (level == 0 && slot < pos) || (level > 0 && start <= self.elapsed) {
                 start += level_range;
             }
             if best.is_none_or(|(_, _, s)| start < s) {
@@ -268,3 +285,10 @@ impl Wheel {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+impl Wheel {
+    pub(crate) fn set_elapsed_for_test(&mut self, ms: u64) {
+        self.elapsed = ms;
+    }
+}

@@ -261,3 +261,30 @@ fn busy_reader_does_not_starve_its_worker() {
     reader.abort();
     feeder.join().unwrap();
 }
+
+/// `connect` returns only once the handshake has finished: against a listener whose accept
+/// queue is full, the SYN is dropped and the connect stays pending (so a timeout bounds it).
+#[test]
+fn connect_waits_for_the_handshake() {
+    use dext_rt::tasks::FutureExt;
+    let rt = rt(1);
+    rt.block_on(async {
+        let opts = dext_rt::ListenOptions { backlog: 0, ..Default::default() };
+        let l = TcpListener::bind_with("127.0.0.1:0", &opts).unwrap();
+        let addr = l.local_addr().unwrap();
+        let mut held = Vec::new();
+        let mut pending = 0;
+        for _ in 0..4 {
+            match TcpStream::connect(addr).with_timeout(std::time::Duration::from_millis(300)).await {
+                Ok(Ok(s)) => {
+                    assert!(s.peer_addr().is_ok(), "a connected stream knows its peer");
+                    held.push(s);
+                }
+                Ok(Err(e)) => panic!("connect failed: {e}"),
+                Err(_) => pending += 1,
+            }
+        }
+        assert!(pending >= 1, "with the accept queue full, a connect must stay pending");
+        drop(l);
+    });
+}

@@ -127,3 +127,32 @@ fn waker_outliving_runtime() {
 fn spawn_off_worker_panics_with_a_clear_message() {
     drop(spawn(async {}));
 }
+
+/// A future whose destructor spawns a task during shutdown: that task is cancelled too.
+#[test]
+fn shutdown_cancels_tasks_spawned_by_destructors() {
+    struct SpawnOnDrop(Option<crate::util::DropFlag>, Arc<std::sync::Mutex<Option<dext_rt::JoinHandle<()>>>>);
+    impl Drop for SpawnOnDrop {
+        fn drop(&mut self) {
+            let g = self.0.take();
+            let h = dext_rt::spawn_local(async move {
+                let _g = g;
+                std::future::pending::<()>().await
+            });
+            *self.1.lock().unwrap() = Some(h);
+        }
+    }
+    let rt = Runtime::builder().workers(1).build().unwrap();
+    let (d, g) = flag();
+    let slot = Arc::new(std::sync::Mutex::new(None));
+    let s2 = slot.clone();
+    rt.spawn(async move {
+        let _s = SpawnOnDrop(Some(g), s2);
+        std::future::pending::<()>().await
+    });
+    std::thread::sleep(Duration::from_millis(20));
+    rt.shutdown_now();
+    assert!(d.load(Ordering::SeqCst), "the task spawned during shutdown was cancelled and dropped");
+    let h = slot.lock().unwrap().take().expect("destructor ran");
+    assert!(block_on_plain(h).unwrap_err().is_cancelled());
+}

@@ -478,3 +478,39 @@ fn oneshot_between_threads() {
 fn join_error_display() {
     assert_eq!(JoinError::Cancelled.to_string(), "task was cancelled");
 }
+
+struct PanicOnDrop;
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("destructor panics");
+    }
+}
+
+/// A task that finishes while dropping a live inner future whose destructor panics (a
+/// timeout firing) reports the panic; its worker lives on.
+#[test]
+fn panicking_destructor_after_ready_is_a_task_panic() {
+    let rt = rt(1);
+    let err = rt.block_on(async {
+        let fut = async {
+            let _g = PanicOnDrop;
+            std::future::pending::<()>().await
+        };
+        fut.with_timeout(Duration::from_millis(5)).spawn().await.unwrap_err()
+    });
+    assert_eq!(err.panic_message(), Some("destructor panics"));
+    assert_eq!(rt.block_on(async { spawn(async { 7 }).await.unwrap() }), 7);
+}
+
+/// A group joined successfully leaves a shared token alone.
+#[test]
+fn task_group_success_does_not_cancel_shared_token() {
+    let rt = rt(1);
+    rt.block_on(async {
+        let app = CancellationToken::new();
+        let mut group = TaskGroup::<u8, ()>::with_token(app.clone());
+        group.spawn(async { Ok(1) });
+        assert_eq!(group.join_all().await.unwrap(), vec![1]);
+        assert!(!app.is_cancelled());
+    });
+}

@@ -147,3 +147,20 @@ fn coarse_clock_tracks_real_time() {
     let t = Instant::now();
     assert!(time::now() >= t);
 }
+
+/// Far deadlines (beyond the wheel's horizon) and `Duration::MAX` work: nothing panics, and
+/// the timer stays pending.
+#[test]
+fn huge_durations_neither_panic_nor_fire_early() {
+    let rt = rt(1);
+    rt.block_on(async {
+        assert_eq!(timeout(Duration::MAX, async { 1 }).await, Ok(1));
+        let thirty_years = Duration::from_secs(86_400 * 365 * 30);
+        assert!(timeout(Duration::from_millis(10), sleep(thirty_years)).await.is_err());
+        assert!(timeout(Duration::from_millis(10), sleep(Duration::MAX)).await.is_err());
+        // The timer table was cleaned up: a near timer still fires on time.
+        let t = Instant::now();
+        sleep(Duration::from_millis(5)).await;
+        assert!(t.elapsed() >= Duration::from_millis(5));
+    });
+}

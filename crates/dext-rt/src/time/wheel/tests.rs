@@ -115,3 +115,34 @@ fn ordering_of_wakeups() {
     assert_eq!(out.len(), 3);
     assert!(out[0].will_wake(&wakers[2]) && out[1].will_wake(&wakers[1]) && out[2].will_wake(&wakers[0]));
 }
+
+/// Deadlines beyond the horizon are clamped into the top level, even when the clamped
+/// deadline crosses a 2^36 ms block boundary; they fire at the horizon, never loop, never
+/// index past the last level.
+#[test]
+fn far_deadlines_are_clamped_to_the_horizon() {
+    for start_ms in [0u64, 1, 5, (1 << 36) - 5, (1 << 36) + 12_345] {
+        let base = Instant::now();
+        let mut w = Wheel::new(base, base);
+        w.set_elapsed_for_test(start_ms);
+        let now = base + Duration::from_millis(start_ms);
+        let far = now + Duration::from_secs(86_400 * 365 * 30);
+        let near = now + Duration::from_millis(10);
+        let (kf, gf) = w.insert(far, waker());
+        let (kn, gn) = w.insert(near, waker());
+        let t = w.next_timeout(now).unwrap();
+        assert!(t <= Duration::from_millis(10), "{start_ms}: next timeout {t:?}");
+        let mut out = Vec::new();
+        w.fire_due(near, &mut out);
+        assert_eq!(out.len(), 1, "{start_ms}: only the near timer fired");
+        assert!(!w.is_live(kn, gn) && w.is_live(kf, gf));
+        // Just before the horizon nothing fires; at the horizon the clamped timer does.
+        let horizon = now + Wheel::horizon();
+        out.clear();
+        w.fire_due(horizon - Duration::from_millis(1), &mut out);
+        assert!(out.is_empty(), "{start_ms}: fired before the horizon");
+        w.fire_due(horizon, &mut out);
+        assert_eq!(out.len(), 1, "{start_ms}: fired at the horizon");
+        assert_eq!(w.len(), 0);
+    }
+}
