@@ -35,7 +35,7 @@
 //!
 //! # Design
 //!
-//! - **Tasks** ([`task`] internals): one allocation per spawn; the waker is the task header
+//! - **Tasks** (`task` internals): one allocation per spawn; the waker is the task header
 //!   with a reference count, so waking allocates nothing. See the `task` module for the
 //!   state machine and its invariants.
 //! - **Scheduler** (`worker`): a task woken by another task on the same worker runs next
@@ -65,6 +65,9 @@
 
 mod blocking;
 pub mod io;
+mod loom;
+#[cfg(all(test, loom))]
+mod loom_tests;
 mod runtime;
 pub mod sync;
 mod task;

@@ -25,9 +25,9 @@
 //! - Wake-ups from other threads go through a lock-free intrusive stack (one CAS, no
 //!   allocation) and ring the worker's eventfd **only if the worker is parked**: a busy
 //!   worker picks them up between batches without any syscall on either side.
-//! - The worker parks only when it has nothing to run: `parked` is set (SeqCst) before the
-//!   final check of the remote queue, and a remote pusher checks `parked` (SeqCst) after its
-//!   push, so one of the two always sees the other (no lost wake-up).
+//! - The worker parks only when it has nothing to run: it sets `parked` before the final
+//!   check of the remote queue, a remote pusher checks `parked` after its push, and a SeqCst
+//!   fence on each side makes one of the two see the other (no lost wake-up; see `Parker`).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -64,7 +64,7 @@ pub(crate) struct WorkerShared {
     pub(crate) epoll: Epoll,
     eventfd: EventFd,
     remote: RemoteQueue,
-    parked: AtomicBool,
+    parked: Parker,
     pub(crate) shutdown: AtomicBool,
     /// Tasks spawned onto this worker and not yet completed.
     pub(crate) live: AtomicUsize,
@@ -94,7 +94,7 @@ impl WorkerShared {
             epoll,
             eventfd,
             remote: RemoteQueue::new(),
-            parked: AtomicBool::new(false),
+            parked: Parker::new(),
             shutdown: AtomicBool::new(false),
             live: AtomicUsize::new(0),
             cpu,
@@ -124,7 +124,7 @@ impl WorkerShared {
 
     #[inline]
     fn unpark(&self) {
-        if self.parked.load(Ordering::SeqCst) && self.parked.swap(false, Ordering::SeqCst) {
+        if self.parked.should_ring() {
             // A failed doorbell write leaves the worker to find the task at its next wake-up.
             let _ = self.eventfd.notify();
         }
@@ -160,6 +160,49 @@ impl WorkerShared {
     }
 }
 
+/// The park handshake between a worker and the threads that queue work for it.
+///
+/// This is Dekker's pattern: the worker writes `parked` and then reads its remote queue; a
+/// pusher writes the queue and then reads `parked`. A SeqCst fence between the write and the
+/// read on both sides guarantees that at least one of them sees the other's write, so either
+/// the worker sees the task and does not sleep, or the pusher sees `parked` and rings the
+/// doorbell. `swap(false)` makes only one pusher ring. (Fences rather than SeqCst accesses
+/// alone: that is what the C++ model and loom both check; see `loom_tests.rs`.)
+pub(crate) struct Parker {
+    parked: crate::loom::AtomicBool,
+}
+
+impl Parker {
+    pub(crate) fn new() -> Parker {
+        Parker { parked: crate::loom::AtomicBool::new(false) }
+    }
+
+    /// Worker side: announces the intent to sleep, then runs `has_work`, which reads the
+    /// queue. Returns true if the worker may sleep; false if work arrived (the announcement
+    /// is withdrawn).
+    pub(crate) fn begin_park(&self, has_work: impl FnOnce() -> bool) -> bool {
+        self.parked.store(true, crate::loom::Ordering::SeqCst);
+        crate::loom::fence(crate::loom::Ordering::SeqCst);
+        if has_work() {
+            self.parked.store(false, crate::loom::Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Worker side: awake again (after the sleep, or after a poll that found work).
+    pub(crate) fn end_park(&self) {
+        self.parked.store(false, crate::loom::Ordering::Relaxed);
+    }
+
+    /// Pusher side, after its push: true if this caller must ring the doorbell.
+    #[inline]
+    pub(crate) fn should_ring(&self) -> bool {
+        crate::loom::fence(crate::loom::Ordering::SeqCst);
+        self.parked.load(crate::loom::Ordering::Relaxed) && self.parked.swap(false, crate::loom::Ordering::AcqRel)
+    }
+}
+
 /// A lock-free intrusive stack (Treiber) of tasks pushed by other threads. The worker takes
 /// the whole stack at once, so there is no ABA problem. Closing swaps in a sentinel that makes
 /// later pushes fail.
@@ -183,8 +226,9 @@ impl RemoteQueue {
                 return Err(task);
             }
             task.header().next.store(head, Ordering::Relaxed);
-            // SeqCst pairs with the worker's `parked` store/remote check (see module docs).
-            match self.head.compare_exchange_weak(head, node, Ordering::SeqCst, Ordering::Relaxed) {
+            // Release publishes the task; the fence in `Parker::should_ring` orders this push
+            // before the read of `parked`.
+            match self.head.compare_exchange_weak(head, node, Ordering::Release, Ordering::Relaxed) {
                 Ok(_) => {
                     // The queue owns the reference now.
                     let _ = task.into_raw();
@@ -195,8 +239,9 @@ impl RemoteQueue {
         }
     }
 
+    /// Ordered after the worker's `parked` store by the fence in `Parker::begin_park`.
     fn is_empty(&self) -> bool {
-        self.head.load(Ordering::SeqCst).is_null()
+        self.head.load(Ordering::Acquire).is_null()
     }
 
     /// Takes every queued task, oldest first.
@@ -513,9 +558,11 @@ impl Core {
         let timeout = if busy {
             Some(Duration::ZERO)
         } else {
-            self.shared.parked.store(true, Ordering::SeqCst);
-            if !self.shared.remote.is_empty() || self.shared.shutdown.load(Ordering::SeqCst) {
-                self.shared.parked.store(false, Ordering::Relaxed);
+            let may_sleep = self
+                .shared
+                .parked
+                .begin_park(|| !self.shared.remote.is_empty() || self.shared.shutdown.load(Ordering::SeqCst));
+            if !may_sleep {
                 return;
             }
             self.wheel.borrow().next_timeout(Instant::now())
@@ -526,7 +573,7 @@ impl Core {
             // cannot run without its poller.
             Err(e) => panic!("epoll_wait failed: {e}"),
         };
-        self.shared.parked.store(false, Ordering::Relaxed);
+        self.shared.parked.end_park();
         self.after_poll(events, n, busy);
     }
 

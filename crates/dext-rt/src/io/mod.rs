@@ -1,6 +1,6 @@
 //! I/O: the reactor's per-source readiness state and the TCP types built on it.
 
 pub(crate) mod reactor;
-mod waker;
+pub(crate) mod waker;
 
 pub mod net;

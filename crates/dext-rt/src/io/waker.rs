@@ -6,9 +6,9 @@
 //! top of `REGISTERING`; the registrant sees it when it releases and wakes the new waker
 //! itself, so no wake-up is lost.
 
-use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Waker;
+
+use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 
 const WAITING: usize = 0;
 const REGISTERING: usize = 1;
@@ -26,7 +26,7 @@ unsafe impl Send for AtomicWaker {}
 unsafe impl Sync for AtomicWaker {}
 
 impl AtomicWaker {
-    pub(crate) const fn new() -> AtomicWaker {
+    pub(crate) fn new() -> AtomicWaker {
         AtomicWaker { state: AtomicUsize::new(WAITING), waker: UnsafeCell::new(None) }
     }
 
@@ -35,19 +35,21 @@ impl AtomicWaker {
     pub(crate) fn register(&self, waker: &Waker) {
         match self.state.compare_exchange(WAITING, REGISTERING, Ordering::Acquire, Ordering::Acquire) {
             Ok(_) => {
-                // SAFETY: REGISTERING gives us exclusive access to the slot.
-                let slot = unsafe { &mut *self.waker.get() };
-                match slot {
-                    Some(old) if old.will_wake(waker) => {}
-                    _ => *slot = Some(waker.clone()),
-                }
+                self.waker.with_mut(|slot| {
+                    // SAFETY: REGISTERING gives us exclusive access to the slot.
+                    let slot = unsafe { &mut *slot };
+                    match slot {
+                        Some(old) if old.will_wake(waker) => {}
+                        _ => *slot = Some(waker.clone()),
+                    }
+                });
                 if let Err(actual) =
                     self.state.compare_exchange(REGISTERING, WAITING, Ordering::AcqRel, Ordering::Acquire)
                 {
                     // A wake arrived meanwhile (state is REGISTERING | WAKING): honour it.
                     debug_assert_eq!(actual, REGISTERING | WAKING);
                     // SAFETY: still exclusive: wakers back off while REGISTERING is set.
-                    let w = unsafe { (*self.waker.get()).take() };
+                    let w = self.waker.with_mut(|slot| unsafe { (*slot).take() });
                     self.state.swap(WAITING, Ordering::AcqRel);
                     if let Some(w) = w {
                         w.wake();
@@ -77,7 +79,7 @@ impl AtomicWaker {
         match self.state.fetch_or(WAKING, Ordering::AcqRel) {
             WAITING => {
                 // SAFETY: WAKING gives us exclusive access to the slot.
-                let w = unsafe { (*self.waker.get()).take() };
+                let w = self.waker.with_mut(|slot| unsafe { (*slot).take() });
                 self.state.fetch_and(!WAKING, Ordering::Release);
                 w
             }

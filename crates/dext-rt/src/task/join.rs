@@ -6,10 +6,10 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
-use super::raw::{COMPLETE, Header, JOIN_INTEREST};
+use super::raw::Header;
+use super::state::COMPLETE;
 
 /// Why a task produced no output.
 #[non_exhaustive]
@@ -110,7 +110,7 @@ impl<T> JoinHandle<T> {
 
     /// True once the task has finished (completed, panicked or been cancelled).
     pub fn is_finished(&self) -> bool {
-        self.header().state.load(Ordering::Acquire) & COMPLETE != 0
+        self.header().state.is_complete()
     }
 
     /// A handle that can abort the task without owning its output.
@@ -126,7 +126,7 @@ impl<T> Future for JoinHandle<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let header = self.header();
         let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
-        if header.state.load(Ordering::Acquire) & COMPLETE == 0 {
+        if !header.state.is_complete() {
             let mut slot = header.join_waker.lock().unwrap_or_else(|e| e.into_inner());
             match &*slot {
                 Some(w) if w.will_wake(cx.waker()) => {}
@@ -135,7 +135,7 @@ impl<T> Future for JoinHandle<T> {
             drop(slot);
             // Re-check after publishing the waker: the task may have completed meanwhile
             // (it takes the waker under the same lock after setting COMPLETE).
-            if header.state.load(Ordering::Acquire) & COMPLETE == 0 {
+            if !header.state.is_complete() {
                 return Poll::Pending;
             }
         }
@@ -150,7 +150,7 @@ impl<T> Future for JoinHandle<T> {
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         let header = self.header();
-        let prev = header.state.fetch_and(!JOIN_INTEREST, Ordering::AcqRel);
+        let prev = header.state.drop_join_interest();
         if prev & COMPLETE != 0 {
             // SAFETY: complete and we held join interest: the output is ours to drop
             // (invariant 5); if it was already read, the stage is empty and this is a no-op.
@@ -186,7 +186,7 @@ impl AbortHandle {
     /// True once the task has finished.
     pub fn is_finished(&self) -> bool {
         // SAFETY: the handle owns a reference.
-        unsafe { self.raw.as_ref() }.state.load(Ordering::Acquire) & COMPLETE != 0
+        unsafe { self.raw.as_ref() }.state.is_complete()
     }
 }
 

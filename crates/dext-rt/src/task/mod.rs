@@ -35,6 +35,7 @@
 
 mod join;
 mod raw;
+pub(crate) mod state;
 
 pub use join::{AbortHandle, JoinError, JoinHandle};
 pub(crate) use raw::{Header, TaskRef, new_task};

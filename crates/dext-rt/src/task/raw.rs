@@ -7,28 +7,14 @@ use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use super::join::JoinError;
 use crate::worker::{self, WorkerShared};
 
-/// The task is in a run queue, or (while RUNNING) was woken and must be queued again after
-/// this poll.
-pub(crate) const SCHEDULED: usize = 1 << 0;
-/// The owner worker is polling the future now.
-pub(crate) const RUNNING: usize = 1 << 1;
-/// The future is gone: its output (or the cancellation) is stored.
-pub(crate) const COMPLETE: usize = 1 << 3;
-/// Abort was requested; the owner drops the future at its next run.
-pub(crate) const CANCELLED: usize = 1 << 4;
-/// A JoinHandle exists and will read or drop the output.
-pub(crate) const JOIN_INTEREST: usize = 1 << 5;
-/// The reference count lives in the same word, above the flags, so that a transition and a
-/// reference change can be one atomic operation.
-const REF_SHIFT: u32 = 6;
-const REF_ONE: usize = 1 << REF_SHIFT;
+use super::state::{CANCELLED, COMPLETE, JOIN_INTEREST, RUNNING, SCHEDULED, State};
 
 pub(crate) struct Vtable {
     /// Polls the future (catching panics). Returns true when the task completed.
@@ -46,8 +32,8 @@ pub(crate) struct Vtable {
 /// The untyped part of every task. See the module docs of `task` for the invariants.
 #[repr(C)]
 pub(crate) struct Header {
-    /// Flags in the low bits, reference count above `REF_SHIFT`.
-    pub(crate) state: AtomicUsize,
+    /// Flags and reference count (see `task::state`).
+    pub(crate) state: State,
     /// Run-queue link: local FIFO or remote stack (a task is in at most one).
     pub(crate) next: AtomicPtr<Header>,
     /// Owned-list links, touched only by the owner worker.
@@ -114,7 +100,7 @@ impl TaskRef {
         let header = self.header();
         // SCHEDULED -> RUNNING in one RMW: a dequeued task has SCHEDULED set and RUNNING clear
         // (invariant 3), so flipping both bits is exact.
-        let prev = header.state.fetch_xor(SCHEDULED | RUNNING, Ordering::AcqRel);
+        let prev = header.state.start_poll();
         if prev & COMPLETE != 0 {
             // Cancelled by shutdown while queued: only the queue's reference is left. The
             // flipped bits mean nothing on a complete task.
@@ -141,9 +127,7 @@ impl TaskRef {
         let ptr = self.into_raw();
         // SAFETY: the owner's reference keeps the cell alive until the task completes.
         let header = unsafe { ptr.as_ref() };
-        let prev = header.state.fetch_sub(RUNNING + REF_ONE, Ordering::AcqRel);
-        debug_assert!(prev >> REF_SHIFT >= 2);
-        if prev & SCHEDULED != 0 {
+        if header.state.finish_poll() {
             // Woken during the run (the waker saw RUNNING and did not queue it): queue it
             // again, with a new reference for the queue entry.
             header.inc_ref();
@@ -160,7 +144,7 @@ impl TaskRef {
         let header = self.header();
         // Once COMPLETE is set, the other bits are ignored: wake-ups do nothing and the task
         // is never run again.
-        let prev = header.state.fetch_or(COMPLETE, Ordering::AcqRel);
+        let prev = header.state.complete();
         let join_waker = if prev & JOIN_INTEREST == 0 {
             // SAFETY: no JoinHandle will read the output (invariant 5), and we are the owner.
             unsafe { (header.vtable.drop_output)(self.0) };
@@ -195,7 +179,7 @@ impl TaskRef {
         let header = self.header();
         // SAFETY: the task never ran and is in no queue, so nobody else touches its stage.
         unsafe { (header.vtable.cancel)(self.0) };
-        let prev = header.state.fetch_or(COMPLETE, Ordering::AcqRel);
+        let prev = header.state.complete();
         if prev & JOIN_INTEREST == 0 {
             // SAFETY: as in `complete`.
             unsafe { (header.vtable.drop_output)(self.0) };
@@ -218,22 +202,18 @@ impl Drop for TaskRef {
 impl Header {
     #[inline]
     pub(crate) fn is_complete(&self) -> bool {
-        self.state.load(Ordering::Acquire) & COMPLETE != 0
+        self.state.is_complete()
     }
 
     #[inline]
     pub(crate) fn inc_ref(&self) {
-        let prev = self.state.fetch_add(REF_ONE, Ordering::Relaxed);
-        if prev > isize::MAX as usize {
-            std::process::abort();
-        }
+        self.state.inc_ref();
     }
 
     /// Releases one reference and frees the cell if it was the last.
     #[inline]
     pub(crate) fn dec_ref(&self) {
-        if self.state.fetch_sub(REF_ONE, Ordering::Release) >> REF_SHIFT == 1 {
-            fence(Ordering::Acquire);
+        if self.state.dec_ref() {
             // SAFETY: that was the last reference: nobody else can reach the cell.
             unsafe { (self.vtable.dealloc)(NonNull::from(self)) };
         }
@@ -262,8 +242,7 @@ impl Header {
     /// Inlined into the waker entry points: it is the hottest path of every wake-up.
     #[inline(always)]
     pub(crate) fn wake(&self, owned_ref: bool) {
-        let prev = self.state.fetch_or(SCHEDULED, Ordering::AcqRel);
-        if prev & (SCHEDULED | RUNNING | COMPLETE) == 0 {
+        if self.state.wake() {
             if !owned_ref {
                 self.inc_ref();
             }
@@ -277,7 +256,7 @@ impl Header {
 
     /// Requests cancellation; the owner drops the future at its next run.
     pub(crate) fn abort(&self) {
-        let prev = self.state.fetch_or(CANCELLED, Ordering::AcqRel);
+        let prev = self.state.cancel();
         if prev & (CANCELLED | COMPLETE) == 0 {
             self.wake(false);
         }
@@ -321,7 +300,7 @@ where
     let cell = Box::new(TaskCell {
         header: Header {
             // References: queue + JoinHandle + owner.
-            state: AtomicUsize::new(SCHEDULED | JOIN_INTEREST | (3 * REF_ONE)),
+            state: State::new(SCHEDULED | JOIN_INTEREST, 3),
             next: AtomicPtr::new(ptr::null_mut()),
             owned_prev: Cell::new(ptr::null()),
             owned_next: Cell::new(ptr::null()),
