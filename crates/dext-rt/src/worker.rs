@@ -612,7 +612,8 @@ impl Core {
         self.dispatching.set(true);
         for ev in &events[..n] {
             if ev.token() == WAKE_TOKEN {
-                let _ = self.shared.eventfd.reset();
+                // The doorbell: nothing to do (it is edge-triggered and never read; see
+                // `EventFd::notify`), the remote queue is drained at the next turn.
             } else {
                 // SAFETY: every non-zero token is a registration kept alive by the epoll's
                 // reference, which is released only outside a dispatch (see io::reactor).

@@ -20,18 +20,26 @@ impl EventFd {
         Ok(EventFd { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
     }
 
-    /// Adds one to the counter, which makes the descriptor readable.
+    /// Adds one to the counter, which makes the descriptor readable and, for an
+    /// edge-triggered registration, raises a new edge on every call, read or not.
     ///
-    /// A full counter (`EAGAIN`) already means "readable", so it is not an error.
+    /// So a waiter need not read the counter after each wake-up. Should the counter ever be
+    /// full (2^64 - 2 unread notifications), it is reset and written again, so that the edge
+    /// is never lost.
     pub fn notify(&self) -> io::Result<()> {
         let one: u64 = 1;
-        // SAFETY: we pass a pointer to 8 readable bytes, as eventfd requires.
-        let r = unsafe { libc::write(self.fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
-        match cvt_isize(r) {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
-            Err(e) => Err(e),
+        for _ in 0..2 {
+            // SAFETY: we pass a pointer to 8 readable bytes, as eventfd requires.
+            let r = unsafe { libc::write(self.fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
+            match cvt_isize(r) {
+                Ok(_) => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.reset()?;
+                }
+                Err(e) => return Err(e),
+            }
         }
+        Err(io::Error::from(io::ErrorKind::WouldBlock))
     }
 
     /// Reads and resets the counter; returns 0 if it was already zero.

@@ -167,3 +167,22 @@ fn affinity_round_trip() {
     assert!(thread::pin_current_thread(usize::MAX).is_err());
     assert!(thread::raise_fd_limit().unwrap() >= 1024);
 }
+
+/// A full counter (never read) does not swallow the next notification: it is reset and the
+/// edge still fires.
+#[test]
+fn eventfd_notify_survives_a_full_counter() {
+    use std::os::fd::AsRawFd;
+    let ep = Epoll::new().unwrap();
+    let efd = EventFd::new().unwrap();
+    ep.add(efd.as_fd(), epoll::READABLE | epoll::EDGE, 1).unwrap();
+    let max: u64 = u64::MAX - 1;
+    // SAFETY: 8 readable bytes, as eventfd requires.
+    let r = unsafe { libc::write(efd.as_raw_fd(), (&max as *const u64).cast(), 8) };
+    assert_eq!(r, 8);
+    let mut evs = [Event::EMPTY; 2];
+    assert_eq!(ep.wait(&mut evs, Some(Duration::ZERO)).unwrap(), 1);
+    efd.notify().unwrap();
+    assert_eq!(ep.wait(&mut evs, Some(Duration::ZERO)).unwrap(), 1, "a new edge after the reset");
+    assert_eq!(efd.reset().unwrap(), 1);
+}
