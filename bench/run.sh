@@ -65,7 +65,7 @@ for name, rt, v in rows:
     data.setdefault(name, {}).setdefault(rt, []).append(float(v))
 units = {"spawn-join": "ns/op", "pingpong-local": "ns/round trip", "pingpong-cross": "ns/round trip",
          "echo": "round trips/s", "echo-cpu-us": "server CPU µs/round trip"}
-print(f"rounds: {sys.argv[2]} (interleaved), medians")
+print(f"rounds: {sys.argv[2]} (interleaved); values are medians, ratios are medians of per-round ratios")
 print("| benchmark | unit | dext | dext-spin | tokio | tokio-ct | dext/tokio | dext/tokio-ct | dext-spin/tokio |")
 print("|---|---|---|---|---|---|---|---|---|")
 for name in ["spawn-join", "pingpong-local", "pingpong-cross", "echo", "echo-cpu-us"]:
@@ -75,7 +75,11 @@ for name in ["spawn-join", "pingpong-local", "pingpong-cross", "echo", "echo-cpu
         if x is None: return "–"
         return f"{x:,.0f}" if name == "echo" or x >= 1000 else f"{x:,.1f}"
     def ratio(a, b):
-        return f"{m[a]/m[b]:.2f}×" if a in m and b in m else "–"
+        # The median of per-round ratios: each round runs the runtimes back to back, so
+        # pairing them cancels the machine's drift between rounds.
+        if a not in m or b not in m: return "–"
+        pairs = [x / y for x, y in zip(data[name][a], data[name][b])]
+        return f"{statistics.median(pairs):.2f}×"
     print(f"| {name} | {units[name]} | {fmt(m.get('dext'))} | {fmt(m.get('dext-spin'))} | {fmt(m.get('tokio'))} "
           f"| {fmt(m.get('tokio-ct'))} | {ratio('dext', 'tokio')} | {ratio('dext', 'tokio-ct')} | {ratio('dext-spin', 'tokio')} |")
 print()
