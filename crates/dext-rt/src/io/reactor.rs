@@ -173,18 +173,8 @@ impl Registration {
     }
 
     #[inline]
-    pub(crate) fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<ReadyEvent> {
-        self.io.poll_ready(cx, READ_MASK, &self.io.reader)
-    }
-
-    #[inline]
     pub(crate) fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<ReadyEvent> {
         self.io.poll_ready(cx, WRITE_MASK, &self.io.writer)
-    }
-
-    #[inline]
-    pub(crate) fn clear_read(&self, ev: ReadyEvent) {
-        self.io.clear(ev, READABLE);
     }
 
     #[inline]
@@ -201,26 +191,9 @@ impl Registration {
     pub(crate) fn poll_read_io<R>(
         &self,
         cx: &mut Context<'_>,
-        mut op: impl FnMut() -> (io::Result<R>, bool),
+        op: impl FnMut() -> (io::Result<R>, bool),
     ) -> Poll<io::Result<R>> {
-        if worker::coop_proceed(cx).is_pending() {
-            return Poll::Pending;
-        }
-        loop {
-            let ev = match self.poll_read_ready(cx) {
-                Poll::Ready(ev) => ev,
-                Poll::Pending => return Poll::Pending,
-            };
-            match op() {
-                (Err(e), _) if e.kind() == io::ErrorKind::WouldBlock => self.clear_read(ev),
-                (res, drained) => {
-                    if drained {
-                        self.clear_read(ev);
-                    }
-                    return Poll::Ready(res);
-                }
-            }
-        }
+        self.poll_io(cx, READ_MASK, READABLE, &self.io.reader, op)
     }
 
     /// The write-side twin of [`Registration::poll_read_io`].
@@ -228,21 +201,42 @@ impl Registration {
     pub(crate) fn poll_write_io<R>(
         &self,
         cx: &mut Context<'_>,
+        op: impl FnMut() -> (io::Result<R>, bool),
+    ) -> Poll<io::Result<R>> {
+        self.poll_io(cx, WRITE_MASK, WRITABLE, &self.io.writer, op)
+    }
+
+    /// One direction of I/O: `mask` is what counts as ready, `bit` the clearable readiness.
+    #[inline]
+    fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        mask: usize,
+        bit: usize,
+        waker: &AtomicWaker,
         mut op: impl FnMut() -> (io::Result<R>, bool),
     ) -> Poll<io::Result<R>> {
         if worker::coop_proceed(cx).is_pending() {
             return Poll::Pending;
         }
         loop {
-            let ev = match self.poll_write_ready(cx) {
+            let ev = match self.io.poll_ready(cx, mask, waker) {
                 Poll::Ready(ev) => ev,
                 Poll::Pending => return Poll::Pending,
             };
             match op() {
-                (Err(e), _) if e.kind() == io::ErrorKind::WouldBlock => self.clear_write(ev),
+                (Err(e), _) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.io.clear(ev, bit);
+                    if ev.word & bit == 0 {
+                        // Ready only through a sticky bit (hang-up, error) and yet blocked:
+                        // wait for a new edge instead of spinning on the sticky bit.
+                        waker.register(cx.waker());
+                        return Poll::Pending;
+                    }
+                }
                 (res, drained) => {
                     if drained {
-                        self.clear_write(ev);
+                        self.io.clear(ev, bit);
                     }
                     return Poll::Ready(res);
                 }

@@ -7,10 +7,8 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use dext_rt::net::{TcpListener, TcpStream};
@@ -77,38 +75,9 @@ async fn count<F: std::future::Future>(f: F) -> (usize, F::Output) {
     (ALLOCS.load(Ordering::SeqCst), out)
 }
 
-/// One-slot mailbox for ping-pong; reuses the stored waker when it would wake the same task.
-#[derive(Default)]
-struct Mailbox {
-    slot: Mutex<(Option<u64>, Option<Waker>)>,
-}
-
-impl Mailbox {
-    fn put(&self, v: u64) {
-        let w = {
-            let mut s = self.slot.lock().unwrap();
-            s.0 = Some(v);
-            s.1.take()
-        };
-        if let Some(w) = w {
-            w.wake();
-        }
-    }
-    async fn take(&self) -> u64 {
-        poll_fn(|cx| {
-            let mut s = self.slot.lock().unwrap();
-            if let Some(v) = s.0.take() {
-                return Poll::Ready(v);
-            }
-            match &s.1 {
-                Some(w) if w.will_wake(cx.waker()) => {}
-                _ => s.1 = Some(cx.waker().clone()),
-            }
-            Poll::Pending
-        })
-        .await
-    }
-}
+#[path = "../common/mailbox.rs"]
+mod mailbox;
+use mailbox::Mailbox;
 
 /// 10,000 echo round trips on an established connection, server and client on different
 /// workers, allocate nothing: reads, writes, readiness, wake-ups and scheduling included.
