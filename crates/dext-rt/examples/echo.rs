@@ -4,7 +4,7 @@
 //! cargo run --release -p dext-rt --example echo -- [ADDR] [WORKERS]
 //! ```
 //! Defaults: `127.0.0.1:7878`, one worker per available CPU (also from `ADDR`/`WORKERS`).
-//! Try it: `printf 'hello\n' | nc -q1 127.0.0.1 7878`.
+//! Try it (bash): `exec 3<>/dev/tcp/127.0.0.1/7878; echo hello >&3; head -1 <&3`.
 
 use std::io;
 
