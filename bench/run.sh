@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 cargo build --release --quiet
 B=target/release/dext-bench
+cc -O2 -o target/echo-floor c/echo_floor.c
 ROUNDS=${ROUNDS:-5}
 ONLY=${1:-all}
 SPIN_US=${SPIN_US:-200}          # dext-spin: an idle worker polls this long before parking
@@ -25,12 +26,12 @@ want() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }
 # dext-spin is dext with `spin_before_park(SPIN_US)`: it matters only where workers go idle
 # (cross-worker ping-pong, echo), so the other micro-benchmarks skip it.
 for round in $(seq "$ROUNDS"); do
-    for label in dext dext-spin tokio tokio-ct; do
+    for label in dext dext-spin tokio tokio-ct c-floor; do
         rt=${label%-spin}
         spin=0
         [ "$label" = dext-spin ] && spin=$SPIN_US
         export DEXT_SPIN_US=$spin
-        if want micro; then
+        if want micro && [ "$label" != c-floor ]; then
             if [ "$label" != dext-spin ]; then
                 $B spawn-join "$rt" 1000000 | sed "s/ $rt / $label /" >>"$OUT"
                 $B pingpong-local "$rt" 1000000 | sed "s/ $rt / $label /" >>"$OUT"
@@ -38,7 +39,11 @@ for round in $(seq "$ROUNDS"); do
             timeout 120 $B pingpong-cross "$rt" 20000 | sed "s/ $rt / $label /" >>"$OUT"
         fi
         if want echo; then
-            taskset -c 0 $B echo-server "$rt" 127.0.0.1:$PORT &
+            if [ "$label" = c-floor ]; then
+                taskset -c 0 target/echo-floor "$PORT" &
+            else
+                taskset -c 0 $B echo-server "$rt" 127.0.0.1:$PORT &
+            fi
             server=$!
             for _ in $(seq 50); do
                 (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
@@ -66,8 +71,8 @@ for name, rt, v in rows:
 units = {"spawn-join": "ns/op", "pingpong-local": "ns/round trip", "pingpong-cross": "ns/round trip",
          "echo": "round trips/s", "echo-cpu-us": "server CPU µs/round trip"}
 print(f"rounds: {sys.argv[2]} (interleaved); values are medians, ratios are medians of per-round ratios")
-print("| benchmark | unit | dext | dext-spin | tokio | tokio-ct | dext/tokio | dext/tokio-ct | dext-spin/tokio |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| benchmark | unit | dext | dext-spin | tokio | tokio-ct | c-floor | dext/tokio | dext/tokio-ct | dext-spin/tokio | c-floor/tokio |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for name in ["spawn-join", "pingpong-local", "pingpong-cross", "echo", "echo-cpu-us"]:
     if name not in data: continue
     m = {rt: statistics.median(v) for rt, v in data[name].items()}
@@ -81,7 +86,8 @@ for name in ["spawn-join", "pingpong-local", "pingpong-cross", "echo", "echo-cpu
         pairs = [x / y for x, y in zip(data[name][a], data[name][b])]
         return f"{statistics.median(pairs):.2f}×"
     print(f"| {name} | {units[name]} | {fmt(m.get('dext'))} | {fmt(m.get('dext-spin'))} | {fmt(m.get('tokio'))} "
-          f"| {fmt(m.get('tokio-ct'))} | {ratio('dext', 'tokio')} | {ratio('dext', 'tokio-ct')} | {ratio('dext-spin', 'tokio')} |")
+          f"| {fmt(m.get('tokio-ct'))} | {fmt(m.get('c-floor'))} | {ratio('dext', 'tokio')} | {ratio('dext', 'tokio-ct')} "
+          f"| {ratio('dext-spin', 'tokio')} | {ratio('c-floor', 'tokio')} |")
 print()
 print("all samples:")
 for name in data:
