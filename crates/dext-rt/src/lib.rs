@@ -83,3 +83,8 @@ pub use time::{sleep, sleep_until, timeout};
 
 /// The socket options type used by [`net::TcpListener::bind_with`].
 pub use dext_sys::socket::ListenOptions;
+
+/// The repository README's Rust examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

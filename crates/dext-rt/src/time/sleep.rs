@@ -251,7 +251,7 @@ impl Interval {
         }
         let now = Instant::now();
         let tick = self.next;
-        let mut next = tick + self.period;
+        let mut next = tick.checked_add(self.period).unwrap_or_else(|| deadline_after(self.period));
         if next <= now {
             next = match self.missed {
                 MissedTickBehavior::Burst => next,
