@@ -615,9 +615,13 @@ impl Core {
                 // The doorbell: nothing to do (it is edge-triggered and never read; see
                 // `EventFd::notify`), the remote queue is drained at the next turn.
             } else {
-                // SAFETY: every non-zero token is a registration kept alive by the epoll's
-                // reference, which is released only outside a dispatch (see io::reactor).
-                unsafe { reactor::dispatch(ev.token(), ev.readiness()) };
+                // A waker that panics must not cost the rest of the batch its wake-ups: the
+                // sockets are edge-triggered and would not be reported again.
+                let _ = std::panic::catch_unwind(|| {
+                    // SAFETY: every non-zero token is a registration kept alive by the epoll's
+                    // reference, which is released only outside a dispatch (see io::reactor).
+                    unsafe { reactor::dispatch(ev.token(), ev.readiness()) }
+                });
             }
         }
         self.dispatching.set(false);
@@ -630,7 +634,9 @@ impl Core {
         let mut fired = self.fired.borrow_mut();
         self.wheel.borrow_mut().fire_due(now, &mut fired);
         for w in fired.drain(..) {
-            w.wake();
+            // The fired entries are already released: a panicking waker must not drop the
+            // wakers after it.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || w.wake()));
         }
     }
 

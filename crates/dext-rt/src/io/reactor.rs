@@ -229,9 +229,13 @@ impl Registration {
                     self.io.clear(ev, bit);
                     if ev.word & bit == 0 {
                         // Ready only through a sticky bit (hang-up, error) and yet blocked:
-                        // wait for a new edge instead of spinning on the sticky bit.
+                        // wait for a new edge instead of spinning on the sticky bit. An edge
+                        // dispatched before the waker was in place changed the tick: retry.
                         waker.register(cx.waker());
-                        return Poll::Pending;
+                        let now = self.io.readiness.load(Ordering::Acquire);
+                        if now >> TICK_SHIFT == ev.word >> TICK_SHIFT && now & bit == 0 {
+                            return Poll::Pending;
+                        }
                     }
                 }
                 (res, drained) => {

@@ -357,7 +357,7 @@ unsafe fn poll_task<F: Future>(ptr: NonNull<Header>) -> bool {
             *stage = match catch_unwind(AssertUnwindSafe(move || drop(old))) {
                 Ok(()) => Stage::Finished(Ok(out)),
                 Err(payload) => {
-                    drop(out);
+                    let _ = catch_unwind(AssertUnwindSafe(move || drop(out)));
                     Stage::Finished(Err(JoinError::Panic(payload)))
                 }
             };

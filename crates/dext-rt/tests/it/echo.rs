@@ -288,3 +288,61 @@ fn connect_waits_for_the_handshake() {
         drop(l);
     });
 }
+
+/// A waker that panics when the reactor wakes it (a foreign waker registered through a
+/// hand-made `Context`) does not cost the other sockets of the same event batch their
+/// wake-ups.
+#[test]
+fn panicking_foreign_waker_does_not_lose_the_batch() {
+    use std::io::Write;
+    use std::task::{Context, Wake, Waker};
+    struct Boom;
+    impl Wake for Boom {
+        fn wake(self: Arc<Self>) {
+            panic!("foreign waker panics");
+        }
+    }
+    const N: usize = 20;
+    let rt = rt(1);
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let peers: Vec<std::net::TcpStream> = (0..=N).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
+    let accepted: Vec<std::net::TcpStream> = (0..=N).map(|_| l.accept().unwrap().0).collect();
+    let mut accepted = accepted.into_iter();
+    let first = accepted.next().unwrap();
+    let others: Vec<_> = accepted.collect();
+    let ready = Arc::new(AtomicUsize::new(0));
+    let r2 = ready.clone();
+    let h = rt.spawn(async move {
+        let bomb = TcpStream::from_std(first).unwrap();
+        let streams: Vec<TcpStream> = others.into_iter().map(|s| TcpStream::from_std(s).unwrap()).collect();
+        // Register the panicking waker as the reader of the first stream.
+        let boom = Waker::from(Arc::new(Boom));
+        let mut buf = [0u8; 8];
+        assert!(bomb.poll_read(&mut Context::from_waker(&boom), &mut buf).is_pending());
+        let mut reads = Vec::new();
+        for s in streams {
+            reads.push(dext_rt::spawn(async move {
+                let mut b = [0u8; 8];
+                s.read(&mut b).await.unwrap()
+            }));
+        }
+        r2.store(1, Ordering::SeqCst);
+        let mut got = Vec::new();
+        for r in reads {
+            got.push(r.await.unwrap());
+        }
+        drop(bomb);
+        got
+    });
+    while ready.load(Ordering::SeqCst) == 0 {
+        std::thread::yield_now();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for mut p in peers.iter() {
+        p.write_all(b"x").unwrap();
+    }
+    let got = rt.block_on(async move { dext_rt::time::timeout(std::time::Duration::from_secs(5), h).await });
+    let got = got.expect("reads were woken").unwrap();
+    assert_eq!(got, vec![1; N]);
+}
