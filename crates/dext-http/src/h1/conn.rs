@@ -1,0 +1,339 @@
+//! The HTTP/1.1 connection state machine: which message comes next, whether the connection
+//! persists, and what goes on the wire when a request is refused.
+//!
+//! A [`Conn`] owns no buffer and does no I/O. The driver owns the read buffer, the output
+//! buffer and the socket, and runs this loop:
+//!
+//! ```text
+//! loop {
+//!     // `input` = the read buffer's unconsumed bytes
+//!     match conn.poll_head(input, &mut head) {
+//!         Ok(Complete(req)) => { consume req.len(); route; read the body with poll_body;
+//!                                run the handler; conn.write_response(&res, &date, &mut out) }
+//!         Ok(Partial)       => { flush `out` (one write for every response of the batch);
+//!                                read more; on EOF call conn.handle_eof() }
+//!         Err(e)            => { conn.write_error(e, &date, &mut out); flush; close }
+//!     }
+//!     if conn.is_closed() { flush; close the socket }
+//! }
+//! ```
+//!
+//! Pipelining falls out of this loop: several requests in one read are parsed and answered in
+//! order, and their responses accumulate in one output buffer, written once.
+//!
+//! States: `Head` (waiting for a request head) → `Body` (the request has a body still to
+//! decode) → `Respond` (the body is complete; the response is due) → back to `Head`, or to
+//! `Closed` when the request, the response or an error ends the connection.
+//!
+//! Persistence (RFC 9112 section 9.3): HTTP/1.1 persists unless either side says `close`;
+//! HTTP/1.0 persists only with `Connection: keep-alive` (echoed in the response). A response
+//! sent before its request's body was read closes the connection, because the unread body
+//! would be taken for the next request; drivers that want to keep such connections drain the
+//! body first.
+//!
+//! Half-close: when the peer shuts down its sending side, the driver answers the complete
+//! requests already read and then closes ([`Conn::handle_eof`]).
+
+use super::Limits;
+use super::decode::{BodyDecoder, Decoded};
+use super::encode::{HttpDate, write_chunk, write_decimal, write_last_chunk, write_status_line};
+use super::parse::{Framing, Head, RequestHead, Status};
+use crate::{Error, Method, Response, StatusCode, Version};
+
+/// What [`Conn::poll_body`] found.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BodyEvent<'b> {
+    /// Decoded body bytes, borrowed from the input.
+    Data(&'b [u8]),
+    /// The body is complete.
+    End,
+    /// More input is needed (the framing bytes seen so far were consumed).
+    Partial,
+}
+
+/// How a response body is sent.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ResponseBody {
+    /// The whole body is known: Content-Length.
+    Full,
+    /// The body is streamed with [`Conn::write_body_chunk`]: chunked (HTTP/1.1), or delimited
+    /// by closing the connection (HTTP/1.0).
+    Streaming,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum State {
+    Head,
+    Body,
+    Respond,
+    Streaming { chunked: bool },
+    Closed,
+}
+
+/// One HTTP/1.1 server connection's protocol state. See the module docs for the loop.
+#[derive(Debug, Clone)]
+pub struct Conn {
+    limits: Limits,
+    state: State,
+    decoder: BodyDecoder,
+    /// Bytes of the current partial head already searched for a line end.
+    scanned: usize,
+    method: Method,
+    version: Version,
+    keep_alive: bool,
+    expect_continue: bool,
+    continue_sent: bool,
+    peer_closed: bool,
+    requests: u64,
+}
+
+impl Conn {
+    /// A connection with these limits.
+    pub fn new(limits: Limits) -> Conn {
+        let decoder = BodyDecoder::new(Framing::None, &limits);
+        Conn {
+            limits,
+            state: State::Head,
+            decoder,
+            scanned: 0,
+            method: Method::Get,
+            version: Version::Http11,
+            keep_alive: true,
+            expect_continue: false,
+            continue_sent: false,
+            peer_closed: false,
+            requests: 0,
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Parses the next request head from `input`, the unconsumed bytes of the read buffer.
+    ///
+    /// On `Complete`, the driver consumes [`RequestHead::len`] bytes, then reads the body with
+    /// [`Conn::poll_body`] (if any) and answers with [`Conn::write_response`]. `Partial` when
+    /// the head is incomplete, or when this connection expects no more requests (closed, or a
+    /// response still due).
+    pub fn poll_head<'h, 'b>(
+        &mut self,
+        input: &'b [u8],
+        head: &'h mut Head,
+    ) -> Result<Status<RequestHead<'h, 'b>>, Error> {
+        if self.state != State::Head {
+            return Ok(Status::Partial);
+        }
+        // A head cannot be complete before a new LF arrives, so a trickle of bytes (down to
+        // one per read) costs a search of the new bytes only, not a re-parse of the head.
+        // Input past the limits is parsed anyway, to report the precise error.
+        if self.scanned > input.len() {
+            self.scanned = 0;
+        }
+        let limit = self.limits.max_request_line + self.limits.max_header_bytes + 4;
+        if !input[self.scanned..].contains(&b'\n') && input.len() <= limit && !input.is_empty() {
+            self.scanned = input.len();
+            return Ok(Status::Partial);
+        }
+        self.scanned = input.len();
+        let result = head.parse(input, &self.limits);
+        match &result {
+            Ok(Status::Complete(req)) => {
+                self.scanned = 0;
+                self.requests += 1;
+                self.method = req.method();
+                self.version = req.version();
+                self.keep_alive = req.is_keep_alive();
+                self.expect_continue = req.expects_continue();
+                self.continue_sent = false;
+                self.decoder = BodyDecoder::new(req.framing(), &self.limits);
+                self.state = if self.decoder.is_done() { State::Respond } else { State::Body };
+            }
+            Ok(Status::Partial) => {}
+            Err(_) => self.state = State::Closed,
+        }
+        result
+    }
+
+    /// Decodes request body bytes from `input` (the unconsumed bytes after the head). Returns
+    /// the bytes consumed and the event.
+    pub fn poll_body<'b>(&mut self, input: &'b [u8]) -> Result<(usize, BodyEvent<'b>), Error> {
+        if self.state != State::Body {
+            return Ok((0, BodyEvent::End));
+        }
+        match self.decoder.decode(input) {
+            Ok((n, Decoded::Data(data))) => {
+                if self.decoder.is_done() {
+                    self.state = State::Respond;
+                }
+                Ok((n, BodyEvent::Data(data)))
+            }
+            Ok((n, Decoded::End)) => {
+                self.state = State::Respond;
+                Ok((n, BodyEvent::End))
+            }
+            Ok((n, Decoded::Partial)) => Ok((n, BodyEvent::Partial)),
+            Err(e) => {
+                self.state = State::Closed;
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether a `100 Continue` is due before the body can arrive: the client asked for it,
+    /// none was sent, and no body byte has been decoded.
+    pub fn wants_continue(&self) -> bool {
+        self.state == State::Body && self.expect_continue && !self.continue_sent && self.decoder.decoded() == 0
+    }
+
+    /// Writes `100 Continue` if [`Conn::wants_continue`]; returns whether it did.
+    pub fn write_continue(&mut self, out: &mut Vec<u8>) -> bool {
+        if !self.wants_continue() {
+            return false;
+        }
+        self.continue_sent = true;
+        out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+        true
+    }
+
+    /// Whether the current request's body has been fully decoded (or it had none).
+    pub fn is_body_done(&self) -> bool {
+        !matches!(self.state, State::Body)
+    }
+
+    /// Writes the response to the current request, with a complete body.
+    pub fn write_response(&mut self, res: &Response, date: &HttpDate, out: &mut Vec<u8>) {
+        if res.misuse().is_some() {
+            let mut fallback = Response::new();
+            fallback.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+            self.encode(&fallback, ResponseBody::Full, date, out);
+        } else {
+            self.encode(res, ResponseBody::Full, date, out);
+        }
+    }
+
+    /// Writes the status line and headers of a streamed response; the body follows with
+    /// [`Conn::write_body_chunk`] and [`Conn::finish_body`]. `res`'s own body is ignored.
+    pub fn write_streaming_head(&mut self, res: &Response, date: &HttpDate, out: &mut Vec<u8>) {
+        self.encode(res, ResponseBody::Streaming, date, out);
+    }
+
+    /// Writes part of a streamed body.
+    pub fn write_body_chunk(&mut self, data: &[u8], out: &mut Vec<u8>) {
+        match self.state {
+            State::Streaming { chunked: true } => write_chunk(out, data),
+            State::Streaming { chunked: false } => out.extend_from_slice(data),
+            _ => {}
+        }
+    }
+
+    /// Ends a streamed body.
+    pub fn finish_body(&mut self, out: &mut Vec<u8>) {
+        if let State::Streaming { chunked } = self.state {
+            if chunked {
+                write_last_chunk(out);
+                self.state = if self.keep_alive { State::Head } else { State::Closed };
+            } else {
+                self.state = State::Closed;
+            }
+        }
+    }
+
+    fn encode(&mut self, res: &Response, body: ResponseBody, date: &HttpDate, out: &mut Vec<u8>) {
+        if matches!(self.state, State::Head | State::Closed | State::Streaming { .. }) {
+            // No request is awaiting a response; writing one would desynchronise the peer.
+            return;
+        }
+        let status = res.status();
+        // An unread body would be parsed as the next request: close instead.
+        if self.state == State::Body || res.wants_close() || self.peer_closed {
+            self.keep_alive = false;
+        }
+        let chunked = body == ResponseBody::Streaming && self.version == Version::Http11;
+        if body == ResponseBody::Streaming && !chunked {
+            // HTTP/1.0 has no chunked coding: the body ends when the connection does.
+            self.keep_alive = false;
+        }
+
+        write_status_line(out, status);
+        out.extend_from_slice(b"Date: ");
+        out.extend_from_slice(date.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(res.header_bytes());
+        let no_body = status.forbids_body();
+        if !no_body {
+            match body {
+                ResponseBody::Full => {
+                    out.extend_from_slice(b"Content-Length: ");
+                    write_decimal(out, res.body().len() as u64);
+                    out.extend_from_slice(b"\r\n");
+                }
+                ResponseBody::Streaming if chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+                ResponseBody::Streaming => {}
+            }
+        }
+        if !self.keep_alive {
+            out.extend_from_slice(b"Connection: close\r\n");
+        } else if self.version == Version::Http10 {
+            out.extend_from_slice(b"Connection: keep-alive\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        let send_body = !no_body && self.method != Method::Head;
+        match body {
+            ResponseBody::Full => {
+                if send_body {
+                    out.extend_from_slice(res.body());
+                }
+                self.end_exchange();
+            }
+            ResponseBody::Streaming if send_body => self.state = State::Streaming { chunked },
+            ResponseBody::Streaming => self.end_exchange(),
+        }
+    }
+
+    fn end_exchange(&mut self) {
+        self.state = if self.keep_alive { State::Head } else { State::Closed };
+    }
+
+    /// Writes the response to a refused request (its status, `Connection: close`, and the
+    /// error's text as body) and closes the connection.
+    pub fn write_error(&mut self, error: Error, date: &HttpDate, out: &mut Vec<u8>) {
+        write_status_line(out, error.status());
+        out.extend_from_slice(b"Date: ");
+        out.extend_from_slice(date.as_bytes());
+        out.extend_from_slice(b"\r\nContent-Type: text/plain\r\nContent-Length: ");
+        write_decimal(out, error.as_str().len() as u64);
+        out.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
+        out.extend_from_slice(error.as_str().as_bytes());
+        self.state = State::Closed;
+    }
+
+    /// The peer shut down its sending side. Requests already complete are still answered;
+    /// the connection closes after them. An unfinished request is dropped.
+    pub fn handle_eof(&mut self) {
+        self.peer_closed = true;
+        match self.state {
+            State::Head | State::Body => self.state = State::Closed,
+            State::Respond | State::Streaming { .. } | State::Closed => {}
+        }
+    }
+
+    /// Whether the connection is done: flush the output, then close the socket.
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// Whether the connection waits for a new request head (between exchanges).
+    pub fn is_idle(&self) -> bool {
+        self.state == State::Head
+    }
+
+    /// Requests parsed on this connection so far.
+    pub fn requests(&self) -> u64 {
+        self.requests
+    }
+}
+
+#[cfg(test)]
+mod tests;

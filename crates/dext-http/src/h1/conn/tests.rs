@@ -1,0 +1,376 @@
+//! The connection state machine driven by a simulated peer: input arrives in pieces of every
+//! size, a small synchronous application answers, and the exact output bytes are compared.
+
+use super::*;
+
+struct Pending {
+    method: Method,
+    path: String,
+    body: Vec<u8>,
+}
+
+/// A minimal driver: the loop from the module docs, with a synchronous application.
+struct Sim {
+    conn: Conn,
+    head: Head,
+    buf: Vec<u8>,
+    out: Vec<u8>,
+    pending: Option<Pending>,
+    res: Response,
+    date: HttpDate,
+}
+
+impl Sim {
+    fn new(limits: Limits) -> Sim {
+        Sim {
+            head: Head::new(&limits),
+            conn: Conn::new(limits),
+            buf: Vec::new(),
+            out: Vec::new(),
+            pending: None,
+            res: Response::new(),
+            date: HttpDate::from_unix(0),
+        }
+    }
+
+    fn app(&mut self, p: &Pending) {
+        let res = &mut self.res;
+        res.reset();
+        match (p.method, p.path.as_str()) {
+            (Method::Get | Method::Head, "/") => {
+                res.set_body("ok");
+            }
+            (Method::Post, "/echo") => {
+                res.set_body(&p.body);
+            }
+            (_, "/early") => {
+                res.set_status(StatusCode::PAYLOAD_TOO_LARGE).set_body("no");
+            }
+            (_, "/empty") => {
+                res.set_status(StatusCode::NO_CONTENT).set_body("ignored");
+            }
+            (_, "/nm") => {
+                res.set_status(StatusCode::NOT_MODIFIED);
+            }
+            (_, "/bad-header") => {
+                res.header("X", "a\r\nb").set_body("secret");
+            }
+            (_, "/close") => {
+                res.close().set_body("bye");
+            }
+            (_, "/typed") => {
+                res.content_type("text/plain").header("X-A", "1").set_body("t");
+            }
+            _ => {
+                res.set_status(StatusCode::NOT_FOUND).set_body("nf");
+            }
+        }
+    }
+
+    fn process(&mut self) {
+        loop {
+            if let Some(p) = &mut self.pending {
+                if p.path == "/early" {
+                    let p = self.pending.take().unwrap();
+                    self.app(&p);
+                    self.conn.write_response(&self.res, &self.date, &mut self.out);
+                    continue;
+                }
+                self.conn.write_continue(&mut self.out);
+                match self.conn.poll_body(&self.buf) {
+                    Ok((n, BodyEvent::Data(d))) => {
+                        p.body.extend_from_slice(d);
+                        self.buf.drain(..n);
+                    }
+                    Ok((n, BodyEvent::End)) => {
+                        self.buf.drain(..n);
+                        let p = self.pending.take().unwrap();
+                        self.app(&p);
+                        self.conn.write_response(&self.res, &self.date, &mut self.out);
+                    }
+                    Ok((n, BodyEvent::Partial)) => {
+                        self.buf.drain(..n);
+                        return;
+                    }
+                    Err(e) => {
+                        self.conn.write_error(e, &self.date, &mut self.out);
+                        return;
+                    }
+                }
+                continue;
+            }
+            if self.conn.is_closed() {
+                return;
+            }
+            match self.conn.poll_head(&self.buf, &mut self.head) {
+                Ok(Status::Complete(req)) => {
+                    let n = req.len();
+                    self.pending =
+                        Some(Pending { method: req.method(), path: req.path().to_string(), body: Vec::new() });
+                    self.buf.drain(..n);
+                }
+                Ok(Status::Partial) => return,
+                Err(e) => {
+                    self.conn.write_error(e, &self.date, &mut self.out);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Feeds `input` in pieces of `step` bytes, then EOF if `eof`.
+    fn run(&mut self, input: &[u8], step: usize, eof: bool) {
+        for piece in input.chunks(step.max(1)) {
+            self.buf.extend_from_slice(piece);
+            self.process();
+            if self.conn.is_closed() {
+                return;
+            }
+        }
+        if eof {
+            self.process();
+            self.conn.handle_eof();
+        }
+    }
+}
+
+/// Runs `input` through a fresh connection fed in several piece sizes; all must write the
+/// same bytes. Returns the output and whether the connection closed.
+fn serve(input: &str, eof: bool) -> (String, bool) {
+    let mut results = Vec::new();
+    for step in [usize::MAX, 1, 2, 5, 13] {
+        let mut sim = Sim::new(Limits::default());
+        sim.run(input.as_bytes(), step.min(input.len().max(1)), eof);
+        results.push((String::from_utf8_lossy(&sim.out).into_owned(), sim.conn.is_closed()));
+    }
+    for r in &results[1..] {
+        assert_eq!(r, &results[0], "piece sizes disagree on {input:?}");
+    }
+    results.swap_remove(0)
+}
+
+const DATE: &str = "Date: Thu, 01 Jan 1970 00:00:00 GMT\r\n";
+
+fn resp(status: &str, headers: &str, body: &str) -> String {
+    format!("HTTP/1.1 {status}\r\n{DATE}{headers}\r\n{body}")
+}
+
+fn ok(body: &str) -> String {
+    resp("200 OK", &format!("Content-Length: {}\r\n", body.len()), body)
+}
+
+fn check(input: &str, eof: bool, want: &[String], closed: bool) {
+    let (out, is_closed) = serve(input, eof);
+    assert_eq!(out, want.concat(), "output for {input:?}");
+    assert_eq!(is_closed, closed, "closed after {input:?}");
+}
+
+const GET: &str = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+
+#[test]
+fn keep_alive_and_pipelining() {
+    check(GET, false, &[ok("ok")], false);
+    check(&GET.repeat(3), false, &[ok("ok"), ok("ok"), ok("ok")], false);
+    let mixed = format!(
+        "{GET}GET /missing HTTP/1.1\r\nHost: a\r\n\r\nPOST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc{GET}"
+    );
+    let nf = resp("404 Not Found", "Content-Length: 2\r\n", "nf");
+    check(&mixed, false, &[ok("ok"), nf, ok("abc"), ok("ok")], false);
+    // Leading empty lines before a pipelined request are skipped.
+    check(&format!("{GET}\r\n{GET}"), false, &[ok("ok"), ok("ok")], false);
+    // A GET with a body: the body is consumed, not taken for the next request.
+    check(
+        &format!("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello{GET}"),
+        false,
+        &[ok("ok"), ok("ok")],
+        false,
+    );
+}
+
+#[test]
+fn connection_close() {
+    let close = "Connection: close\r\n";
+    // Asked by the client: echoed, and pipelined requests after it are not answered.
+    let req = "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+    check(&format!("{req}{GET}"), false, &[resp("200 OK", &format!("Content-Length: 2\r\n{close}"), "ok")], true);
+    // Asked by the handler.
+    check(
+        &format!("GET /close HTTP/1.1\r\nHost: a\r\n\r\n{GET}"),
+        false,
+        &[resp("200 OK", &format!("Content-Length: 3\r\n{close}"), "bye")],
+        true,
+    );
+    // HTTP/1.0 closes by default, and persists with keep-alive (echoed).
+    check("GET / HTTP/1.0\r\n\r\n", false, &[resp("200 OK", &format!("Content-Length: 2\r\n{close}"), "ok")], true);
+    let ka = "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+    let ka_resp = resp("200 OK", "Content-Length: 2\r\nConnection: keep-alive\r\n", "ok");
+    check(&ka.repeat(2), false, &[ka_resp.clone(), ka_resp], false);
+}
+
+#[test]
+fn bodiless_responses() {
+    // HEAD: the Content-Length of the body it would have had, and no body.
+    check("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", false, &[resp("200 OK", "Content-Length: 2\r\n", "")], false);
+    check(
+        &format!("HEAD /x HTTP/1.1\r\nHost: a\r\n\r\n{GET}"),
+        false,
+        &[resp("404 Not Found", "Content-Length: 2\r\n", ""), ok("ok")],
+        false,
+    );
+    // 204 and 304: no Content-Length, no body.
+    check("GET /empty HTTP/1.1\r\nHost: a\r\n\r\n", false, &[resp("204 No Content", "", "")], false);
+    check("GET /nm HTTP/1.1\r\nHost: a\r\n\r\n", false, &[resp("304 Not Modified", "", "")], false);
+}
+
+#[test]
+fn handler_headers() {
+    check(
+        "GET /typed HTTP/1.1\r\nHost: a\r\n\r\n",
+        false,
+        &[resp("200 OK", "Content-Type: text/plain\r\nX-A: 1\r\nContent-Length: 1\r\n", "t")],
+        false,
+    );
+    // A header that would split the response is never written: 500 instead.
+    check(
+        "GET /bad-header HTTP/1.1\r\nHost: a\r\n\r\n",
+        false,
+        &[resp("500 Internal Server Error", "Content-Length: 0\r\n", "")],
+        false,
+    );
+}
+
+#[test]
+fn chunked_request_bodies() {
+    let req = "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nT: 1\r\n\r\n";
+    check(&format!("{req}{GET}"), false, &[ok("hello world"), ok("ok")], false);
+}
+
+fn error(status: &str, text: &str) -> String {
+    resp(status, &format!("Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n", text.len()), text)
+}
+
+#[test]
+fn errors_answer_and_close() {
+    check("GET / HTTP/1.1\r\n\r\n", false, &[error("400 Bad Request", "missing, duplicate or invalid Host")], true);
+    // Requests before the bad one are answered first; nothing after it is read.
+    check(
+        &format!("{GET}GET / HTTP/1.1\r\nHost : a\r\n\r\n{GET}"),
+        false,
+        &[ok("ok"), error("400 Bad Request", "whitespace before colon")],
+        true,
+    );
+    check(
+        "GET / HTTP/2.0\r\n\r\n",
+        false,
+        &[error("505 HTTP Version Not Supported", "HTTP version not supported")],
+        true,
+    );
+    check(
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n",
+        false,
+        &[error("501 Not Implemented", "transfer coding not supported")],
+        true,
+    );
+    check(
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX",
+        false,
+        &[error("400 Bad Request", "chunk data not followed by CRLF")],
+        true,
+    );
+    let long = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(9000));
+    check(&long, false, &[error("414 URI Too Long", "request line too long")], true);
+    let many = format!("GET / HTTP/1.1\r\nHost: a\r\n{}\r\n", "X: 1\r\n".repeat(3000));
+    check(&many, false, &[error("431 Request Header Fields Too Large", "too many header fields")], true);
+    let big = format!("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n", 1u64 << 40);
+    check(&big, false, &[error("413 Content Too Large", "body too large")], true);
+}
+
+#[test]
+fn expect_continue() {
+    let req = "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
+    // Only the head has arrived: 100 Continue goes out, once.
+    let (out, closed) = serve(req, false);
+    assert_eq!(out, "HTTP/1.1 100 Continue\r\n\r\n");
+    assert!(!closed);
+    check(&format!("{req}hello"), false, &["HTTP/1.1 100 Continue\r\n\r\n".to_string(), ok("hello")], false);
+    // HTTP/1.0: no interim response.
+    let req10 = "POST /echo HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello";
+    check(req10, false, &[resp("200 OK", "Content-Length: 5\r\nConnection: close\r\n", "hello")], true);
+    // No body: nothing to continue.
+    check("GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n", false, &[ok("ok")], false);
+}
+
+#[test]
+fn response_before_the_body_closes() {
+    // The handler answers without reading the body: the connection must close, or the body
+    // would be read as the next request.
+    let req = "POST /early HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello";
+    check(
+        &format!("{req}{GET}"),
+        false,
+        &[resp("413 Content Too Large", "Content-Length: 2\r\nConnection: close\r\n", "no")],
+        true,
+    );
+}
+
+#[test]
+fn half_close() {
+    // The peer sends two requests and shuts down its side: both are answered, then close.
+    check(&GET.repeat(2), true, &[ok("ok"), ok("ok")], true);
+    // An unfinished request at EOF is dropped without an answer.
+    check(&format!("{GET}GET / HT"), true, &[ok("ok")], true);
+    // EOF in the middle of a body.
+    check("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhel", true, &[], true);
+}
+
+#[test]
+fn streaming_responses() {
+    let date = HttpDate::from_unix(0);
+    let mut res = Response::new();
+    res.content_type("text/plain");
+    for (version, want, closed) in [
+        (
+            "HTTP/1.1",
+            format!(
+                "HTTP/1.1 200 OK\r\n{DATE}Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+            ),
+            false,
+        ),
+        (
+            "HTTP/1.0",
+            format!("HTTP/1.1 200 OK\r\n{DATE}Content-Type: text/plain\r\nConnection: close\r\n\r\nabcde"),
+            true,
+        ),
+    ] {
+        let mut conn = Conn::new(Limits::default());
+        let mut head = Head::new(conn.limits());
+        let input = format!("GET / {version}\r\nHost: a\r\nConnection: keep-alive\r\n\r\n");
+        assert!(!conn.poll_head(input.as_bytes(), &mut head).unwrap().is_partial());
+        let mut out = Vec::new();
+        conn.write_streaming_head(&res, &date, &mut out);
+        conn.write_body_chunk(b"abc", &mut out);
+        conn.write_body_chunk(b"de", &mut out);
+        conn.finish_body(&mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), want);
+        assert_eq!(conn.is_closed(), closed);
+    }
+}
+
+#[test]
+fn a_response_without_a_request_is_not_written() {
+    let mut conn = Conn::new(Limits::default());
+    let mut out = Vec::new();
+    conn.write_response(&Response::new(), &HttpDate::default(), &mut out);
+    assert!(out.is_empty());
+    assert!(conn.is_idle());
+}
+
+#[test]
+fn trickled_heads_are_not_reparsed_per_byte() {
+    // Bytes without a line end return Partial without parsing: feed a long header value one
+    // byte at a time and check the result is still exact.
+    let input = format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n", "v".repeat(5000));
+    let mut sim = Sim::new(Limits::default());
+    sim.run(input.as_bytes(), 1, false);
+    assert_eq!(String::from_utf8(sim.out).unwrap(), ok("ok"));
+}

@@ -1,0 +1,777 @@
+//! The request head parser: request line and header section (RFC 9112 sections 2 to 5).
+//!
+//! The parser scans the read buffer in place and records spans (offsets) into a reusable
+//! [`Head`]; it copies no byte and allocates nothing (the header table is allocated once, with
+//! room for [`Limits::max_headers`] fields). [`RequestHead`] pairs a `Head` with the buffer it
+//! was parsed from and hands out borrowed views.
+//!
+//! Input that stops mid-head is [`Status::Partial`]: the caller reads more and parses again
+//! from the start of the head. Every byte is checked as it is scanned, so a bad byte is
+//! reported as soon as it arrives, and limits are enforced on partial input too (a peer cannot
+//! make the caller buffer more than the limits allow).
+//!
+//! Strictness (all refusals close the connection; see [`Error`]):
+//! - line endings must be CRLF; a bare CR or bare LF is refused (RFC 9112 section 2.2 allows
+//!   refusing bare LF, and requires refusing bare CR);
+//! - at most the request line's worth of empty lines before it is skipped (section 2.2);
+//! - method: `tchar`s then one SP; target: visible ASCII then one SP; version `HTTP/d.d`;
+//! - field names are `tchar`s immediately followed by `:` (section 5.1: no whitespace before
+//!   the colon); a line starting with whitespace (obs-fold) is refused (section 5.2);
+//! - field values hold no control byte but HTAB (RFC 9110 section 5.5);
+//! - Host, Content-Length, Transfer-Encoding, Connection and Expect are checked after the
+//!   section is complete (see [`Head::finish`]).
+
+use super::Limits;
+use crate::header::{KnownHeader, TCHAR, eq_ignore_case, list, token_end};
+use crate::{Error, Header, Method, Version, simd};
+
+/// The outcome of parsing input that may be incomplete.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Status<T> {
+    /// The value is complete.
+    Complete(T),
+    /// More input is needed.
+    Partial,
+}
+
+impl<T> Status<T> {
+    /// `true` for [`Status::Partial`].
+    pub fn is_partial(&self) -> bool {
+        matches!(self, Status::Partial)
+    }
+}
+
+/// How the request body is delimited (RFC 9112 section 6.3).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Framing {
+    /// No body: neither Content-Length nor Transfer-Encoding, or `Content-Length: 0`.
+    None,
+    /// Exactly this many bytes follow the head.
+    Length(u64),
+    /// The chunked transfer coding.
+    Chunked,
+}
+
+/// The form of the request target (RFC 9112 section 3.2).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TargetForm {
+    /// `/path?query`
+    Origin,
+    /// `http://authority/path?query`
+    Absolute,
+    /// `host:port`, only with CONNECT.
+    Authority,
+    /// `*`, only with OPTIONS.
+    Asterisk,
+}
+
+/// A byte range of the parsed buffer. `u32` keeps a header entry at 20 bytes.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    #[inline(always)]
+    fn new(start: usize, end: usize) -> Span {
+        // Offsets are bounded by the head limits, far below 4 GiB, and `finish` refuses any
+        // head whose length does not fit in u32.
+        Span { start: start as u32, len: (end - start) as u32 }
+    }
+
+    #[inline(always)]
+    fn of(self, buf: &[u8]) -> &[u8] {
+        let start = self.start as usize;
+        buf.get(start..start + self.len as usize).unwrap_or_default()
+    }
+}
+
+/// A header field's spans, and which known header it is (`u8::MAX` for none).
+#[derive(Clone, Copy, Debug)]
+struct Field {
+    name: Span,
+    value: Span,
+    known: u8,
+}
+
+const UNKNOWN: u8 = u8::MAX;
+
+/// Reusable storage for one parsed request head: spans into the buffer it was parsed from.
+///
+/// Create one per connection with [`Head::new`]; [`Head::parse`] resets it. After the first
+/// parse it never allocates again (unless the limits are raised).
+#[derive(Clone, Debug)]
+pub struct Head {
+    method: Method,
+    version: Version,
+    form: TargetForm,
+    method_span: Span,
+    target: Span,
+    path: Span,
+    query: Option<Span>,
+    fields: Vec<Field>,
+    /// Per known header: index + 1 of its first occurrence (0 = absent).
+    first: [u16; KnownHeader::COUNT],
+    /// Per known header: number of occurrences (saturating).
+    count: [u8; KnownHeader::COUNT],
+    framing: Framing,
+    keep_alive: bool,
+    expect_continue: bool,
+    upgrade: bool,
+    len: usize,
+}
+
+impl Default for Head {
+    fn default() -> Self {
+        Head::new(&Limits::default())
+    }
+}
+
+impl Head {
+    /// Storage with room for `limits.max_headers` fields.
+    pub fn new(limits: &Limits) -> Head {
+        Head {
+            method: Method::Get,
+            version: Version::Http11,
+            form: TargetForm::Origin,
+            method_span: Span::default(),
+            target: Span::default(),
+            path: Span::default(),
+            query: None,
+            fields: Vec::with_capacity(limits.max_headers),
+            first: [0; KnownHeader::COUNT],
+            count: [0; KnownHeader::COUNT],
+            framing: Framing::None,
+            keep_alive: true,
+            expect_continue: false,
+            upgrade: false,
+            len: 0,
+        }
+    }
+
+    /// Parses a request head from the start of `buf`.
+    ///
+    /// On success the returned view borrows `self` and `buf`; [`RequestHead::len`] is the
+    /// number of bytes the head occupies (the body, if any, starts there).
+    pub fn parse<'h, 'b>(&'h mut self, buf: &'b [u8], limits: &Limits) -> Result<Status<RequestHead<'h, 'b>>, Error> {
+        if self.scan(buf, limits)? {
+            self.finish(buf, limits)?;
+            Ok(Status::Complete(RequestHead { head: self, buf }))
+        } else {
+            Ok(Status::Partial)
+        }
+    }
+
+    /// The view of the head last parsed from `buf`. `buf` must start with the same bytes the
+    /// head was parsed from (the read buffer, not yet compacted); a different buffer gives
+    /// wrong or empty views, never a panic.
+    pub fn view<'h, 'b>(&'h self, buf: &'b [u8]) -> RequestHead<'h, 'b> {
+        RequestHead { head: self, buf }
+    }
+
+    /// Scans the request line and header section; `Ok(false)` means partial.
+    #[inline]
+    fn scan(&mut self, buf: &[u8], limits: &Limits) -> Result<bool, Error> {
+        self.fields.clear();
+        if self.fields.capacity() < limits.max_headers {
+            self.fields.reserve_exact(limits.max_headers);
+        }
+        let len = buf.len();
+        let mut pos = 0;
+
+        // Empty lines before the request line are skipped (RFC 9112 section 2.2), within the
+        // request line's limit.
+        loop {
+            match buf.get(pos) {
+                Some(b'\r') => match buf.get(pos + 1) {
+                    Some(b'\n') => pos += 2,
+                    Some(_) => return Err(Error::BareCr),
+                    None => return Ok(false),
+                },
+                Some(b'\n') => return Err(Error::BareLf),
+                Some(_) => break,
+                None => return Ok(false),
+            }
+            if pos > limits.max_request_line {
+                return Err(Error::UriTooLong);
+            }
+        }
+        let line_start = pos;
+        // On partial input, room is left for the CRLF, which the limit does not count.
+        let line_partial = |len: usize| {
+            if len - line_start > limits.max_request_line + 2 { Err(Error::UriTooLong) } else { Ok(false) }
+        };
+
+        // Method. `GET ` is checked as one word first: it is most requests.
+        let method_len = if buf.get(pos..pos + 4) == Some(b"GET ") {
+            self.method = Method::Get;
+            3
+        } else {
+            let n = token_end(&buf[pos..]);
+            match buf.get(pos + n) {
+                None => return line_partial(len),
+                Some(b' ') if n > 0 => {}
+                Some(_) => return Err(Error::InvalidMethod),
+            }
+            self.method = Method::from_token(&buf[pos..pos + n]);
+            n
+        };
+        self.method_span = Span::new(pos, pos + method_len);
+        pos += method_len + 1;
+
+        // Request target: visible ASCII up to one SP.
+        let target_start = pos;
+        pos += simd::target_end(&buf[pos..]);
+        match buf.get(pos) {
+            None => return line_partial(len),
+            Some(b' ') if pos > target_start => {}
+            Some(_) => return Err(Error::InvalidTarget),
+        }
+        if pos - line_start > limits.max_request_line {
+            return Err(Error::UriTooLong);
+        }
+        self.target = Span::new(target_start, pos);
+        pos += 1;
+
+        // Version and CRLF: `HTTP/` DIGIT `.` DIGIT CR LF, checked byte by byte so that a
+        // wrong byte is refused as soon as it arrives.
+        let rest = &buf[pos..];
+        if rest.len() >= 10 && rest[..8] == *b"HTTP/1.1" && rest[8..10] == *b"\r\n" {
+            self.version = Version::Http11;
+        } else {
+            for (i, &b) in rest.iter().take(10).enumerate() {
+                let ok = match i {
+                    0..=4 => b == b"HTTP/"[i],
+                    5 | 7 => b.is_ascii_digit(),
+                    6 => b == b'.',
+                    8 if b == b'\n' => return Err(Error::BareLf),
+                    8 => b == b'\r',
+                    _ => b == b'\n',
+                };
+                if !ok {
+                    return Err(if i == 9 { Error::BareCr } else { Error::InvalidVersion });
+                }
+            }
+            if rest.len() < 10 {
+                return line_partial(len);
+            }
+            self.version = match (rest[5], rest[7]) {
+                (b'1', b'1') => Version::Http11,
+                (b'1', b'0') => Version::Http10,
+                _ => return Err(Error::UnsupportedVersion),
+            };
+        }
+        if pos + 8 - line_start > limits.max_request_line {
+            return Err(Error::UriTooLong);
+        }
+        pos += 10;
+
+        // Header section.
+        let section_start = pos;
+        // As above, room is left for the final empty line.
+        let section_partial = |len: usize| {
+            if len - section_start > limits.max_header_bytes + 2 { Err(Error::HeadersTooLarge) } else { Ok(false) }
+        };
+        self.first = [0; KnownHeader::COUNT];
+        self.count = [0; KnownHeader::COUNT];
+        loop {
+            let Some(&b) = buf.get(pos) else { return section_partial(len) };
+            if b == b'\r' {
+                match buf.get(pos + 1) {
+                    Some(b'\n') => {
+                        pos += 2;
+                        break;
+                    }
+                    Some(_) => return Err(Error::BareCr),
+                    None => return section_partial(len),
+                }
+            }
+            let name_start = pos;
+            let n = token_end(&buf[pos..]);
+            pos += n;
+            match buf.get(pos) {
+                None => return section_partial(len),
+                Some(b':') if n > 0 => {}
+                Some(b' ' | b'\t') if n == 0 && pos == name_start => return Err(Error::ObsFold),
+                Some(b' ' | b'\t') if n > 0 => return Err(Error::WhitespaceBeforeColon),
+                Some(b'\n') if n == 0 => return Err(Error::BareLf),
+                Some(_) => return Err(Error::InvalidHeaderName),
+            }
+            let name_end = pos;
+            pos += 1;
+            while let Some(b' ' | b'\t') = buf.get(pos) {
+                pos += 1;
+            }
+            let value_start = pos;
+            pos += simd::value_end(&buf[pos..]);
+            match buf.get(pos) {
+                None => return section_partial(len),
+                Some(b'\r') => {}
+                Some(b'\n') => return Err(Error::BareLf),
+                Some(_) => return Err(Error::InvalidHeaderValue),
+            }
+            match buf.get(pos + 1) {
+                None => return section_partial(len),
+                Some(b'\n') => {}
+                Some(_) => return Err(Error::BareCr),
+            }
+            let mut value_end = pos;
+            while value_end > value_start && matches!(buf[value_end - 1], b' ' | b'\t') {
+                value_end -= 1;
+            }
+            if self.fields.len() == limits.max_headers {
+                return Err(Error::TooManyHeaders);
+            }
+            let known = match KnownHeader::from_name(&buf[name_start..name_end]) {
+                Some(k) => {
+                    let k = k as usize;
+                    if self.first[k] == 0 {
+                        // `max_headers` above u16::MAX - 1 would wrap; saturate instead.
+                        self.first[k] = u16::try_from(self.fields.len() + 1).unwrap_or(u16::MAX);
+                    }
+                    self.count[k] = self.count[k].saturating_add(1);
+                    k as u8
+                }
+                None => UNKNOWN,
+            };
+            self.fields.push(Field {
+                name: Span::new(name_start, name_end),
+                value: Span::new(value_start, value_end),
+                known,
+            });
+            pos += 2;
+            if pos - section_start > limits.max_header_bytes {
+                return Err(Error::HeadersTooLarge);
+            }
+        }
+        self.len = pos;
+        Ok(true)
+    }
+
+    /// The checks that need the whole header section: target form, Host, body framing,
+    /// persistence and expectations.
+    fn finish(&mut self, buf: &[u8], limits: &Limits) -> Result<(), Error> {
+        if u32::try_from(self.len).is_err() {
+            return Err(Error::HeadersTooLarge);
+        }
+        self.classify_target(buf)?;
+
+        // Host (RFC 9112 section 3.2): exactly one in HTTP/1.1, at most one in HTTP/1.0, and
+        // a valid authority when present.
+        let hosts = self.count[KnownHeader::Host as usize];
+        if hosts > 1 || (hosts == 0 && self.version == Version::Http11) {
+            return Err(Error::InvalidHost);
+        }
+        if hosts == 1 && !is_valid_host(self.first_value(buf, KnownHeader::Host)) {
+            return Err(Error::InvalidHost);
+        }
+
+        // Body framing (RFC 9112 section 6).
+        self.framing = Framing::None;
+        let mut keep_alive = self.version == Version::Http11;
+        let lengths = self.count[KnownHeader::ContentLength as usize];
+        if self.count[KnownHeader::TransferEncoding as usize] > 0 {
+            // Section 6.1: a sender must not send both; a server may refuse, and refusing is
+            // the only answer that closes the door on request smuggling.
+            if lengths > 0 {
+                return Err(Error::ContentLengthAndTransferEncoding);
+            }
+            self.check_transfer_encoding(buf)?;
+            self.framing = Framing::Chunked;
+            // Section 6.1: with HTTP/1.0, chunked framing cannot be trusted past this message.
+            if self.version == Version::Http10 {
+                keep_alive = false;
+            }
+        } else if lengths > 0 {
+            // Section 6.3: duplicate fields, lists and anything but digits are refused,
+            // even when the duplicates agree.
+            if lengths > 1 {
+                return Err(Error::InvalidContentLength);
+            }
+            let n = parse_content_length(self.first_value(buf, KnownHeader::ContentLength))?;
+            if n > limits.max_body {
+                return Err(Error::BodyTooLarge);
+            }
+            if n > 0 {
+                self.framing = Framing::Length(n);
+            }
+        }
+
+        // Persistence (RFC 9112 section 9.3).
+        let mut upgrade = false;
+        if self.count[KnownHeader::Connection as usize] > 0 {
+            let mut close = false;
+            let mut ask_keep_alive = false;
+            for value in self.values(buf, KnownHeader::Connection) {
+                for option in list(value) {
+                    if eq_ignore_case(option, b"close") {
+                        close = true;
+                    } else if eq_ignore_case(option, b"keep-alive") {
+                        ask_keep_alive = true;
+                    } else if eq_ignore_case(option, b"upgrade") {
+                        upgrade = true;
+                    }
+                }
+            }
+            if close {
+                keep_alive = false;
+            } else if ask_keep_alive && self.version == Version::Http10 && self.framing != Framing::Chunked {
+                keep_alive = true;
+            }
+        }
+        self.keep_alive = keep_alive;
+        self.upgrade = upgrade;
+
+        // Expect (RFC 9110 section 10.1.1): only `100-continue` exists; HTTP/1.0 requests'
+        // expectations are ignored.
+        let mut expect_continue = false;
+        if self.count[KnownHeader::Expect as usize] > 0 && self.version == Version::Http11 {
+            for value in self.values(buf, KnownHeader::Expect) {
+                if eq_ignore_case(value, b"100-continue") {
+                    expect_continue = true;
+                } else {
+                    return Err(Error::UnsupportedExpectation);
+                }
+            }
+        }
+        self.expect_continue = expect_continue;
+        Ok(())
+    }
+
+    fn check_transfer_encoding(&self, buf: &[u8]) -> Result<(), Error> {
+        // Section 6.1: the codings of all Transfer-Encoding lines, in order, form one list;
+        // `chunked` must be last and appear once. Any other coding is not implemented here.
+        let mut chunked = false;
+        let mut other = false;
+        for value in self.values(buf, KnownHeader::TransferEncoding) {
+            for coding in list(value) {
+                if chunked {
+                    return Err(Error::ChunkedNotLast);
+                }
+                if eq_ignore_case(coding, b"chunked") {
+                    chunked = true;
+                } else {
+                    // A coding is a token, optionally with parameters.
+                    let name_len = token_end(coding);
+                    if name_len == 0 {
+                        return Err(Error::InvalidHeaderValue);
+                    }
+                    other = true;
+                }
+            }
+        }
+        if other {
+            return Err(Error::UnsupportedTransferCoding);
+        }
+        if !chunked {
+            return Err(Error::ChunkedNotLast);
+        }
+        Ok(())
+    }
+
+    fn classify_target(&mut self, buf: &[u8]) -> Result<(), Error> {
+        let target = self.target.of(buf);
+        let start = self.target.start as usize;
+        let (form, path_start) = match target.first() {
+            Some(b'/') => (TargetForm::Origin, start),
+            Some(b'*') if target.len() == 1 => {
+                if self.method != Method::Options {
+                    return Err(Error::InvalidTarget);
+                }
+                self.path = self.target;
+                self.query = None;
+                self.form = TargetForm::Asterisk;
+                return Ok(());
+            }
+            _ if self.method == Method::Connect => {
+                // authority-form: host:port, nothing else (RFC 9112 section 3.2.3).
+                if !is_valid_host(target) || target.is_empty() {
+                    return Err(Error::InvalidTarget);
+                }
+                self.path = Span::new(start, start);
+                self.query = None;
+                self.form = TargetForm::Authority;
+                return Ok(());
+            }
+            _ => {
+                let scheme = if starts_with_ignore_case(target, b"http://") {
+                    7
+                } else if starts_with_ignore_case(target, b"https://") {
+                    8
+                } else {
+                    return Err(Error::InvalidTarget);
+                };
+                let rest = &target[scheme..];
+                let authority = rest.iter().position(|&b| b == b'/' || b == b'?' || b == b'#').unwrap_or(rest.len());
+                if authority == 0 || !is_valid_host(&rest[..authority]) {
+                    return Err(Error::InvalidTarget);
+                }
+                (TargetForm::Absolute, start + scheme + authority)
+            }
+        };
+        if self.method == Method::Connect {
+            return Err(Error::InvalidTarget);
+        }
+        // A fragment is never sent (RFC 9110 section 4.2.5); refusing it keeps paths exact.
+        let end = start + target.len();
+        let rest = &buf[path_start..end];
+        if rest.contains(&b'#') {
+            return Err(Error::InvalidTarget);
+        }
+        match rest.iter().position(|&b| b == b'?') {
+            Some(q) => {
+                self.path = Span::new(path_start, path_start + q);
+                self.query = Some(Span::new(path_start + q + 1, end));
+            }
+            None => {
+                self.path = Span::new(path_start, end);
+                self.query = None;
+            }
+        }
+        self.form = form;
+        Ok(())
+    }
+
+    fn first_value<'b>(&self, buf: &'b [u8], known: KnownHeader) -> &'b [u8] {
+        match self.first[known as usize] {
+            0 => &[],
+            i => self.fields.get(i as usize - 1).map_or(&[][..], |f| f.value.of(buf)),
+        }
+    }
+
+    /// The values of every occurrence of `known`, in order.
+    fn values<'a, 'b: 'a>(&'a self, buf: &'b [u8], known: KnownHeader) -> impl Iterator<Item = &'b [u8]> + 'a {
+        let start = (self.first[known as usize] as usize).saturating_sub(1);
+        let present = self.first[known as usize] != 0;
+        self.fields[if present { start } else { self.fields.len() }..]
+            .iter()
+            .filter(move |f| f.known == known as u8)
+            .map(move |f| f.value.of(buf))
+    }
+}
+
+fn starts_with_ignore_case(s: &[u8], prefix: &[u8]) -> bool {
+    s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+/// Content-Length (RFC 9110 section 8.6): one or more digits, nothing else; leading zeros
+/// are allowed. Overflow is refused as malformed.
+pub(crate) fn parse_content_length(value: &[u8]) -> Result<u64, Error> {
+    if value.is_empty() {
+        return Err(Error::InvalidContentLength);
+    }
+    let mut n: u64 = 0;
+    for &b in value {
+        if !b.is_ascii_digit() {
+            return Err(Error::InvalidContentLength);
+        }
+        n = n.checked_mul(10).and_then(|n| n.checked_add(u64::from(b - b'0'))).ok_or(Error::InvalidContentLength)?;
+    }
+    Ok(n)
+}
+
+/// A Host value or authority-form target: `host [ ":" port ]` where host is a reg-name, an
+/// IPv4 address or a bracketed IP literal (RFC 3986 section 3.2.2). The empty value is valid
+/// in a Host field (RFC 9112 section 3.2).
+fn is_valid_host(value: &[u8]) -> bool {
+    let (host, port) = if value.first() == Some(&b'[') {
+        let Some(close) = value.iter().position(|&b| b == b']') else { return false };
+        let literal = &value[1..close];
+        if literal.is_empty()
+            || !literal.iter().all(|&b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'v' | b'V'))
+        {
+            return false;
+        }
+        (&[][..], &value[close + 1..])
+    } else {
+        match value.iter().position(|&b| b == b':') {
+            Some(colon) => (&value[..colon], &value[colon..]),
+            None => (value, &[][..]),
+        }
+    };
+    let host_ok = host.iter().all(|&b| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'%'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+            )
+    });
+    let port_ok = match port.split_first() {
+        None => true,
+        Some((b':', digits)) => digits.iter().all(u8::is_ascii_digit),
+        Some(_) => false,
+    };
+    host_ok && port_ok
+}
+
+/// A parsed request head: borrowed views into the read buffer.
+#[derive(Clone, Copy)]
+pub struct RequestHead<'h, 'b> {
+    head: &'h Head,
+    buf: &'b [u8],
+}
+
+impl core::fmt::Debug for RequestHead<'_, '_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RequestHead")
+            .field("method", &self.method_str())
+            .field("target", &self.target())
+            .field("version", &self.version())
+            .field("headers", &self.headers().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Turns validated ASCII into `&str`; the check is a fast ASCII scan and cannot fail on the
+/// spans this module produces.
+#[inline]
+fn ascii(bytes: &[u8]) -> &str {
+    core::str::from_utf8(bytes).unwrap_or_default()
+}
+
+impl<'h, 'b> RequestHead<'h, 'b> {
+    /// The method.
+    #[inline]
+    pub fn method(&self) -> Method {
+        self.head.method
+    }
+
+    /// The method token as sent (useful for [`Method::Other`]).
+    pub fn method_str(&self) -> &'b str {
+        ascii(self.head.method_span.of(self.buf))
+    }
+
+    /// The request target as sent.
+    pub fn target(&self) -> &'b str {
+        ascii(self.head.target.of(self.buf))
+    }
+
+    /// The form of the request target.
+    pub fn target_form(&self) -> TargetForm {
+        self.head.form
+    }
+
+    /// The path: the target up to `?`, with the scheme and authority of the absolute form
+    /// removed (`/` when an absolute-form target has no path). Still percent-encoded.
+    #[inline]
+    pub fn path(&self) -> &'b str {
+        let path = ascii(self.head.path.of(self.buf));
+        if path.is_empty() && self.head.form == TargetForm::Absolute { "/" } else { path }
+    }
+
+    /// The query, without the `?`, if the target has one.
+    pub fn query(&self) -> Option<&'b str> {
+        self.head.query.map(|q| ascii(q.of(self.buf)))
+    }
+
+    /// The protocol version.
+    pub fn version(&self) -> Version {
+        self.head.version
+    }
+
+    /// The header fields in the order received.
+    pub fn headers(&self) -> impl ExactSizeIterator<Item = Header<'b>> {
+        let buf = self.buf;
+        self.head.fields.iter().map(move |f| Header { name: ascii(f.name.of(buf)), value: f.value.of(buf) })
+    }
+
+    /// How many header fields there are.
+    pub fn header_count(&self) -> usize {
+        self.head.fields.len()
+    }
+
+    /// The value of the first field named `name` (ASCII case-insensitive). Known headers
+    /// are found without a search.
+    pub fn header(&self, name: &str) -> Option<&'b [u8]> {
+        let name = name.as_bytes();
+        if let Some(known) = KnownHeader::from_name(name).filter(|_| name.iter().all(|&b| TCHAR[b as usize])) {
+            return self.known(known);
+        }
+        self.head.fields.iter().find(|f| f.name.of(self.buf).eq_ignore_ascii_case(name)).map(|f| f.value.of(self.buf))
+    }
+
+    /// The value of the first occurrence of a known header, found while scanning.
+    #[inline]
+    pub fn known(&self, known: KnownHeader) -> Option<&'b [u8]> {
+        match self.head.first[known as usize] {
+            0 => None,
+            i => self.head.fields.get(i as usize - 1).map(|f| f.value.of(self.buf)),
+        }
+    }
+
+    /// The values of every occurrence of a known header, in order.
+    pub fn known_all(&self, known: KnownHeader) -> impl Iterator<Item = &'b [u8]> {
+        self.head.values(self.buf, known)
+    }
+
+    /// The Host field, if any (validated).
+    pub fn host(&self) -> Option<&'b str> {
+        self.known(KnownHeader::Host).map(ascii)
+    }
+
+    /// The Content-Type field, if any.
+    pub fn content_type(&self) -> Option<&'b [u8]> {
+        self.known(KnownHeader::ContentType)
+    }
+
+    /// How the body is framed.
+    #[inline]
+    pub fn framing(&self) -> Framing {
+        self.head.framing
+    }
+
+    /// The body length when it is known up front (`Some(0)` for no body).
+    pub fn content_length(&self) -> Option<u64> {
+        match self.head.framing {
+            Framing::None => Some(0),
+            Framing::Length(n) => Some(n),
+            Framing::Chunked => None,
+        }
+    }
+
+    /// Whether the connection may stay open after this exchange, as the request asks
+    /// (HTTP/1.1 default, `Connection: close`, HTTP/1.0 `keep-alive`).
+    #[inline]
+    pub fn is_keep_alive(&self) -> bool {
+        self.head.keep_alive
+    }
+
+    /// Whether the client waits for `100 Continue` before sending the body.
+    pub fn expects_continue(&self) -> bool {
+        self.head.expect_continue
+    }
+
+    /// Whether `Connection: upgrade` was sent.
+    pub fn wants_upgrade(&self) -> bool {
+        self.head.upgrade
+    }
+
+    /// The head's length in bytes, final CRLF included: where the body starts.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.head.len
+    }
+
+    /// Always `false`: a head has at least a request line.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests;

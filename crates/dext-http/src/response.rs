@@ -1,0 +1,137 @@
+//! The response a handler fills in: status, header lines and body, in buffers that are
+//! reused from one request to the next.
+
+use crate::header::{KnownHeader, TCHAR};
+use crate::simd::scalar::is_value_byte;
+use crate::{Error, StatusCode};
+
+/// A response under construction.
+///
+/// Header lines are encoded as they are added, into a buffer that keeps its capacity across
+/// [`Response::reset`], as does the body; a connection that reuses one `Response` allocates
+/// nothing in steady state. Framing headers (`Content-Length`, `Transfer-Encoding`) and
+/// `Date` belong to the encoder and are refused here; `Connection: close` is turned into
+/// [`Response::close`].
+///
+/// A header that would break the framing (a name that is not a token, a value with CR, LF
+/// or NUL) is not added; the response is marked and the encoder answers 500 instead, so a
+/// handler's mistake never reaches the wire.
+#[derive(Debug, Default, Clone)]
+pub struct Response {
+    status: Option<StatusCode>,
+    headers: Vec<u8>,
+    body: Vec<u8>,
+    close: bool,
+    misuse: Option<Error>,
+}
+
+impl Response {
+    /// An empty `200 OK` response.
+    pub fn new() -> Response {
+        Response::default()
+    }
+
+    /// Clears everything but the buffers' capacity.
+    pub fn reset(&mut self) {
+        self.status = None;
+        self.headers.clear();
+        self.body.clear();
+        self.close = false;
+        self.misuse = None;
+    }
+
+    /// Sets the status (default 200).
+    pub fn set_status(&mut self, status: StatusCode) -> &mut Response {
+        self.status = Some(status);
+        self
+    }
+
+    /// The status (200 unless set).
+    pub fn status(&self) -> StatusCode {
+        self.status.unwrap_or(StatusCode::OK)
+    }
+
+    /// Appends a header line.
+    pub fn header(&mut self, name: &str, value: impl AsRef<[u8]>) -> &mut Response {
+        let value = value.as_ref();
+        let name_ok = !name.is_empty() && name.bytes().all(|b| TCHAR[b as usize]);
+        let value_ok = value.iter().all(|&b| is_value_byte(b))
+            && value.first().is_none_or(|&b| b != b' ' && b != b'\t')
+            && value.last().is_none_or(|&b| b != b' ' && b != b'\t');
+        if !name_ok || !value_ok {
+            self.misuse = Some(Error::InvalidResponseHeader);
+            return self;
+        }
+        match KnownHeader::from_name(name.as_bytes()) {
+            Some(KnownHeader::ContentLength | KnownHeader::TransferEncoding) => {
+                self.misuse = Some(Error::InvalidResponseHeader);
+                return self;
+            }
+            Some(KnownHeader::Connection) => {
+                if crate::header::list(value).any(|o| o.eq_ignore_ascii_case(b"close")) {
+                    self.close = true;
+                }
+                return self;
+            }
+            _ => {}
+        }
+        if name.eq_ignore_ascii_case("date") {
+            self.misuse = Some(Error::InvalidResponseHeader);
+            return self;
+        }
+        self.headers.extend_from_slice(name.as_bytes());
+        self.headers.extend_from_slice(b": ");
+        self.headers.extend_from_slice(value);
+        self.headers.extend_from_slice(b"\r\n");
+        self
+    }
+
+    /// Sets `Content-Type`.
+    pub fn content_type(&mut self, value: &str) -> &mut Response {
+        self.header("Content-Type", value)
+    }
+
+    /// The body buffer, to write into (for example with `std::io::Write` or a serializer).
+    pub fn body_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.body
+    }
+
+    /// Replaces the body with a copy of `bytes`.
+    pub fn set_body(&mut self, bytes: impl AsRef<[u8]>) -> &mut Response {
+        self.body.clear();
+        self.body.extend_from_slice(bytes.as_ref());
+        self
+    }
+
+    /// Appends to the body.
+    pub fn write(&mut self, bytes: impl AsRef<[u8]>) -> &mut Response {
+        self.body.extend_from_slice(bytes.as_ref());
+        self
+    }
+
+    /// The body so far.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The encoded header lines (`Name: value\r\n` each).
+    pub fn header_bytes(&self) -> &[u8] {
+        &self.headers
+    }
+
+    /// Asks for the connection to close after this response.
+    pub fn close(&mut self) -> &mut Response {
+        self.close = true;
+        self
+    }
+
+    /// Whether [`Response::close`] was asked for.
+    pub fn wants_close(&self) -> bool {
+        self.close
+    }
+
+    /// The first misuse recorded (an invalid or reserved header), if any.
+    pub fn misuse(&self) -> Option<Error> {
+        self.misuse
+    }
+}
