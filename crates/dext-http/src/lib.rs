@@ -51,6 +51,8 @@ pub mod h1;
 mod header;
 mod method;
 mod response;
+pub mod router;
+mod service;
 pub mod simd;
 mod status;
 
@@ -58,4 +60,5 @@ pub use error::{Error, ErrorKind};
 pub use header::{Header, KnownHeader};
 pub use method::{Method, Version};
 pub use response::Response;
+pub use service::{App, Handler, HandlerFn, HandlerFuture, INLINE_CAPACITY, Request};
 pub use status::StatusCode;

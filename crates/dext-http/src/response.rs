@@ -53,11 +53,19 @@ impl Response {
 
     /// Appends a header line.
     pub fn header(&mut self, name: &str, value: impl AsRef<[u8]>) -> &mut Response {
-        let value = value.as_ref();
+        self.header_parts(name, &[value.as_ref()])
+    }
+
+    /// Appends a header line whose value is the concatenation of `parts` (no copy into a
+    /// temporary).
+    pub fn header_parts(&mut self, name: &str, parts: &[&[u8]]) -> &mut Response {
         let name_ok = !name.is_empty() && name.bytes().all(|b| TCHAR[b as usize]);
-        let value_ok = value.iter().all(|&b| is_value_byte(b))
-            && value.first().is_none_or(|&b| b != b' ' && b != b'\t')
-            && value.last().is_none_or(|&b| b != b' ' && b != b'\t');
+        let mut bytes = parts.iter().flat_map(|p| p.iter().copied());
+        let first = bytes.clone().next();
+        let last = parts.iter().rev().find_map(|p| p.last().copied());
+        let value_ok = bytes.all(is_value_byte)
+            && first.is_none_or(|b| b != b' ' && b != b'\t')
+            && last.is_none_or(|b| b != b' ' && b != b'\t');
         if !name_ok || !value_ok {
             self.misuse = Some(Error::InvalidResponseHeader);
             return self;
@@ -68,7 +76,7 @@ impl Response {
                 return self;
             }
             Some(KnownHeader::Connection) => {
-                if crate::header::list(value).any(|o| o.eq_ignore_ascii_case(b"close")) {
+                if parts.iter().any(|p| crate::header::list(p).any(|o| o.eq_ignore_ascii_case(b"close"))) {
                     self.close = true;
                 }
                 return self;
@@ -81,7 +89,9 @@ impl Response {
         }
         self.headers.extend_from_slice(name.as_bytes());
         self.headers.extend_from_slice(b": ");
-        self.headers.extend_from_slice(value);
+        for part in parts {
+            self.headers.extend_from_slice(part);
+        }
         self.headers.extend_from_slice(b"\r\n");
         self
     }

@@ -1,0 +1,289 @@
+//! Captured route parameters, kept inline, and their lazy percent-decoding.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// The most parameters (`:name` and `*name` together) one route may declare.
+///
+/// [`Params`] stores its captures inline in an array of this size, so a lookup never allocates; eight is
+/// well above what real APIs use (the GitHub API's deepest routes have four).
+pub const MAX_PARAMS: usize = 8;
+
+/// The parameters captured by a matched route, in the order they appear in the route.
+///
+/// Names borrow from the router (`'r`) and values from the request path (`'p`); the storage is a fixed array
+/// of [`MAX_PARAMS`] pairs, so building, copying and reading a `Params` never touches the heap.
+#[derive(Clone, Copy)]
+pub struct Params<'r, 'p> {
+    items: [(&'r str, &'p str); MAX_PARAMS],
+    len: usize,
+}
+
+impl<'r, 'p> Params<'r, 'p> {
+    /// An empty list; slots past `len` hold `""` and are never read.
+    pub(super) const fn new() -> Self {
+        Params { items: [("", ""); MAX_PARAMS], len: 0 }
+    }
+
+    /// Appends a capture; returns `false` (and stores nothing) when all slots are taken.
+    ///
+    /// The search only pushes one capture per parameter node on the current tree path, and insertion rejects
+    /// routes with more than [`MAX_PARAMS`] parameters, so `false` cannot happen; returning it instead of
+    /// panicking keeps the lookup path free of panics all the same.
+    #[inline(always)]
+    pub(super) fn push(&mut self, name: &'r str, value: &'p str) -> bool {
+        match self.items.get_mut(self.len) {
+            Some(slot) => {
+                *slot = (name, value);
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The current length, to restore with [`Params::truncate`] when a branch of the search fails.
+    #[inline(always)]
+    pub(super) const fn mark(&self) -> usize {
+        self.len
+    }
+
+    /// Forgets the captures pushed since `mark` was taken.
+    #[inline(always)]
+    pub(super) fn truncate(&mut self, mark: usize) {
+        self.len = mark;
+    }
+
+    /// The number of captured parameters.
+    #[inline]
+    pub const fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the route captured no parameter.
+    #[inline]
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The captured `(name, value)` pairs as a slice.
+    #[inline]
+    fn as_slice(&self) -> &[(&'r str, &'p str)] {
+        // `len` only grows through `push`, which checks it against the array, so this cannot fail; `get`
+        // keeps it panic-free regardless.
+        self.items.get(..self.len).unwrap_or(&[])
+    }
+
+    /// The value captured for `name`, if the route has a parameter of that name.
+    ///
+    /// A linear scan: with at most [`MAX_PARAMS`] short names it beats any map.
+    #[inline]
+    pub fn get(&self, name: &str) -> Option<Param<'p>> {
+        self.as_slice().iter().find(|(n, _)| *n == name).map(|&(_, v)| Param { raw: v })
+    }
+
+    /// Iterates over the `(name, value)` pairs in route order.
+    #[inline]
+    pub fn iter(&self) -> ParamsIter<'_, 'r, 'p> {
+        ParamsIter { inner: self.as_slice().iter() }
+    }
+}
+
+impl fmt::Debug for Params<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.as_slice().iter().map(|(n, v)| (n, v))).finish()
+    }
+}
+
+impl PartialEq for Params<'_, '_> {
+    /// Compares the captured pairs only; unused slots do not take part.
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Params<'_, '_> {}
+
+impl<'a, 'r, 'p> IntoIterator for &'a Params<'r, 'p> {
+    type Item = (&'r str, Param<'p>);
+    type IntoIter = ParamsIter<'a, 'r, 'p>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Iterator over the `(name, value)` pairs of [`Params`], returned by [`Params::iter`].
+#[derive(Clone, Debug)]
+pub struct ParamsIter<'a, 'r, 'p> {
+    inner: std::slice::Iter<'a, (&'r str, &'p str)>,
+}
+
+impl<'r, 'p> Iterator for ParamsIter<'_, 'r, 'p> {
+    type Item = (&'r str, Param<'p>);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next().map(|&(n, v)| (n, Param { raw: v }))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl ExactSizeIterator for ParamsIter<'_, '_, '_> {}
+
+impl DoubleEndedIterator for ParamsIter<'_, '_, '_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.inner.next_back().map(|&(n, v)| (n, Param { raw: v }))
+    }
+}
+
+/// One captured parameter value, exactly as it appeared in the request path.
+///
+/// The router never decodes: most values (ids, slugs) contain no `%` at all, so decoding is left to the
+/// handler that needs it, through [`Param::decode_into`] (no allocation) or [`Param::decoded`]. `+` is kept
+/// as is: it means a space only in `application/x-www-form-urlencoded` query strings, not in paths.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Param<'p> {
+    raw: &'p str,
+}
+
+impl<'p> Param<'p> {
+    /// The value as it appeared in the path, still percent-encoded.
+    #[inline]
+    pub const fn raw(&self) -> &'p str {
+        self.raw
+    }
+
+    /// The length of the value once percent-decoded, or the first bad escape.
+    pub fn decoded_len(&self) -> Result<usize, DecodeError> {
+        Decoder::new(self.raw.as_bytes()).try_fold(0, |n, b| b.map(|_| n + 1))
+    }
+
+    /// Percent-decodes the value into `buf` and returns the decoded text, without allocating.
+    ///
+    /// A value of `n` bytes never decodes to more than `n` bytes, so a buffer as long as [`Param::raw`] is
+    /// always enough. Errors: [`DecodeError::InvalidEscape`] for a `%` not followed by two hex digits,
+    /// [`DecodeError::BufferTooSmall`] when `buf` is shorter than the decoded value (checked after the
+    /// escapes), and [`DecodeError::InvalidUtf8`] when the decoded bytes are not UTF-8. On error the contents
+    /// of `buf` are unspecified.
+    pub fn decode_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, DecodeError> {
+        let mut n = 0;
+        for byte in Decoder::new(self.raw.as_bytes()) {
+            let byte = byte?;
+            match buf.get_mut(n) {
+                Some(slot) => *slot = byte,
+                // Out of room: finish scanning so that a bad escape further on wins, and report the size.
+                None => return Err(DecodeError::BufferTooSmall { needed: self.decoded_len()? }),
+            }
+            n += 1;
+        }
+        // `n` counts successful writes into `buf`, so `n <= buf.len()`; `get` keeps it panic-free anyway.
+        let out = buf.get(..n).unwrap_or(&[]);
+        std::str::from_utf8(out).map_err(|_| DecodeError::InvalidUtf8)
+    }
+
+    /// The percent-decoded value: borrowed when it contains no `%`, otherwise decoded into a new `String`.
+    ///
+    /// Errors as [`Param::decode_into`] (never [`DecodeError::BufferTooSmall`]).
+    pub fn decoded(&self) -> Result<Cow<'p, str>, DecodeError> {
+        if !self.raw.as_bytes().contains(&b'%') {
+            return Ok(Cow::Borrowed(self.raw));
+        }
+        let mut out = Vec::with_capacity(self.raw.len());
+        for byte in Decoder::new(self.raw.as_bytes()) {
+            out.push(byte?);
+        }
+        String::from_utf8(out).map(Cow::Owned).map_err(|_| DecodeError::InvalidUtf8)
+    }
+}
+
+impl fmt::Display for Param<'_> {
+    /// Writes the raw (still encoded) value.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.raw)
+    }
+}
+
+/// Why a parameter value could not be percent-decoded.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// A `%` at byte offset `at` of the raw value is not followed by two hex digits (this includes a `%` cut
+    /// short by the end of the value).
+    InvalidEscape {
+        /// Byte offset of the offending `%` in the raw value.
+        at: usize,
+    },
+    /// The decoded bytes are not valid UTF-8.
+    InvalidUtf8,
+    /// The output buffer is shorter than the decoded value.
+    BufferTooSmall {
+        /// The decoded length, i.e. the buffer size that would have been enough.
+        needed: usize,
+    },
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::InvalidEscape { at } => write!(f, "invalid percent-escape at byte {at}"),
+            DecodeError::InvalidUtf8 => f.write_str("percent-decoded value is not valid UTF-8"),
+            DecodeError::BufferTooSmall { needed } => write!(f, "decode buffer too small ({needed} bytes needed)"),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Yields the decoded bytes of a percent-encoded value, or the first bad escape (then stops).
+struct Decoder<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Decoder<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Decoder { bytes, pos: 0 }
+    }
+}
+
+impl Iterator for Decoder<'_> {
+    type Item = Result<u8, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let at = self.pos;
+        let &b = self.bytes.get(at)?;
+        if b != b'%' {
+            self.pos += 1;
+            return Some(Ok(b));
+        }
+        let hi = self.bytes.get(at + 1).copied().and_then(hex);
+        let lo = self.bytes.get(at + 2).copied().and_then(hex);
+        match (hi, lo) {
+            (Some(hi), Some(lo)) => {
+                self.pos += 3;
+                Some(Ok(hi << 4 | lo))
+            }
+            _ => {
+                // Park at the end so the iterator is fused after reporting the error.
+                self.pos = self.bytes.len();
+                Some(Err(DecodeError::InvalidEscape { at }))
+            }
+        }
+    }
+}
+
+/// The value of one hex digit, either case.
+const fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}

@@ -1,0 +1,249 @@
+//! What a driver runs: [`Request`] (a parsed head, route parameters and body, all borrowed),
+//! the [`Handler`] signature, and [`App`], a router of handlers.
+//!
+//! Handlers are `async fn`s that borrow the request and fill in a reusable [`Response`]:
+//!
+//! ```
+//! use dext_http::{App, Request, Response};
+//!
+//! async fn user(req: &Request<'_>, res: &mut Response) {
+//!     let id = req.param("id").unwrap_or("?");
+//!     res.content_type("text/plain").write("user ").write(id);
+//! }
+//!
+//! let app = App::new().get("/users/:id", user);
+//! # let _ = app;
+//! ```
+//!
+//! Neither routing nor calling a handler allocates: the router's parameters live in fixed
+//! storage, and the handler's future is erased into inline storage ([`HandlerFuture`]) rather
+//! than boxed.
+
+#[allow(unsafe_code)]
+mod inline;
+#[cfg(test)]
+mod tests;
+
+pub use inline::{HandlerFuture, INLINE_CAPACITY};
+
+use crate::h1::RequestHead;
+use crate::router::{InsertError, Lookup, Params, Router, TrailingSlash};
+use crate::{Method, Response, StatusCode};
+use core::future::Future;
+
+/// A request as a handler sees it: views into the connection's read buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    head: RequestHead<'a, 'a>,
+    params: Params<'a, 'a>,
+    pattern: &'a str,
+    body: &'a [u8],
+}
+
+impl<'a> Request<'a> {
+    /// A request from its parts (drivers and tests build these).
+    pub fn new(head: RequestHead<'a, 'a>, params: Params<'a, 'a>, pattern: &'a str, body: &'a [u8]) -> Request<'a> {
+        Request { head, params, pattern, body }
+    }
+
+    /// The parsed head: method, target, version, headers.
+    pub fn head(&self) -> &RequestHead<'a, 'a> {
+        &self.head
+    }
+
+    /// The method.
+    pub fn method(&self) -> Method {
+        self.head.method()
+    }
+
+    /// The path, percent-encoded.
+    pub fn path(&self) -> &'a str {
+        self.head.path()
+    }
+
+    /// The query string without `?`.
+    pub fn query(&self) -> Option<&'a str> {
+        self.head.query()
+    }
+
+    /// The first header named `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        self.head.header(name)
+    }
+
+    /// A route parameter, raw (still percent-encoded); see [`Request::params`] to decode.
+    pub fn param(&self, name: &str) -> Option<&'a str> {
+        self.params.get(name).map(|p| p.raw())
+    }
+
+    /// All route parameters.
+    pub fn params(&self) -> &Params<'a, 'a> {
+        &self.params
+    }
+
+    /// The pattern of the route that matched, such as `/users/:id`.
+    pub fn route(&self) -> &'a str {
+        self.pattern
+    }
+
+    /// The request body after transfer decoding.
+    pub fn body(&self) -> &'a [u8] {
+        self.body
+    }
+}
+
+/// A request handler. Implemented for every `async fn(&Request<'_>, &mut Response)`.
+pub trait Handler: Send + Sync + 'static {
+    /// Handles one request by filling in `res`.
+    fn call<'a>(&'a self, req: &'a Request<'a>, res: &'a mut Response) -> HandlerFuture<'a>;
+}
+
+/// The shape of an async handler function for one lifetime `'a`. Stating it per lifetime
+/// lets `async fn`s, whose futures borrow their arguments, be handlers.
+pub trait HandlerFn<'a>: Send + Sync {
+    /// The handler's future.
+    type Future: Future<Output = ()> + Send + 'a;
+    /// Calls the function.
+    fn call(&self, req: &'a Request<'a>, res: &'a mut Response) -> Self::Future;
+}
+
+impl<'a, F, Fut> HandlerFn<'a> for F
+where
+    F: Fn(&'a Request<'a>, &'a mut Response) -> Fut + Send + Sync,
+    Fut: Future<Output = ()> + Send + 'a,
+{
+    type Future = Fut;
+
+    fn call(&self, req: &'a Request<'a>, res: &'a mut Response) -> Fut {
+        self(req, res)
+    }
+}
+
+impl<F> Handler for F
+where
+    F: for<'a> HandlerFn<'a> + 'static,
+{
+    fn call<'a>(&'a self, req: &'a Request<'a>, res: &'a mut Response) -> HandlerFuture<'a> {
+        HandlerFuture::new(HandlerFn::call(self, req, res))
+    }
+}
+
+/// Handlers by method and path, and the answers for requests that match none.
+///
+/// - no route for the path: 404;
+/// - a route for the path but not for the method: 405 with `Allow`;
+/// - a method this server does not know (`Method::Other`): 501;
+/// - the path with its trailing slash added or removed would match: 308 to it (see
+///   [`TrailingSlash`]).
+pub struct App {
+    router: Router<Box<dyn Handler>>,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}
+
+impl core::fmt::Debug for App {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("App").field("routes", &self.router.len()).finish()
+    }
+}
+
+impl App {
+    /// An app with no routes; trailing slashes redirect.
+    pub fn new() -> App {
+        App { router: Router::new() }
+    }
+
+    /// An app with no routes and the given trailing-slash policy.
+    pub fn with_trailing_slash(policy: TrailingSlash) -> App {
+        App { router: Router::with_trailing_slash(policy) }
+    }
+
+    /// Adds a route.
+    pub fn try_route(&mut self, method: Method, path: &str, handler: impl Handler) -> Result<(), InsertError> {
+        self.router.insert(method, path, Box::new(handler))
+    }
+
+    /// Adds a route, builder style.
+    ///
+    /// # Panics
+    /// If the route is invalid or conflicts with another: a programming error, found at start-up.
+    /// Use [`App::try_route`] to handle it instead.
+    pub fn route(mut self, method: Method, path: &str, handler: impl Handler) -> App {
+        if let Err(e) = self.try_route(method, path, handler) {
+            panic!("route {} {path}: {e}", method.as_str());
+        }
+        self
+    }
+
+    /// Adds a GET route (HEAD is answered by it too). See [`App::route`].
+    pub fn get(self, path: &str, handler: impl Handler) -> App {
+        self.route(Method::Get, path, handler)
+    }
+
+    /// Adds a POST route. See [`App::route`].
+    pub fn post(self, path: &str, handler: impl Handler) -> App {
+        self.route(Method::Post, path, handler)
+    }
+
+    /// Adds a PUT route. See [`App::route`].
+    pub fn put(self, path: &str, handler: impl Handler) -> App {
+        self.route(Method::Put, path, handler)
+    }
+
+    /// Adds a DELETE route. See [`App::route`].
+    pub fn delete(self, path: &str, handler: impl Handler) -> App {
+        self.route(Method::Delete, path, handler)
+    }
+
+    /// The router.
+    pub fn router(&self) -> &Router<Box<dyn Handler>> {
+        &self.router
+    }
+
+    /// Routes the request and runs its handler (or writes the 404/405/501/308 answer) into
+    /// `res`, which is reset first.
+    pub async fn serve<'a>(&'a self, head: RequestHead<'a, 'a>, body: &'a [u8], res: &'a mut Response) {
+        res.reset();
+        if head.method() == Method::Other {
+            res.set_status(StatusCode::NOT_IMPLEMENTED);
+            return;
+        }
+        match self.router.at(head.method(), head.path()) {
+            Lookup::Found(m) => {
+                let req = Request::new(head, m.params, m.pattern, body);
+                m.value.call(&req, res).await;
+            }
+            Lookup::MethodNotAllowed(allow) => {
+                res.set_status(StatusCode::METHOD_NOT_ALLOWED);
+                // The longest Allow value (all nine methods) is 60 bytes.
+                let mut value = [0u8; 96];
+                let mut len = 0;
+                for (i, method) in allow.iter().enumerate() {
+                    let sep: &[u8] = if i == 0 { b"" } else { b", " };
+                    for part in [sep, method.as_str().as_bytes()] {
+                        value[len..len + part.len()].copy_from_slice(part);
+                        len += part.len();
+                    }
+                }
+                res.header("Allow", &value[..len]);
+            }
+            Lookup::Redirect(to) => {
+                res.set_status(StatusCode::PERMANENT_REDIRECT);
+                let slash: &[u8] = if to.add_slash { b"/" } else { b"" };
+                let query = head.query();
+                let (q, query) = match query {
+                    Some(q) => (&b"?"[..], q.as_bytes()),
+                    None => (&b""[..], &b""[..]),
+                };
+                res.header_parts("Location", &[to.path.as_bytes(), slash, q, query]);
+            }
+            Lookup::NotFound => {
+                res.set_status(StatusCode::NOT_FOUND);
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! dext-http integration tests: differential against httparse, and the public API end to end.
+
+mod differential;
+mod util;
