@@ -3,7 +3,10 @@
 #   1. formatting, clippy and rustdoc with warnings as errors;
 #   2. every crate's unit, integration and doc tests with all features;
 #   3. the loom model checks of the runtime's lock-free protocols (a separate build with
-#      `--cfg loom`, in its own target directory).
+#      `--cfg loom`, in its own target directory);
+#   4. the HTTP codec forced onto its scalar scanners (`--cfg dext_no_simd`);
+#   5. a build of every fuzz target (on stable, without fuzzing instrumentation: this checks
+#      they compile; fuzzing itself is `crates/dext-http/fuzz/run.sh`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
@@ -11,3 +14,5 @@ cargo clippy --workspace --all-features --all-targets --quiet -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quiet
 cargo test --workspace --all-features
 RUSTFLAGS="--cfg loom" cargo test -p dext-rt --lib --target-dir target/loom loom_tests
+RUSTFLAGS="--cfg dext_no_simd" cargo test -p dext-http --lib --target-dir target/nosimd
+cargo build --manifest-path crates/dext-http/fuzz/Cargo.toml --target-dir target/fuzz --bins

@@ -125,18 +125,26 @@ impl Conn {
         if self.state != State::Head {
             return Ok(Status::Partial);
         }
-        // A head cannot be complete before a new LF arrives, so a trickle of bytes (down to
-        // one per read) costs a search of the new bytes only, not a re-parse of the head.
-        // Input past the limits is parsed anyway, to report the precise error.
+        // A head ends with LF, so it cannot be complete before a new LF arrives: a trickle of
+        // bytes (down to one per read) costs a search of the new bytes, not a re-parse. The
+        // parse stops at the last LF, so a malformed line is reported once it ends, however
+        // the bytes were split into reads. Input past the limits is parsed whole, to report
+        // the limit error without waiting for a line end.
         if self.scanned > input.len() {
             self.scanned = 0;
         }
-        let limit = self.limits.max_request_line + self.limits.max_header_bytes + 4;
-        if !input[self.scanned..].contains(&b'\n') && input.len() <= limit && !input.is_empty() {
-            self.scanned = input.len();
-            return Ok(Status::Partial);
-        }
+        let new_lf = input[self.scanned..].iter().rposition(|&b| b == b'\n').map(|i| self.scanned + i + 1);
         self.scanned = input.len();
+        let limit = 2 * self.limits.max_request_line + self.limits.max_header_bytes + 8;
+        let end = if input.len() > limit {
+            input.len()
+        } else {
+            match new_lf {
+                Some(end) => end,
+                None => return Ok(Status::Partial),
+            }
+        };
+        let input = &input[..end];
         let result = head.parse(input, &self.limits);
         match &result {
             Ok(Status::Complete(req)) => {

@@ -22,8 +22,8 @@
 //! and a trailing-slash redirect is described by a borrowed [`RedirectTo`].
 //!
 //! ```
-//! use scratch_router::Method;
-//! use scratch_router::router::{Lookup, Router};
+//! use dext_http::Method;
+//! use dext_http::router::{Lookup, Router};
 //!
 //! let mut router = Router::new();
 //! router.insert(Method::Get, "/repos/:owner/:repo", "repo").unwrap();
