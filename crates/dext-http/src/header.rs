@@ -28,6 +28,9 @@ macro_rules! known {
             /// How many known headers there are.
             pub const COUNT: usize = [$(KnownHeader::$name),*].len();
 
+            /// Every known header, in declaration order.
+            const ALL: [KnownHeader; Self::COUNT] = [$(KnownHeader::$name),*];
+
             /// The lower-case field name.
             pub const fn as_str(self) -> &'static str {
                 match self {
@@ -69,50 +72,102 @@ known! {
 impl KnownHeader {
     /// Recognises a field name (ASCII case-insensitive). `name` must consist of `tchar`s,
     /// which makes the `| 0x20` folding in the compare exact: among tchars it only maps `A-Z`
-    /// to `a-z`. The length picks the candidates, so most names cost one or two compares.
+    /// to `a-z`. The length and first letter pick at most one candidate (the last letter
+    /// splits the one tie), so recognising a name costs one compare of one or two words.
     #[inline]
     pub fn from_name(name: &[u8]) -> Option<KnownHeader> {
         use KnownHeader::*;
-        let candidates: &[KnownHeader] = match name.len() {
-            2 => &[Te],
-            4 => &[Host],
-            5 => &[Range],
-            6 => &[Accept, Expect, Cookie, Origin],
-            7 => &[Upgrade, Trailer, Referer],
-            10 => &[Connection, UserAgent, Tracestate],
-            11 => &[Traceparent],
-            12 => &[ContentType],
-            13 => &[Authorization, CacheControl, IfNoneMatch],
-            14 => &[ContentLength],
-            15 => &[AcceptEncoding, AcceptLanguage],
-            16 => &[ContentEncoding],
-            17 => &[TransferEncoding, IfModifiedSince],
+        let (Some(&first), Some(&last)) = (name.first(), name.last()) else { return None };
+        let candidate = match (name.len(), first | 0x20) {
+            (2, b't') => Te,
+            (4, b'h') => Host,
+            (5, b'r') => Range,
+            (6, b'a') => Accept,
+            (6, b'e') => Expect,
+            (6, b'c') => Cookie,
+            (6, b'o') => Origin,
+            (7, b'u') => Upgrade,
+            (7, b't') => Trailer,
+            (7, b'r') => Referer,
+            (10, b'c') => Connection,
+            (10, b'u') => UserAgent,
+            (10, b't') => Tracestate,
+            (11, b't') => Traceparent,
+            (12, b'c') => ContentType,
+            (13, b'a') => Authorization,
+            (13, b'c') => CacheControl,
+            (13, b'i') => IfNoneMatch,
+            (14, b'c') => ContentLength,
+            (15, b'a') if last | 0x20 == b'g' => AcceptEncoding,
+            (15, b'a') => AcceptLanguage,
+            (16, b'c') => ContentEncoding,
+            (17, b't') => TransferEncoding,
+            (17, b'i') => IfModifiedSince,
             _ => return None,
         };
-        candidates.iter().copied().find(|k| eq_folded(name, k.as_str().as_bytes()))
+        if eq_folded(name, NAMES[candidate as usize]) { Some(candidate) } else { None }
     }
 }
 
-/// Compares `a` (tchars) with the lower-case ASCII `lower`, folding `a` eight bytes at a time.
-#[inline(always)]
-fn eq_folded(a: &[u8], lower: &[u8]) -> bool {
-    debug_assert_eq!(a.len(), lower.len());
+/// The lower-case names, indexed by `KnownHeader as usize` (a load, where `as_str` is a jump).
+static NAMES: [&[u8]; KnownHeader::COUNT] = {
+    let mut names: [&[u8]; KnownHeader::COUNT] = [b""; KnownHeader::COUNT];
+    let all = KnownHeader::ALL;
     let mut i = 0;
-    while i + 8 <= a.len() {
-        let x = u64::from_le_bytes(a[i..i + 8].try_into().unwrap_or([0; 8]));
-        let y = u64::from_le_bytes(lower[i..i + 8].try_into().unwrap_or([0; 8]));
-        if x | 0x2020_2020_2020_2020 != y {
-            return false;
-        }
-        i += 8;
-    }
-    while i < a.len() {
-        if a[i] | 0x20 != lower[i] {
-            return false;
-        }
+    while i < all.len() {
+        names[all[i] as usize] = all[i].as_str().as_bytes();
         i += 1;
     }
-    true
+    names
+};
+
+/// Whether a field value equals the lower-case token `lower` (letters, digits and `-`), ASCII
+/// case-insensitively. Field values hold no control bytes (the parser refuses them), which
+/// makes the `| 0x20` folding exact for such tokens: among non-control bytes it maps only
+/// `A-Z` onto letters, and only `-` onto `-`.
+#[inline]
+pub(crate) fn eq_token(value: &[u8], lower: &[u8]) -> bool {
+    value.len() == lower.len() && eq_folded(value, lower)
+}
+
+#[inline(always)]
+fn word8(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+#[inline(always)]
+fn word4(b: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[at..at + 4]);
+    u32::from_le_bytes(w)
+}
+
+/// Compares `a` (tchars) with the lower-case ASCII `lower`, folding `a` a word at a time;
+/// the last word overlaps the previous one instead of looping on bytes.
+#[inline(always)]
+fn eq_folded(a: &[u8], lower: &[u8]) -> bool {
+    const FOLD8: u64 = 0x2020_2020_2020_2020;
+    const FOLD4: u32 = 0x2020_2020;
+    let n = a.len();
+    if n != lower.len() {
+        return false;
+    }
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            if word8(a, i) | FOLD8 != word8(lower, i) {
+                return false;
+            }
+            i += 8;
+        }
+        word8(a, n - 8) | FOLD8 == word8(lower, n - 8)
+    } else if n >= 4 {
+        word4(a, 0) | FOLD4 == word4(lower, 0) && word4(a, n - 4) | FOLD4 == word4(lower, n - 4)
+    } else {
+        a.iter().zip(lower).all(|(&x, &y)| x | 0x20 == y)
+    }
 }
 
 /// ASCII case-insensitive equality for arbitrary bytes (used on values such as `chunked`).
@@ -137,10 +192,19 @@ pub(crate) static TCHAR: [bool; 256] = {
     t
 };
 
-/// Index of the first byte in `bytes` that is not a `tchar`, or `bytes.len()`.
+/// Index of the first byte in `bytes` that is not a `tchar`, or `bytes.len()`. Eight bytes
+/// per step with one bounds check; names are short, so this beats a vector setup.
 #[inline(always)]
 pub(crate) fn token_end(bytes: &[u8]) -> usize {
     let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        for (j, &b) in chunk.iter().enumerate() {
+            if !TCHAR[b as usize] {
+                return i + j;
+            }
+        }
+        i += 8;
+    }
     while i < bytes.len() && TCHAR[bytes[i] as usize] {
         i += 1;
     }

@@ -22,8 +22,9 @@
 //!   section is complete (see [`Head::finish`]).
 
 use super::Limits;
-use crate::header::{KnownHeader, TCHAR, eq_ignore_case, list, token_end};
-use crate::{Error, Header, Method, Version, simd};
+use crate::header::{KnownHeader, TCHAR, eq_ignore_case, eq_token, list, token_end};
+use crate::simd::{self, Scan, WithScan};
+use crate::{Error, Header, Method, Version};
 
 /// The outcome of parsing input that may be incomplete.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -113,8 +114,8 @@ pub struct Head {
     fields: Vec<Field>,
     /// Per known header: index + 1 of its first occurrence (0 = absent).
     first: [u16; KnownHeader::COUNT],
-    /// Per known header: number of occurrences (saturating).
-    count: [u8; KnownHeader::COUNT],
+    /// Bit `k` set: known header `k` occurs more than once.
+    repeated: u32,
     framing: Framing,
     keep_alive: bool,
     expect_continue: bool,
@@ -141,7 +142,7 @@ impl Head {
             query: None,
             fields: Vec::with_capacity(limits.max_headers),
             first: [0; KnownHeader::COUNT],
-            count: [0; KnownHeader::COUNT],
+            repeated: 0,
             framing: Framing::None,
             keep_alive: true,
             expect_continue: false,
@@ -170,9 +171,15 @@ impl Head {
         RequestHead { head: self, buf }
     }
 
-    /// Scans the request line and header section; `Ok(false)` means partial.
+    /// Scans the request line and header section with the best scanner for the CPU;
+    /// `Ok(false)` means partial.
     #[inline]
     fn scan(&mut self, buf: &[u8], limits: &Limits) -> Result<bool, Error> {
+        simd::dispatch(ScanJob { head: self, buf, limits })
+    }
+
+    #[inline(always)]
+    fn scan_with<S: Scan>(&mut self, s: S, buf: &[u8], limits: &Limits) -> Result<bool, Error> {
         self.fields.clear();
         if self.fields.capacity() < limits.max_headers {
             self.fields.reserve_exact(limits.max_headers);
@@ -208,7 +215,7 @@ impl Head {
             self.method = Method::Get;
             3
         } else {
-            let n = token_end(&buf[pos..]);
+            let n = s.token_end(buf, pos) - pos;
             match buf.get(pos + n) {
                 None => return line_partial(len),
                 Some(b' ') if n > 0 => {}
@@ -220,18 +227,32 @@ impl Head {
         self.method_span = Span::new(pos, pos + method_len);
         pos += method_len + 1;
 
-        // Request target: visible ASCII up to one SP.
+        // Request target: visible ASCII up to one SP; the path ends at `?`, and `#` is refused
+        // (a fragment is never sent, RFC 9110 section 4.2.5).
         let target_start = pos;
-        pos += simd::target_end(&buf[pos..]);
+        pos = s.path_end(buf, pos);
+        let path_end = pos;
+        let mut query = None;
+        if buf.get(pos) == Some(&b'?') {
+            query = Some(pos + 1);
+            loop {
+                pos = s.path_end(buf, pos + 1);
+                if buf.get(pos) != Some(&b'?') {
+                    break;
+                }
+            }
+        }
+        if pos - line_start > limits.max_request_line {
+            return Err(Error::UriTooLong);
+        }
         match buf.get(pos) {
             None => return line_partial(len),
             Some(b' ') if pos > target_start => {}
             Some(_) => return Err(Error::InvalidTarget),
         }
-        if pos - line_start > limits.max_request_line {
-            return Err(Error::UriTooLong);
-        }
         self.target = Span::new(target_start, pos);
+        self.path = Span::new(target_start, path_end);
+        self.query = query.map(|q| Span::new(q, pos));
         pos += 1;
 
         // Version and CRLF: `HTTP/` DIGIT `.` DIGIT CR LF, checked byte by byte so that a
@@ -274,75 +295,76 @@ impl Head {
             if len - section_start > limits.max_header_bytes + 2 { Err(Error::HeadersTooLarge) } else { Ok(false) }
         };
         self.first = [0; KnownHeader::COUNT];
-        self.count = [0; KnownHeader::COUNT];
+        self.repeated = 0;
         loop {
-            let Some(&b) = buf.get(pos) else { return section_partial(len) };
-            if b == b'\r' {
-                match buf.get(pos + 1) {
+            // The common line first: a name, a colon, a value, CRLF. Everything else (the
+            // final empty line, errors, partial input) is sorted out below.
+            let name_start = pos;
+            pos = s.token_end(buf, pos);
+            let n = pos - name_start;
+            if n > 0 && buf.get(pos) == Some(&b':') {
+                let name_end = pos;
+                // Whitespace around the value is value bytes to the scanner; trimmed below.
+                pos = s.value_end(buf, pos + 1);
+                if buf.get(pos) != Some(&b'\r') || buf.get(pos + 1) != Some(&b'\n') {
+                    return match buf.get(pos) {
+                        None => section_partial(len),
+                        Some(b'\r') if pos + 1 == len => section_partial(len),
+                        Some(b'\r') => Err(Error::BareCr),
+                        Some(b'\n') => Err(Error::BareLf),
+                        Some(_) => Err(Error::InvalidHeaderValue),
+                    };
+                }
+                // Usually one space before the value and none after it.
+                let mut value_start = name_end + 1;
+                while let Some(b' ' | b'\t') = buf.get(value_start).filter(|_| value_start < pos) {
+                    value_start += 1;
+                }
+                let mut value_end = pos;
+                while value_end > value_start && matches!(buf.get(value_end - 1), Some(b' ' | b'\t')) {
+                    value_end -= 1;
+                }
+                if self.fields.len() == limits.max_headers {
+                    return Err(Error::TooManyHeaders);
+                }
+                let known = match KnownHeader::from_name(&buf[name_start..name_end]) {
+                    Some(k) => {
+                        let k = k as usize;
+                        if self.first[k] == 0 {
+                            // `max_headers` above u16::MAX - 1 would wrap; saturate instead.
+                            self.first[k] = u16::try_from(self.fields.len() + 1).unwrap_or(u16::MAX);
+                        } else {
+                            self.repeated |= 1 << k;
+                        }
+                        k as u8
+                    }
+                    None => UNKNOWN,
+                };
+                self.fields.push(Field {
+                    name: Span::new(name_start, name_end),
+                    value: Span::new(value_start, value_end),
+                    known,
+                });
+                pos += 2;
+                if pos - section_start > limits.max_header_bytes {
+                    return Err(Error::HeadersTooLarge);
+                }
+                continue;
+            }
+            match buf.get(pos) {
+                None => return section_partial(len),
+                Some(b'\r') if n == 0 => match buf.get(pos + 1) {
                     Some(b'\n') => {
                         pos += 2;
                         break;
                     }
                     Some(_) => return Err(Error::BareCr),
                     None => return section_partial(len),
-                }
-            }
-            let name_start = pos;
-            let n = token_end(&buf[pos..]);
-            pos += n;
-            match buf.get(pos) {
-                None => return section_partial(len),
-                Some(b':') if n > 0 => {}
-                Some(b' ' | b'\t') if n == 0 && pos == name_start => return Err(Error::ObsFold),
-                Some(b' ' | b'\t') if n > 0 => return Err(Error::WhitespaceBeforeColon),
+                },
+                Some(b' ' | b'\t') if n == 0 => return Err(Error::ObsFold),
+                Some(b' ' | b'\t') => return Err(Error::WhitespaceBeforeColon),
                 Some(b'\n') if n == 0 => return Err(Error::BareLf),
                 Some(_) => return Err(Error::InvalidHeaderName),
-            }
-            let name_end = pos;
-            pos += 1;
-            while let Some(b' ' | b'\t') = buf.get(pos) {
-                pos += 1;
-            }
-            let value_start = pos;
-            pos += simd::value_end(&buf[pos..]);
-            match buf.get(pos) {
-                None => return section_partial(len),
-                Some(b'\r') => {}
-                Some(b'\n') => return Err(Error::BareLf),
-                Some(_) => return Err(Error::InvalidHeaderValue),
-            }
-            match buf.get(pos + 1) {
-                None => return section_partial(len),
-                Some(b'\n') => {}
-                Some(_) => return Err(Error::BareCr),
-            }
-            let mut value_end = pos;
-            while value_end > value_start && matches!(buf[value_end - 1], b' ' | b'\t') {
-                value_end -= 1;
-            }
-            if self.fields.len() == limits.max_headers {
-                return Err(Error::TooManyHeaders);
-            }
-            let known = match KnownHeader::from_name(&buf[name_start..name_end]) {
-                Some(k) => {
-                    let k = k as usize;
-                    if self.first[k] == 0 {
-                        // `max_headers` above u16::MAX - 1 would wrap; saturate instead.
-                        self.first[k] = u16::try_from(self.fields.len() + 1).unwrap_or(u16::MAX);
-                    }
-                    self.count[k] = self.count[k].saturating_add(1);
-                    k as u8
-                }
-                None => UNKNOWN,
-            };
-            self.fields.push(Field {
-                name: Span::new(name_start, name_end),
-                value: Span::new(value_start, value_end),
-                known,
-            });
-            pos += 2;
-            if pos - section_start > limits.max_header_bytes {
-                return Err(Error::HeadersTooLarge);
             }
         }
         self.len = pos;
@@ -359,7 +381,7 @@ impl Head {
 
         // Host (RFC 9112 section 3.2): exactly one in HTTP/1.1, at most one in HTTP/1.0, and
         // a valid authority when present.
-        let hosts = self.count[KnownHeader::Host as usize];
+        let hosts = self.count(KnownHeader::Host);
         if hosts > 1 || (hosts == 0 && self.version == Version::Http11) {
             return Err(Error::InvalidHost);
         }
@@ -370,8 +392,8 @@ impl Head {
         // Body framing (RFC 9112 section 6).
         self.framing = Framing::None;
         let mut keep_alive = self.version == Version::Http11;
-        let lengths = self.count[KnownHeader::ContentLength as usize];
-        if self.count[KnownHeader::TransferEncoding as usize] > 0 {
+        let lengths = self.count(KnownHeader::ContentLength);
+        if self.count(KnownHeader::TransferEncoding) > 0 {
             // Section 6.1: a sender must not send both; a server may refuse, and refusing is
             // the only answer that closes the door on request smuggling.
             if lengths > 0 {
@@ -398,20 +420,28 @@ impl Head {
             }
         }
 
-        // Persistence (RFC 9112 section 9.3).
+        // Persistence (RFC 9112 section 9.3). One field with one option is the common case
+        // and is checked without splitting the list.
         let mut upgrade = false;
-        if self.count[KnownHeader::Connection as usize] > 0 {
+        let connections = self.count(KnownHeader::Connection);
+        if connections > 0 {
             let mut close = false;
             let mut ask_keep_alive = false;
-            for value in self.values(buf, KnownHeader::Connection) {
-                for option in list(value) {
-                    if eq_ignore_case(option, b"close") {
-                        close = true;
-                    } else if eq_ignore_case(option, b"keep-alive") {
-                        ask_keep_alive = true;
-                    } else if eq_ignore_case(option, b"upgrade") {
-                        upgrade = true;
-                    }
+            let mut option = |option: &[u8]| {
+                if eq_token(option, b"close") {
+                    close = true;
+                } else if eq_token(option, b"keep-alive") {
+                    ask_keep_alive = true;
+                } else if eq_token(option, b"upgrade") {
+                    upgrade = true;
+                }
+            };
+            let first = self.first_value(buf, KnownHeader::Connection);
+            if connections == 1 && (eq_token(first, b"keep-alive") || eq_token(first, b"close")) {
+                option(first);
+            } else {
+                for value in self.values(buf, KnownHeader::Connection) {
+                    list(value).for_each(&mut option);
                 }
             }
             if close {
@@ -426,9 +456,9 @@ impl Head {
         // Expect (RFC 9110 section 10.1.1): only `100-continue` exists; HTTP/1.0 requests'
         // expectations are ignored.
         let mut expect_continue = false;
-        if self.count[KnownHeader::Expect as usize] > 0 && self.version == Version::Http11 {
+        if self.count(KnownHeader::Expect) > 0 && self.version == Version::Http11 {
             for value in self.values(buf, KnownHeader::Expect) {
-                if eq_ignore_case(value, b"100-continue") {
+                if eq_token(value, b"100-continue") {
                     expect_continue = true;
                 } else {
                     return Err(Error::UnsupportedExpectation);
@@ -470,29 +500,27 @@ impl Head {
         Ok(())
     }
 
+    /// Checks the target's form against the method; for the absolute form, moves the path
+    /// past the scheme and authority. The scan already split path and query.
     fn classify_target(&mut self, buf: &[u8]) -> Result<(), Error> {
         let target = self.target.of(buf);
         let start = self.target.start as usize;
-        let (form, path_start) = match target.first() {
-            Some(b'/') => (TargetForm::Origin, start),
+        match target.first() {
+            Some(b'/') if self.method != Method::Connect => self.form = TargetForm::Origin,
             Some(b'*') if target.len() == 1 => {
                 if self.method != Method::Options {
                     return Err(Error::InvalidTarget);
                 }
-                self.path = self.target;
-                self.query = None;
                 self.form = TargetForm::Asterisk;
-                return Ok(());
             }
             _ if self.method == Method::Connect => {
                 // authority-form: host:port, nothing else (RFC 9112 section 3.2.3).
-                if !is_valid_host(target) || target.is_empty() {
+                if target.is_empty() || !is_valid_host(target) {
                     return Err(Error::InvalidTarget);
                 }
                 self.path = Span::new(start, start);
                 self.query = None;
                 self.form = TargetForm::Authority;
-                return Ok(());
             }
             _ => {
                 let scheme = if starts_with_ignore_case(target, b"http://") {
@@ -502,35 +530,30 @@ impl Head {
                 } else {
                     return Err(Error::InvalidTarget);
                 };
-                let rest = &target[scheme..];
-                let authority = rest.iter().position(|&b| b == b'/' || b == b'?' || b == b'#').unwrap_or(rest.len());
+                let path = self.path.of(buf);
+                let rest = path.get(scheme..).unwrap_or_default();
+                let authority = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
                 if authority == 0 || !is_valid_host(&rest[..authority]) {
                     return Err(Error::InvalidTarget);
                 }
-                (TargetForm::Absolute, start + scheme + authority)
-            }
-        };
-        if self.method == Method::Connect {
-            return Err(Error::InvalidTarget);
-        }
-        // A fragment is never sent (RFC 9110 section 4.2.5); refusing it keeps paths exact.
-        let end = start + target.len();
-        let rest = &buf[path_start..end];
-        if rest.contains(&b'#') {
-            return Err(Error::InvalidTarget);
-        }
-        match rest.iter().position(|&b| b == b'?') {
-            Some(q) => {
-                self.path = Span::new(path_start, path_start + q);
-                self.query = Some(Span::new(path_start + q + 1, end));
-            }
-            None => {
-                self.path = Span::new(path_start, end);
-                self.query = None;
+                self.path = Span::new(start + scheme + authority, start + path.len());
+                self.form = TargetForm::Absolute;
             }
         }
-        self.form = form;
         Ok(())
+    }
+
+    /// Occurrences of a known header: 0, 1, or 2 for "more than one".
+    #[inline]
+    fn count(&self, known: KnownHeader) -> u8 {
+        const _: () = assert!(KnownHeader::COUNT <= 32, "`repeated` is a u32 bit set");
+        if self.first[known as usize] == 0 {
+            0
+        } else if self.repeated & (1 << known as u32) != 0 {
+            2
+        } else {
+            1
+        }
     }
 
     fn first_value<'b>(&self, buf: &'b [u8], known: KnownHeader) -> &'b [u8] {
@@ -548,6 +571,21 @@ impl Head {
             .iter()
             .filter(move |f| f.known == known as u8)
             .map(move |f| f.value.of(buf))
+    }
+}
+
+/// [`Head::scan_with`] as work for [`simd::dispatch`].
+struct ScanJob<'a> {
+    head: &'a mut Head,
+    buf: &'a [u8],
+    limits: &'a Limits,
+}
+
+impl WithScan for ScanJob<'_> {
+    type Output = Result<bool, Error>;
+    #[inline(always)]
+    fn run<S: Scan>(self, s: S) -> Result<bool, Error> {
+        self.head.scan_with(s, self.buf, self.limits)
     }
 }
 
@@ -571,27 +609,14 @@ pub(crate) fn parse_content_length(value: &[u8]) -> Result<u64, Error> {
     Ok(n)
 }
 
-/// A Host value or authority-form target: `host [ ":" port ]` where host is a reg-name, an
-/// IPv4 address or a bracketed IP literal (RFC 3986 section 3.2.2). The empty value is valid
-/// in a Host field (RFC 9112 section 3.2).
-fn is_valid_host(value: &[u8]) -> bool {
-    let (host, port) = if value.first() == Some(&b'[') {
-        let Some(close) = value.iter().position(|&b| b == b']') else { return false };
-        let literal = &value[1..close];
-        if literal.is_empty()
-            || !literal.iter().all(|&b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'v' | b'V'))
-        {
-            return false;
-        }
-        (&[][..], &value[close + 1..])
-    } else {
-        match value.iter().position(|&b| b == b':') {
-            Some(colon) => (&value[..colon], &value[colon..]),
-            None => (value, &[][..]),
-        }
-    };
-    let host_ok = host.iter().all(|&b| {
-        b.is_ascii_alphanumeric()
+/// Bytes of a reg-name or IPv4 address: unreserved, pct-encoded and sub-delims
+/// (RFC 3986 section 3.2.2).
+static HOST_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric()
             || matches!(
                 b,
                 b'-' | b'.'
@@ -609,14 +634,33 @@ fn is_valid_host(value: &[u8]) -> bool {
                     | b','
                     | b';'
                     | b'='
-            )
-    });
-    let port_ok = match port.split_first() {
-        None => true,
-        Some((b':', digits)) => digits.iter().all(u8::is_ascii_digit),
-        Some(_) => false,
+            );
+        i += 1;
+    }
+    t
+};
+
+/// A Host value or authority-form target: `host [ ":" port ]` where host is a reg-name, an
+/// IPv4 address or a bracketed IP literal (RFC 3986 section 3.2.2). The empty value is valid
+/// in a Host field (RFC 9112 section 3.2).
+fn is_valid_host(value: &[u8]) -> bool {
+    let rest = if value.first() == Some(&b'[') {
+        let Some(close) = value.iter().position(|&b| b == b']') else { return false };
+        let literal = &value[1..close];
+        if literal.is_empty()
+            || !literal.iter().all(|&b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'v' | b'V'))
+        {
+            return false;
+        }
+        &value[close + 1..]
+    } else {
+        &value[crate::simd::scalar::run_end(value, 0, &HOST_BYTE)..]
     };
-    host_ok && port_ok
+    match rest.split_first() {
+        None => true,
+        Some((b':', port)) => port.iter().all(u8::is_ascii_digit),
+        Some(_) => false,
+    }
 }
 
 /// A parsed request head: borrowed views into the read buffer.

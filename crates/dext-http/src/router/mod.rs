@@ -18,7 +18,7 @@
 //! skipped like a dead end, and only if no route serves the method is the answer
 //! [`Lookup::MethodNotAllowed`], with the methods of every route that matched the path.
 //!
-//! A lookup never allocates: parameters are kept inline ([`Params`]), `405` comes with a [`Allow`] bitset,
+//! A lookup never allocates: parameters are kept inline ([`Params`]), `405` comes with an [`Allow`] bitset,
 //! and a trailing-slash redirect is described by a borrowed [`RedirectTo`].
 //!
 //! ```
@@ -38,7 +38,7 @@
 //! ```
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod allow;
 mod params;
@@ -55,7 +55,8 @@ use crate::Method;
 pub use allow::{Allow, AllowIter};
 pub use params::{DecodeError, MAX_PARAMS, Param, Params, ParamsIter};
 
-use pattern::Pattern;
+use params::Captures;
+use pattern::{Pattern, Tail};
 use tree::Node;
 
 /// What to do when a path misses only by a trailing slash (`/a/` against a route `/a`, or the reverse).
@@ -215,6 +216,8 @@ struct Route<T> {
     /// Bits of the methods that have a value, as in [`Allow`].
     allow: u16,
     pattern: Box<str>,
+    /// The parameter names in route order, which is the order the search captures them in.
+    names: Box<[Box<str>]>,
     parsed: Pattern,
 }
 
@@ -278,8 +281,11 @@ impl<T> Router<T> {
 
     /// Registers `value` for `method` on the route `path` (see the [module docs](self) for the syntax).
     ///
-    /// On error the router is unchanged. A route registered for `GET` also answers `HEAD` unless `HEAD` is
-    /// registered explicitly.
+    /// A route registered for `GET` also answers `HEAD` unless `HEAD` is registered explicitly.
+    ///
+    /// # Errors
+    ///
+    /// See [`InsertError`] for each refused case. On error the router is unchanged.
     ///
     /// # Panics
     ///
@@ -306,10 +312,15 @@ impl<T> Router<T> {
                 let tree_id = u32::try_from(id).ok().filter(|&id| id != tree::NO_ROUTE);
                 let Some(tree_id) = tree_id else { panic!("too many routes") };
                 self.root.insert(&parsed, tree_id);
+                let mut names: Vec<Box<str>> = parsed.middle.iter().map(|(name, _)| name.clone()).collect();
+                if let Tail::Param(name) | Tail::CatchAll(name) = &parsed.tail {
+                    names.push(name.clone());
+                }
                 self.routes.push(Route {
                     values: std::array::from_fn(|_| None),
                     allow: 0,
                     pattern: path.into(),
+                    names: names.into(),
                     parsed,
                 });
                 id
@@ -331,6 +342,7 @@ impl<T> Router<T> {
     /// [`TrailingSlash`] policy decides whether the path with its trailing slash toggled is tried (never for
     /// `/`); a `405` on the path itself wins over that.
     #[inline]
+    #[must_use]
     pub fn at<'r, 'p>(&'r self, method: Method, path: &'p str) -> Lookup<'r, 'p, T> {
         let found = self.find::<false>(method, path);
         if !matches!(found, Lookup::NotFound) || self.trailing_slash == TrailingSlash::Strict {
@@ -371,13 +383,13 @@ impl<T> Router<T> {
     /// The method-aware search of `path` (plus a virtual trailing `/` under `V`).
     #[inline(always)]
     fn find<'r, 'p, const V: bool>(&'r self, method: Method, path: &'p str) -> Lookup<'r, 'p, T> {
-        let mut params = Params::new();
+        let mut captures = Captures::new();
         // Methods of the routes that matched the path but not the method, for the `Allow` header.
         let mut allow = 0;
-        let found = self.root.search::<V, _>(path, &mut params, &mut |id| {
+        let found = self.root.search::<V, _>(path, &mut captures, &mut |id| {
             let route = self.routes.get(id as usize)?;
             match route.value(method) {
-                Some(value) => Some((value, &*route.pattern)),
+                Some(value) => Some((value, route)),
                 None => {
                     allow |= route.allow;
                     None
@@ -385,7 +397,11 @@ impl<T> Router<T> {
             }
         });
         match found {
-            Some((value, pattern)) => Lookup::Found(Match { value, params, pattern }),
+            Some((value, route)) => Lookup::Found(Match {
+                value,
+                params: Params::from_captures(&route.names, path, &captures),
+                pattern: &route.pattern,
+            }),
             None if allow != 0 => Lookup::MethodNotAllowed(Allow::from_bits(allow).with_implied_head()),
             None => Lookup::NotFound,
         }
@@ -393,7 +409,7 @@ impl<T> Router<T> {
 
     /// Whether any route, for any method, matches `path` (plus a virtual trailing `/` under `V`).
     fn exists<const V: bool>(&self, path: &str) -> bool {
-        let mut params = Params::new();
-        self.root.search::<V, ()>(path, &mut params, &mut |_| Some(())).is_some()
+        let mut captures = Captures::new();
+        self.root.search::<V, ()>(path, &mut captures, &mut |_| Some(())).is_some()
     }
 }

@@ -6,7 +6,7 @@ use std::fmt;
 /// The most parameters (`:name` and `*name` together) one route may declare.
 ///
 /// [`Params`] stores its captures inline in an array of this size, so a lookup never allocates; eight is
-/// well above what real APIs use (the GitHub API's deepest routes have four).
+/// well above what real APIs use (their deepest routes rarely have more than four).
 pub const MAX_PARAMS: usize = 8;
 
 /// The parameters captured by a matched route, in the order they appear in the route.
@@ -20,38 +20,23 @@ pub struct Params<'r, 'p> {
 }
 
 impl<'r, 'p> Params<'r, 'p> {
-    /// An empty list; slots past `len` hold `""` and are never read.
-    pub(super) const fn new() -> Self {
-        Params { items: [("", ""); MAX_PARAMS], len: 0 }
-    }
-
-    /// Appends a capture; returns `false` (and stores nothing) when all slots are taken.
+    /// The parameters of a matched route: its parameter `names` (in route order) paired with the `captures`
+    /// the search recorded in `path`.
     ///
-    /// The search only pushes one capture per parameter node on the current tree path, and insertion rejects
-    /// routes with more than [`MAX_PARAMS`] parameters, so `false` cannot happen; returning it instead of
-    /// panicking keeps the lookup path free of panics all the same.
+    /// Built once, after the search, and directly as the answer: the search itself only records byte
+    /// ranges, so backtracking never copies names or slices, and nothing is copied twice.
     #[inline(always)]
-    pub(super) fn push(&mut self, name: &'r str, value: &'p str) -> bool {
-        match self.items.get_mut(self.len) {
-            Some(slot) => {
-                *slot = (name, value);
-                self.len += 1;
-                true
-            }
-            None => false,
+    pub(super) fn from_captures(names: &'r [Box<str>], path: &'p str, captures: &Captures) -> Self {
+        let mut items = [("", ""); MAX_PARAMS];
+        let spans = captures.spans.get(..captures.len).unwrap_or(&[]);
+        let mut len = 0;
+        for ((slot, name), &(start, end)) in items.iter_mut().zip(names).zip(spans) {
+            // Captures start after a `/` and end at a `/` or the end of the path, so they are char boundaries
+            // and `get` succeeds; an empty value would be the harmless fallback.
+            *slot = (name, path.get(start..end).unwrap_or(""));
+            len += 1;
         }
-    }
-
-    /// The current length, to restore with [`Params::truncate`] when a branch of the search fails.
-    #[inline(always)]
-    pub(super) const fn mark(&self) -> usize {
-        self.len
-    }
-
-    /// Forgets the captures pushed since `mark` was taken.
-    #[inline(always)]
-    pub(super) fn truncate(&mut self, mark: usize) {
-        self.len = mark;
+        Params { items, len }
     }
 
     /// The number of captured parameters.
@@ -69,8 +54,8 @@ impl<'r, 'p> Params<'r, 'p> {
     /// The captured `(name, value)` pairs as a slice.
     #[inline]
     fn as_slice(&self) -> &[(&'r str, &'p str)] {
-        // `len` only grows through `push`, which checks it against the array, so this cannot fail; `get`
-        // keeps it panic-free regardless.
+        // `len` counts the slots `from_captures` filled, so it is at most the array's length; `get` keeps
+        // this panic-free regardless.
         self.items.get(..self.len).unwrap_or(&[])
     }
 
@@ -86,6 +71,51 @@ impl<'r, 'p> Params<'r, 'p> {
     #[inline]
     pub fn iter(&self) -> ParamsIter<'_, 'r, 'p> {
         ParamsIter { inner: self.as_slice().iter() }
+    }
+}
+
+/// The byte ranges of the path captured so far by the search, one per parameter node on the current tree
+/// path; [`Params::from_captures`] pairs them with the route's parameter names once a route is accepted.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Captures {
+    spans: [(usize, usize); MAX_PARAMS],
+    len: usize,
+}
+
+impl Captures {
+    /// No capture yet.
+    #[inline(always)]
+    pub(super) const fn new() -> Self {
+        Captures { spans: [(0, 0); MAX_PARAMS], len: 0 }
+    }
+
+    /// Records `start..end`; returns `false` (and records nothing) when all slots are taken.
+    ///
+    /// The search records one capture per parameter node on the current tree path, and insertion rejects
+    /// routes with more than [`MAX_PARAMS`] parameters, so `false` cannot happen; returning it instead of
+    /// panicking keeps the lookup path free of panics all the same.
+    #[inline(always)]
+    pub(super) fn push(&mut self, start: usize, end: usize) -> bool {
+        match self.spans.get_mut(self.len) {
+            Some(slot) => {
+                *slot = (start, end);
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The current length, to restore with [`Captures::truncate`] when a branch of the search fails.
+    #[inline(always)]
+    pub(super) const fn mark(&self) -> usize {
+        self.len
+    }
+
+    /// Forgets the captures pushed since `mark` was taken.
+    #[inline(always)]
+    pub(super) fn truncate(&mut self, mark: usize) {
+        self.len = mark;
     }
 }
 
@@ -159,7 +189,11 @@ impl<'p> Param<'p> {
         self.raw
     }
 
-    /// The length of the value once percent-decoded, or the first bad escape.
+    /// The length of the value once percent-decoded.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::InvalidEscape`] for the first `%` not followed by two hex digits.
     pub fn decoded_len(&self) -> Result<usize, DecodeError> {
         Decoder::new(self.raw.as_bytes()).try_fold(0, |n, b| b.map(|_| n + 1))
     }
@@ -167,10 +201,14 @@ impl<'p> Param<'p> {
     /// Percent-decodes the value into `buf` and returns the decoded text, without allocating.
     ///
     /// A value of `n` bytes never decodes to more than `n` bytes, so a buffer as long as [`Param::raw`] is
-    /// always enough. Errors: [`DecodeError::InvalidEscape`] for a `%` not followed by two hex digits,
-    /// [`DecodeError::BufferTooSmall`] when `buf` is shorter than the decoded value (checked after the
-    /// escapes), and [`DecodeError::InvalidUtf8`] when the decoded bytes are not UTF-8. On error the contents
-    /// of `buf` are unspecified.
+    /// always enough.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::InvalidEscape`] for a `%` not followed by two hex digits, [`DecodeError::BufferTooSmall`]
+    /// when `buf` is shorter than the decoded value (reported only if all escapes are valid), and
+    /// [`DecodeError::InvalidUtf8`] when the decoded bytes are not UTF-8. On error the contents of `buf` are
+    /// unspecified.
     pub fn decode_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, DecodeError> {
         let mut n = 0;
         for byte in Decoder::new(self.raw.as_bytes()) {
@@ -189,7 +227,9 @@ impl<'p> Param<'p> {
 
     /// The percent-decoded value: borrowed when it contains no `%`, otherwise decoded into a new `String`.
     ///
-    /// Errors as [`Param::decode_into`] (never [`DecodeError::BufferTooSmall`]).
+    /// # Errors
+    ///
+    /// As [`Param::decode_into`], except [`DecodeError::BufferTooSmall`], which cannot happen.
     pub fn decoded(&self) -> Result<Cow<'p, str>, DecodeError> {
         if !self.raw.as_bytes().contains(&b'%') {
             return Ok(Cow::Borrowed(self.raw));

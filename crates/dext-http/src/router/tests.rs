@@ -820,3 +820,76 @@ fn random_wildcard_routes_agree_with_reference() {
     }
     assert!(seen.iter().all(|&n| n >= 200), "too few of some outcome: {seen:?}");
 }
+
+#[test]
+fn byte_helpers_agree_with_naive_versions() {
+    use super::tree::{same_bytes, segment_end};
+    // `.` (0x2E) right after `/` is where the inexact zero-byte trick would report a false hit; 0x00, 0x01,
+    // 0x80 and 0xAF (`/` with the high bit set) probe the other edges of the bit tricks.
+    let alphabet = [b'/', b'a', b'.', 0x00, 0x01, 0x80, 0xAF, 0xFF];
+    let mut rng = Rng(0x5EED);
+    for _ in 0..5_000 {
+        let len = rng.below(40);
+        let bytes: Vec<u8> = (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+        for from in 0..=len {
+            let naive = bytes[from..].iter().position(|&b| b == b'/').map_or(len, |i| from + i);
+            assert_eq!(segment_end(&bytes, from), naive, "{bytes:?} from {from}");
+        }
+        let mut other = bytes.clone();
+        if len > 0 && rng.below(2) == 0 {
+            let at = rng.below(len);
+            other[at] = alphabet[rng.below(alphabet.len())];
+        }
+        assert_eq!(same_bytes(&bytes, &other), bytes == other, "{bytes:?} vs {other:?}");
+        assert!(!same_bytes(&bytes, &other[..len.saturating_sub(1)]) || len == 0);
+    }
+}
+
+#[test]
+fn random_garbage_never_panics_and_statics_stay_reachable() {
+    // Arbitrary route text (wildcards anywhere, empty names, `%`, multi-byte characters) under all policies:
+    // inserting and looking up never panic, and every accepted static route is found with its own value.
+    let alphabet = ["/", "/", "/", ":", "*", "a", "b", "%", "%2F", "é", "."];
+    let methods = [Get, Head, Post];
+    for seed in 1..=30u64 {
+        let mut rng = Rng(seed.wrapping_mul(0xA076_1D64_78BD_642F));
+        let policy = [STRICT, TrailingSlash::Redirect, TrailingSlash::Ignore][rng.below(3)];
+        let mut router = Router::with_trailing_slash(policy);
+        let mut accepted = Vec::new();
+        for i in 0..60 {
+            let text: String = (0..rng.below(12)).map(|_| rng.pick(&alphabet)).collect();
+            let method = methods[rng.below(methods.len())];
+            if router.insert(method, &text, i).is_ok() {
+                accepted.push((method, text, i));
+            }
+        }
+        for (method, route, i) in &accepted {
+            let is_static = route.split('/').all(|s| !s.starts_with(':') && !s.starts_with('*'));
+            if is_static {
+                match router.at(*method, route) {
+                    Lookup::Found(m) => assert_eq!((*m.value, m.pattern), (*i, route.as_str()), "seed {seed}"),
+                    other => panic!("seed {seed}: {route:?}: {other:?}"),
+                }
+            }
+        }
+        for _ in 0..200 {
+            let path: String = (0..rng.below(12)).map(|_| rng.pick(&alphabet)).collect();
+            for method in [Get, Head, Post, Other] {
+                match router.at(method, &path) {
+                    Lookup::Found(m) => {
+                        assert!(accepted.iter().any(|(_, r, i)| r == m.pattern && i == m.value), "seed {seed}");
+                        let captured: usize = m.params.iter().map(|(_, v)| v.raw().len()).sum();
+                        assert!(captured <= path.len());
+                        for (_, value) in m.params.iter() {
+                            let _ = value.decoded();
+                            let _ = value.decode_into(&mut [0u8; 4]);
+                        }
+                    }
+                    Lookup::Redirect(to) => assert!(to.target_len() <= path.len() + 1),
+                    Lookup::MethodNotAllowed(allow) => assert!(!allow.is_empty()),
+                    Lookup::NotFound => {}
+                }
+            }
+        }
+    }
+}

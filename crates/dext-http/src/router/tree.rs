@@ -6,7 +6,7 @@
 //! (they start a segment). A param node consumes one non-empty segment and continues with a single static
 //! node whose prefix starts with `/`.
 
-use super::params::Params;
+use super::params::Captures;
 use super::pattern::{Pattern, Tail};
 
 /// Marks "no route ends here" in the `route` fields, which index `Router::routes`.
@@ -25,26 +25,23 @@ pub(super) struct Node {
     fanout: Option<Box<[u8; 256]>>,
     children: Vec<Node>,
     param: Option<Box<ParamNode>>,
-    catch_all: Option<Box<CatchAll>>,
+    /// The route of the `*name` catch-all hanging here (the rest of the path, possibly empty), or
+    /// [`NO_ROUTE`]. A catch-all has nothing after it, so its route is all the tree needs of it.
+    catch_all: u32,
     /// The route whose pattern ends exactly after `prefix`, or [`NO_ROUTE`].
     route: u32,
 }
 
 /// A `:name` node: one non-empty segment.
+///
+/// Names are not stored in the tree: the search records byte ranges only, and the accepted route supplies
+/// the names (the insertion checks guarantee they are the same at each shared position).
 #[derive(Debug)]
 struct ParamNode {
-    name: Box<str>,
     /// The route whose pattern ends with this parameter, or [`NO_ROUTE`].
     route: u32,
     /// What follows the segment; its prefix starts with `/`.
     next: Option<Node>,
-}
-
-/// A `*name` node: the rest of the path, possibly empty.
-#[derive(Debug)]
-struct CatchAll {
-    name: Box<str>,
-    route: u32,
 }
 
 impl Node {
@@ -60,7 +57,7 @@ impl Node {
             fanout: None,
             children: Vec::new(),
             param: None,
-            catch_all: None,
+            catch_all: NO_ROUTE,
             route: NO_ROUTE,
         }
     }
@@ -93,33 +90,30 @@ impl Node {
     /// Whether the node has a wildcard child, i.e. whether a failed static branch can fall back here.
     #[inline(always)]
     fn has_wildcard(&self) -> bool {
-        self.param.is_some() || self.catch_all.is_some()
+        self.param.is_some() || self.catch_all != NO_ROUTE
     }
 
-    /// Adds `pattern`, whose routes are numbered `route`.
+    /// Adds `pattern` as route number `route`.
     ///
     /// The caller has checked the pattern against every existing route ([`Pattern::same_shape`]), so this
-    /// cannot fail: a wildcard already at a position has the pattern's name there, and the position where
-    /// the pattern ends holds no route yet.
+    /// cannot fail: a wildcard already at a position has the pattern's name there (names live in the routes),
+    /// and the position where the pattern ends holds no route yet.
     pub(super) fn insert(&mut self, pattern: &Pattern, route: u32) {
         let mut node = self.insert_static(&pattern.head);
-        for (name, run) in &pattern.middle {
-            let param = node.param_node(name);
+        for (_, run) in &pattern.middle {
+            let param = node.param_node();
             node = param.next.get_or_insert_with(Node::new).insert_static(run);
         }
         match &pattern.tail {
             Tail::Static => node.route = route,
-            Tail::Param(name) => node.param_node(name).route = route,
-            Tail::CatchAll(name) => {
-                node.catch_all.get_or_insert_with(|| Box::new(CatchAll { name: name.clone(), route })).route = route
-            }
+            Tail::Param(_) => node.param_node().route = route,
+            Tail::CatchAll(_) => node.catch_all = route,
         }
     }
 
-    /// The param child, created with `name` if absent.
-    fn param_node(&mut self, name: &str) -> &mut ParamNode {
-        debug_assert!(self.param.as_ref().is_none_or(|p| &*p.name == name), "checked by Pattern::same_shape");
-        self.param.get_or_insert_with(|| Box::new(ParamNode { name: name.into(), route: NO_ROUTE, next: None }))
+    /// The param child, created if absent.
+    fn param_node(&mut self) -> &mut ParamNode {
+        self.param.get_or_insert_with(|| Box::new(ParamNode { route: NO_ROUTE, next: None }))
     }
 
     /// Walks (splitting and creating nodes as needed) so that exactly `run` is consumed from this node's
@@ -152,7 +146,7 @@ impl Node {
 
     /// Whether the node has no continuation and no route.
     fn is_bare(&self) -> bool {
-        self.children.is_empty() && self.param.is_none() && self.catch_all.is_none() && self.route == NO_ROUTE
+        self.children.is_empty() && self.param.is_none() && self.catch_all == NO_ROUTE && self.route == NO_ROUTE
     }
 
     /// Cuts the prefix after `at` bytes; the tail and everything hanging off this node move to a new child.
@@ -163,7 +157,7 @@ impl Node {
             fanout: self.fanout.take(),
             children: std::mem::take(&mut self.children),
             param: self.param.take(),
-            catch_all: self.catch_all.take(),
+            catch_all: std::mem::replace(&mut self.catch_all, NO_ROUTE),
             route: std::mem::replace(&mut self.route, NO_ROUTE),
         };
         self.prefix = self.prefix[..at].into();
@@ -178,10 +172,10 @@ impl Node {
     /// if it had one more `/` at the end, without building that string: that is how the trailing-slash
     /// policies ask "would `path/` match?" without allocating.
     #[inline]
-    pub(super) fn search<'r, 'p, const V: bool, R>(
-        &'r self,
-        path: &'p str,
-        params: &mut Params<'r, 'p>,
+    pub(super) fn search<const V: bool, R>(
+        &self,
+        path: &str,
+        params: &mut Captures,
         accept: &mut impl FnMut(u32) -> Option<R>,
     ) -> Option<R> {
         if !prefix_at::<V>(path.as_bytes(), 0, &self.prefix) {
@@ -196,11 +190,15 @@ impl Node {
     /// backtracking may need (a static child matched but a wildcard exists too, or a param matched but a
     /// catch-all exists too), so routes without such branch points cost no call at all. On `None`, captures
     /// pushed by this call may remain: callers restore `params` with `mark`/`truncate`.
-    fn search_from<'r, 'p, const V: bool, R>(
-        &'r self,
+    ///
+    /// Cost bounds: each recursion goes one node deeper, so the depth is bounded by the tree's depth (set by
+    /// the routes, not by the request); and a node is reached through one tree path only, at a path position
+    /// that path fixes, so no node is visited twice and backtracking is never exponential.
+    fn search_from<const V: bool, R>(
+        &self,
         mut pos: usize,
-        path: &'p str,
-        params: &mut Params<'r, 'p>,
+        path: &str,
+        params: &mut Captures,
         accept: &mut impl FnMut(u32) -> Option<R>,
     ) -> Option<R> {
         let bytes = path.as_bytes();
@@ -214,10 +212,8 @@ impl Node {
                         return Some(found);
                     }
                 }
-                if let Some(catch_all) = &node.catch_all {
-                    if params.push(&catch_all.name, "") {
-                        return accept(catch_all.route);
-                    }
+                if node.catch_all != NO_ROUTE && params.push(bytes.len(), bytes.len()) {
+                    return accept(node.catch_all);
                 }
                 return None;
             }
@@ -243,11 +239,9 @@ impl Node {
             // 2. `:param`: the segment up to the next `/` (a virtual slash counts), if non-empty.
             if let Some(param) = &node.param {
                 let end = segment_end(bytes, pos);
-                // `pos` follows a `/` (wildcards hang off nodes ending in `/`) and `end` is a `/` or the end of
-                // the path, so both are char boundaries and `get` always succeeds.
-                if let (true, Some(value)) = (end > pos, path.get(pos..end)) {
+                if end > pos {
                     let mark = params.mark();
-                    if params.push(&param.name, value) {
+                    if params.push(pos, end) {
                         if end == len {
                             if param.route != NO_ROUTE {
                                 if let Some(found) = accept(param.route) {
@@ -257,7 +251,7 @@ impl Node {
                         } else if let Some(next) = &param.next {
                             if prefix_at::<V>(bytes, end, &next.prefix) {
                                 let after = end + next.prefix.len();
-                                if node.catch_all.is_none() {
+                                if node.catch_all == NO_ROUTE {
                                     node = next;
                                     pos = after;
                                     continue;
@@ -275,14 +269,8 @@ impl Node {
             // 3. `*catch-all`: the rest of the path. Under `V` the rest would include the virtual slash, which
             // no `&str` can hold; no route needs that (the path without the slash already matched the same
             // catch-all, and that search ran first), so the branch simply fails.
-            if let Some(catch_all) = &node.catch_all {
-                if !V {
-                    if let Some(rest) = path.get(pos..) {
-                        if params.push(&catch_all.name, rest) {
-                            return accept(catch_all.route);
-                        }
-                    }
-                }
+            if !V && node.catch_all != NO_ROUTE && params.push(pos, bytes.len()) {
+                return accept(node.catch_all);
             }
             return None;
         }
@@ -316,7 +304,7 @@ fn prefix_at<const V: bool>(bytes: &[u8], pos: usize, prefix: &[u8]) -> bool {
 /// `a == b` for slices of equal length, inlined for the short prefixes of route trees: up to 16 bytes it
 /// compares the first and last (overlapping) 2, 4 or 8 bytes as integers instead of calling `memcmp`.
 #[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     /// First and last `N` bytes; `None` (for both slices alike, as they have the same length) if shorter.
     #[inline(always)]
     fn ends<const N: usize>(s: &[u8]) -> Option<([u8; N], [u8; N])> {
@@ -339,7 +327,7 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 ///
 /// Scans 8 bytes per step (SWAR) rather than one.
 #[inline(always)]
-fn segment_end(bytes: &[u8], from: usize) -> usize {
+pub(super) fn segment_end(bytes: &[u8], from: usize) -> usize {
     const SLASHES: u64 = u64::from_le_bytes([b'/'; 8]);
     let mut i = from;
     while let Some(chunk) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {

@@ -1,16 +1,22 @@
 //! Byte-class scanners for the HTTP/1.1 parser.
 //!
-//! Two scans dominate parsing: the request target (visible ASCII, `0x21..=0x7E`) and field
-//! values (any byte but the controls other than HTAB, RFC 9110 section 5.5). Each returns the
-//! index of the first byte outside its class, or the input length.
+//! Three scans dominate parsing: the request path (visible ASCII but `?` and `#`), field
+//! names (`tchar`s) and field values (any byte but the controls other than HTAB, RFC 9110
+//! section 5.5). Each returns the index of the first byte outside its class at or after a
+//! start index, or the input length.
 //!
-//! The scalar twin in [`scalar`] is the definition and the test oracle. On x86-64 the vector
-//! paths use SSE2 (part of the x86-64 baseline, so always present and inlinable) for short
-//! runs, and AVX2 for long runs when the CPU has it. The CPU is probed once. Building with
-//! `--cfg dext_no_simd` forces the scalar path.
+//! The parser is written once, generic over [`Scan`], and [`dispatch`] runs it with the best
+//! implementation for the CPU:
+//! - [`scalar::Scalar`]: table lookups. The definition of each class, and the test oracle.
+//! - `x86::Sse2`: 16-byte vectors for values and paths (SSE2 is part of the x86-64 baseline),
+//!   table lookups for names.
+//! - `x86::Avx2`: 32-byte vectors for all three, names classified with two nibble lookups
+//!   (`vpshufb`). The whole parse is compiled for AVX2 (see `x86::run_avx2`), so the vector
+//!   code inlines instead of being called. Chosen when the CPU has AVX2, probed once.
 //!
-//! SSE4.2's string instructions (`pcmpestri`) were considered and not used: their latency is
-//! higher than the three compares and one `pmovmskb` per 16 bytes used here.
+//! Building with `--cfg dext_no_simd` forces the scalar path. SSE4.2's string instructions
+//! (`pcmpestri`) were considered and not used: their latency is higher than the few compares
+//! per block used here.
 
 pub(crate) mod scalar;
 #[cfg(test)]
@@ -20,37 +26,47 @@ mod tests;
 #[allow(unsafe_code)]
 pub(crate) mod x86;
 
-/// Index of the first byte that cannot appear in a field value, or `bytes.len()`.
+/// The three scans. Each returns the first index `>= start` holding a byte outside the class,
+/// or `buf.len()`; `start <= buf.len()`.
+pub(crate) trait Scan: Copy {
+    /// Field-value bytes: HTAB, SP, VCHAR, obs-text.
+    fn value_end(self, buf: &[u8], start: usize) -> usize;
+    /// Path bytes: visible ASCII except `?` and `#`.
+    fn path_end(self, buf: &[u8], start: usize) -> usize;
+    /// `tchar`s.
+    fn token_end(self, buf: &[u8], start: usize) -> usize;
+}
+
+/// Work that runs with a [`Scan`] chosen at run time.
+pub(crate) trait WithScan {
+    /// What the work returns.
+    type Output;
+    /// Runs the work. Implementations should be `#[inline(always)]` so that they are compiled
+    /// inside the scanner's context (for AVX2: with AVX2 enabled).
+    fn run<S: Scan>(self, scan: S) -> Self::Output;
+}
+
+/// Runs `work` with the best scanner for this CPU.
 #[inline]
-pub(crate) fn value_end(bytes: &[u8]) -> usize {
+pub(crate) fn dispatch<W: WithScan>(work: W) -> W::Output {
     #[cfg(all(target_arch = "x86_64", not(dext_no_simd)))]
     {
-        x86::value_end(bytes)
+        match x86::Avx2::detect() {
+            Some(avx2) => x86::run_avx2(avx2, work),
+            None => work.run(x86::Sse2),
+        }
     }
     #[cfg(not(all(target_arch = "x86_64", not(dext_no_simd))))]
     {
-        scalar::value_end(bytes)
+        work.run(scalar::Scalar)
     }
 }
 
-/// Index of the first byte that cannot appear in a request target, or `bytes.len()`.
-#[inline]
-pub(crate) fn target_end(bytes: &[u8]) -> usize {
-    #[cfg(all(target_arch = "x86_64", not(dext_no_simd)))]
-    {
-        x86::target_end(bytes)
-    }
-    #[cfg(not(all(target_arch = "x86_64", not(dext_no_simd))))]
-    {
-        scalar::target_end(bytes)
-    }
-}
-
-/// Which implementation [`value_end`] and [`target_end`] use on this CPU, for reports.
+/// Which implementation [`dispatch`] uses on this CPU, for reports.
 pub fn implementation() -> &'static str {
     #[cfg(all(target_arch = "x86_64", not(dext_no_simd)))]
     {
-        if x86::has_avx2() { "avx2+sse2" } else { "sse2" }
+        if x86::Avx2::detect().is_some() { "avx2" } else { "sse2" }
     }
     #[cfg(not(all(target_arch = "x86_64", not(dext_no_simd))))]
     {

@@ -1,5 +1,8 @@
 //! The scalar scanners: the definition of each byte class, and the oracle for the vector paths.
 
+use super::Scan;
+use crate::header::TCHAR;
+
 /// `true` for bytes allowed in a field value: HTAB, SP, VCHAR and obs-text (RFC 9110 section 5.5).
 #[inline(always)]
 pub(crate) const fn is_value_byte(b: u8) -> bool {
@@ -13,37 +16,65 @@ pub(crate) const fn is_target_byte(b: u8) -> bool {
     b > 0x20 && b < 0x7f
 }
 
-const fn value_table() -> [bool; 256] {
+/// `true` for target bytes that do not end the path: all but `?` (query) and `#` (fragment).
+#[inline(always)]
+pub(crate) const fn is_path_byte(b: u8) -> bool {
+    is_target_byte(b) && b != b'?' && b != b'#'
+}
+
+const fn table(class: u8) -> [bool; 256] {
     let mut t = [false; 256];
     let mut i = 0;
     while i < 256 {
-        t[i] = is_value_byte(i as u8);
+        let b = i as u8;
+        t[i] = match class {
+            0 => is_value_byte(b),
+            _ => is_path_byte(b),
+        };
         i += 1;
     }
     t
 }
 
-const fn target_table() -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = is_target_byte(i as u8);
+/// [`is_value_byte`] as a table.
+pub(crate) static VALUE: [bool; 256] = table(0);
+/// [`is_path_byte`] as a table.
+pub(crate) static PATH: [bool; 256] = table(1);
+
+/// First index `>= start` whose byte fails `class`, eight bytes per bounds check.
+#[inline(always)]
+pub(crate) fn run_end(buf: &[u8], start: usize, class: &[bool; 256]) -> usize {
+    let mut i = start;
+    while let Some(chunk) = buf.get(i..i + 8) {
+        for (j, &b) in chunk.iter().enumerate() {
+            if !class[b as usize] {
+                return i + j;
+            }
+        }
+        i += 8;
+    }
+    while i < buf.len() && class[buf[i] as usize] {
         i += 1;
     }
-    t
+    i
 }
 
-static VALUE: [bool; 256] = value_table();
-static TARGET: [bool; 256] = target_table();
+/// Table lookups, one byte at a time. (On x86-64 only the tests use it, as the oracle.)
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(all(target_arch = "x86_64", not(dext_no_simd)), allow(dead_code))]
+pub(crate) struct Scalar;
 
-/// Index of the first byte that is not a field-value byte, or `bytes.len()`.
-#[inline]
-pub(crate) fn value_end(bytes: &[u8]) -> usize {
-    bytes.iter().position(|&b| !VALUE[b as usize]).unwrap_or(bytes.len())
-}
-
-/// Index of the first byte that is not a request-target byte, or `bytes.len()`.
-#[inline]
-pub(crate) fn target_end(bytes: &[u8]) -> usize {
-    bytes.iter().position(|&b| !TARGET[b as usize]).unwrap_or(bytes.len())
+impl Scan for Scalar {
+    #[inline(always)]
+    fn value_end(self, buf: &[u8], start: usize) -> usize {
+        run_end(buf, start, &VALUE)
+    }
+    #[inline(always)]
+    fn path_end(self, buf: &[u8], start: usize) -> usize {
+        run_end(buf, start, &PATH)
+    }
+    #[inline(always)]
+    fn token_end(self, buf: &[u8], start: usize) -> usize {
+        run_end(buf, start, &TCHAR)
+    }
 }

@@ -1,6 +1,7 @@
 //! The vector scanners against the scalar oracle, on fixed and random inputs.
 
-use super::scalar;
+use super::scalar::{self, Scalar};
+use super::{Scan, WithScan};
 
 /// A small deterministic PRNG, so failures replay.
 pub(crate) struct XorShift(pub(crate) u64);
@@ -16,51 +17,50 @@ impl XorShift {
     }
 }
 
-/// A scanner: input to the index of the first byte outside the class.
-type Scan = fn(&[u8]) -> usize;
+/// Every scan of `input` from every start, as one list.
+struct AllScans<'a>(&'a [u8]);
 
-/// Every implementation available on this CPU, as `(name, value_end, target_end)`.
-fn impls() -> Vec<(&'static str, Scan, Scan)> {
+impl WithScan for AllScans<'_> {
+    type Output = Vec<[usize; 3]>;
+    #[inline(always)]
+    fn run<S: Scan>(self, s: S) -> Vec<[usize; 3]> {
+        (0..=self.0.len()).map(|i| [s.value_end(self.0, i), s.path_end(self.0, i), s.token_end(self.0, i)]).collect()
+    }
+}
+
+/// Runs the scans with every implementation available on this CPU.
+fn results(input: &[u8]) -> Vec<(&'static str, Vec<[usize; 3]>)> {
     #[allow(unused_mut)]
-    let mut v: Vec<(&'static str, Scan, Scan)> = vec![("dispatch", super::value_end, super::target_end)];
+    let mut v = vec![("dispatch", super::dispatch(AllScans(input)))];
     #[cfg(all(target_arch = "x86_64", not(dext_no_simd)))]
     {
         use super::x86;
-        v.push(("sse2", x86::value_end_sse2, x86::target_end_sse2));
-        if x86::has_avx2() {
-            fn value(b: &[u8]) -> usize {
-                // SAFETY: only pushed when the CPU has AVX2.
-                unsafe { x86::value_end_avx2(b) }
-            }
-            fn target(b: &[u8]) -> usize {
-                // SAFETY: only pushed when the CPU has AVX2.
-                unsafe { x86::target_end_avx2(b) }
-            }
-            v.push(("avx2", value, target));
+        v.push(("sse2", AllScans(input).run(x86::Sse2)));
+        if let Some(avx2) = x86::Avx2::detect() {
+            v.push(("avx2", x86::run_avx2(avx2, AllScans(input))));
         }
     }
     v
 }
 
 fn check(input: &[u8]) {
-    let want_value = scalar::value_end(input);
-    let want_target = scalar::target_end(input);
-    for (name, value, target) in impls() {
-        assert_eq!(value(input), want_value, "{name} value_end on {input:?}");
-        assert_eq!(target(input), want_target, "{name} target_end on {input:?}");
+    let want = AllScans(input).run(Scalar);
+    for (name, got) in results(input) {
+        assert_eq!(got, want, "{name} on {input:?}");
     }
 }
 
 #[test]
 fn every_byte_at_every_position() {
     // Each of the 256 byte values, placed at each offset of a 70-byte valid run, exercises
-    // every lane of the SSE2 and AVX2 steps and the scalar tail.
+    // every lane of the 16- and 32-byte steps, the overlapping last block and short inputs.
     for b in 0..=255u8 {
-        for pos in 0..70 {
+        for pos in [0, 1, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 69] {
             let mut input = vec![b'a'; 70];
             input[pos] = b;
             check(&input);
             check(&input[..pos + 1]);
+            check(&input[pos..]);
         }
     }
 }
@@ -70,22 +70,25 @@ fn classes_match_the_rfc() {
     for b in 0..=255u8 {
         let value = b == b'\t' || b == b' ' || (0x21..=0x7e).contains(&b) || b >= 0x80;
         assert_eq!(scalar::is_value_byte(b), value, "value byte {b:#x}");
-        assert_eq!(scalar::is_target_byte(b), (0x21..=0x7e).contains(&b), "target byte {b:#x}");
+        let path = (0x21..=0x7e).contains(&b) && b != b'?' && b != b'#';
+        assert_eq!(scalar::is_path_byte(b), path, "path byte {b:#x}");
+        let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        assert_eq!(crate::header::TCHAR[b as usize], tchar, "tchar {b:#x}");
     }
 }
 
 #[test]
 fn random_inputs_agree_with_the_oracle() {
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
-    for _ in 0..20_000 {
-        let len = (rng.next() % 200) as usize;
-        // Mostly valid bytes, with a rare byte from the whole range, so that runs are long
-        // enough to reach the vector loops.
+    for _ in 0..3_000 {
+        let len = (rng.next() % 120) as usize;
+        // Mostly tchars, with a rare byte from the whole range, so that runs are long enough
+        // to reach the vector loops for all three classes.
         let rare = 1 + rng.next() % 64;
         let input: Vec<u8> = (0..len)
             .map(|_| {
                 let r = rng.next();
-                if r % rare == 0 { (r >> 8) as u8 } else { b'!' + ((r >> 16) % 94) as u8 }
+                if r % rare == 0 { (r >> 8) as u8 } else { b'a' + ((r >> 16) % 26) as u8 }
             })
             .collect();
         check(&input);

@@ -1,30 +1,24 @@
 //! SSE2 and AVX2 scanners for x86-64.
 //!
-//! SSE2 is part of the x86-64 baseline, so its functions are safe to call anywhere and inline
-//! into the parser. AVX2 is probed once with `is_x86_feature_detected!` and used only for runs
-//! of at least [`AVX2_MIN`] bytes, where its 32-byte steps pay for the out-of-line call.
+//! Every vector loop reads whole blocks inside the buffer: when fewer than a block's bytes
+//! remain, it loads the buffer's last block instead (overlapping bytes already checked) and
+//! shifts out the lanes before the current index; only buffers shorter than one block fall
+//! back to the scalar scan.
+//!
+//! Safety: SSE2 is part of the x86-64 baseline. AVX2 instructions run only inside
+//! [`run_avx2`], which requires an [`Avx2`] token, and a token exists only once
+//! `is_x86_feature_detected!("avx2")` said yes.
 
-use super::scalar;
+use super::scalar::{PATH, VALUE, run_end};
+use super::{Scan, WithScan};
+use crate::header::TCHAR;
 use core::arch::x86_64::*;
 use core::sync::atomic::{AtomicU8, Ordering};
-
-/// Inputs shorter than this stay on the inlined SSE2 path.
-const AVX2_MIN: usize = 64;
 
 const UNKNOWN: u8 = 0;
 const NO: u8 = 1;
 const YES: u8 = 2;
 static AVX2: AtomicU8 = AtomicU8::new(UNKNOWN);
-
-/// Whether the CPU has AVX2 (probed on the first call, then cached).
-#[inline]
-pub(crate) fn has_avx2() -> bool {
-    match AVX2.load(Ordering::Relaxed) {
-        YES => true,
-        NO => false,
-        _ => probe(),
-    }
-}
 
 #[cold]
 fn probe() -> bool {
@@ -33,128 +27,228 @@ fn probe() -> bool {
     yes
 }
 
-/// Field-value scan: SSE2 for short inputs, AVX2 for long ones when available.
-#[inline]
-pub(crate) fn value_end(bytes: &[u8]) -> usize {
-    if bytes.len() >= AVX2_MIN && has_avx2() {
-        // SAFETY: the CPU supports AVX2 (checked just above).
-        unsafe { value_end_avx2(bytes) }
-    } else {
-        value_end_sse2(bytes)
-    }
-}
-
-/// Request-target scan: SSE2 for short inputs, AVX2 for long ones when available.
-#[inline]
-pub(crate) fn target_end(bytes: &[u8]) -> usize {
-    if bytes.len() >= AVX2_MIN && has_avx2() {
-        // SAFETY: the CPU supports AVX2 (checked just above).
-        unsafe { target_end_avx2(bytes) }
-    } else {
-        target_end_sse2(bytes)
-    }
-}
-
-/// Mask of the lanes holding a byte that is not a field-value byte.
+/// Loads the `N`-byte block at `at`; `at + N <= buf.len()` (checked, and a zero block
+/// otherwise, which the callers never ask for).
 #[inline(always)]
-fn value_bad_sse2(v: __m128i) -> i32 {
-    // SAFETY: SSE2 is part of the x86-64 baseline; these intrinsics only touch registers.
-    unsafe {
-        // Unsigned `v <= 0x1f` as `max(v, 0x1f) == 0x1f`: bytes >= 0x80 are obs-text and valid,
-        // which a signed compare would get wrong.
-        let ctl = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
-        let tab = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\t' as i8));
-        let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
-        _mm_movemask_epi8(_mm_or_si128(_mm_andnot_si128(tab, ctl), del))
+fn block<const N: usize>(buf: &[u8], at: usize) -> &[u8; N] {
+    match buf.get(at..at + N).and_then(|c| c.try_into().ok()) {
+        Some(c) => c,
+        None => &[0; N],
     }
 }
 
-/// Mask of the lanes holding a byte that is not a request-target byte.
-#[inline(always)]
-fn target_bad_sse2(v: __m128i) -> i32 {
-    // SAFETY: SSE2 is part of the x86-64 baseline; these intrinsics only touch registers.
-    unsafe {
-        // Signed compares: 0x21..=0x7e are exactly the bytes above 0x20 and below 0x7f when
-        // read as i8 (bytes >= 0x80 are negative and fall out).
-        let ok = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
-        !_mm_movemask_epi8(ok) & 0xffff
-    }
+/// A byte class over `N`-byte blocks: bit `k` of the mask is set when byte `k` is outside.
+/// A trait (not a closure or `fn` value) so that the call is static and `#[inline(always)]`
+/// holds, which the AVX2 masks need to be compiled in `run_avx2`'s AVX2 context.
+trait Mask<const N: usize> {
+    fn mask(block: &[u8; N]) -> u32;
 }
 
+/// The block loop shared by both widths.
 #[inline(always)]
-fn scan_sse2(bytes: &[u8], bad: fn(__m128i) -> i32, tail: fn(&[u8]) -> usize) -> usize {
-    let mut i = 0;
-    while i + 16 <= bytes.len() {
-        // SAFETY: `i + 16 <= len`, so the 16-byte unaligned load stays inside `bytes`.
-        let v = unsafe { _mm_loadu_si128(bytes.as_ptr().add(i).cast()) };
-        let mask = bad(v);
-        if mask != 0 {
-            return i + mask.trailing_zeros() as usize;
+fn scan_blocks<const N: usize, M: Mask<N>>(buf: &[u8], start: usize, class: &[bool; 256]) -> usize {
+    let mask = M::mask;
+    let len = buf.len();
+    if len < N {
+        return run_end(buf, start, class);
+    }
+    let mut i = start;
+    while i + N <= len {
+        let m = mask(block::<N>(buf, i));
+        if m != 0 {
+            return i + m.trailing_zeros() as usize;
         }
-        i += 16;
+        i += N;
     }
-    i + tail(&bytes[i..])
+    if i >= len {
+        return len;
+    }
+    let base = len - N;
+    let m = mask(block::<N>(buf, base)) >> (i - base);
+    if m != 0 { i + m.trailing_zeros() as usize } else { len }
 }
 
-/// [`value_end`] on SSE2 only.
+/// 16-byte vectors for values and paths; table lookups for names.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sse2;
+
+struct ValueMaskSse2;
+
+impl Mask<16> for ValueMaskSse2 {
+    #[inline(always)]
+    fn mask(b: &[u8; 16]) -> u32 {
+        // SAFETY: SSE2 is part of the x86-64 baseline; the load reads the 16 bytes of `b`.
+        unsafe {
+            let v = _mm_loadu_si128(b.as_ptr().cast());
+            // Unsigned `v <= 0x1f` as `max(v, 0x1f) == 0x1f`: bytes >= 0x80 are obs-text and
+            // valid, which a signed compare would get wrong.
+            let ctl = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+            let tab = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\t' as i8));
+            let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+            _mm_movemask_epi8(_mm_or_si128(_mm_andnot_si128(tab, ctl), del)) as u32
+        }
+    }
+}
+
+struct PathMaskSse2;
+
+impl Mask<16> for PathMaskSse2 {
+    #[inline(always)]
+    fn mask(b: &[u8; 16]) -> u32 {
+        // SAFETY: as above.
+        unsafe {
+            let v = _mm_loadu_si128(b.as_ptr().cast());
+            // Signed compares: 0x21..=0x7e are the bytes above 0x20 and below 0x7f read as i8
+            // (bytes >= 0x80 are negative and fall out).
+            let visible = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
+            let delim = _mm_or_si128(
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'?' as i8)),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'#' as i8)),
+            );
+            (_mm_movemask_epi8(_mm_andnot_si128(delim, visible)) as u32) ^ 0xffff
+        }
+    }
+}
+
+impl Scan for Sse2 {
+    #[inline(always)]
+    fn value_end(self, buf: &[u8], start: usize) -> usize {
+        scan_blocks::<16, ValueMaskSse2>(buf, start, &VALUE)
+    }
+    #[inline(always)]
+    fn path_end(self, buf: &[u8], start: usize) -> usize {
+        scan_blocks::<16, PathMaskSse2>(buf, start, &PATH)
+    }
+    #[inline(always)]
+    fn token_end(self, buf: &[u8], start: usize) -> usize {
+        run_end(buf, start, &TCHAR)
+    }
+}
+
+/// Proof that the CPU has AVX2; 32-byte vectors for all three scans.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Avx2(());
+
+impl Avx2 {
+    /// A token if the CPU has AVX2 (probed on the first call, then cached).
+    #[inline]
+    pub(crate) fn detect() -> Option<Avx2> {
+        let yes = match AVX2.load(Ordering::Relaxed) {
+            YES => true,
+            NO => false,
+            _ => probe(),
+        };
+        if yes { Some(Avx2(())) } else { None }
+    }
+}
+
+/// Runs `work` with the AVX2 scanner, compiled with AVX2 enabled.
 #[inline]
-pub(crate) fn value_end_sse2(bytes: &[u8]) -> usize {
-    scan_sse2(bytes, value_bad_sse2, scalar::value_end)
+pub(crate) fn run_avx2<W: WithScan>(token: Avx2, work: W) -> W::Output {
+    #[target_feature(enable = "avx2")]
+    unsafe fn inner<W: WithScan>(token: Avx2, work: W) -> W::Output {
+        work.run(token)
+    }
+    // SAFETY: the token proves the CPU has AVX2.
+    unsafe { inner(token, work) }
 }
 
-/// [`target_end`] on SSE2 only.
-#[inline]
-pub(crate) fn target_end_sse2(bytes: &[u8]) -> usize {
-    scan_sse2(bytes, target_bad_sse2, scalar::target_end)
-}
+/// Nibble tables for `tchar`: byte `b` is a tchar exactly when `LO[b & 15] & HI[b >> 4] != 0`.
+/// Each high nibble 2..=7 (the only ones holding tchars) owns one bit; `LO[l]` sets the bits of
+/// the high nibbles `h` for which `h << 4 | l` is a tchar.
+const TCHAR_NIBBLES: ([u8; 16], [u8; 16]) = {
+    let mut lo = [0u8; 16];
+    let mut hi = [0u8; 16];
+    let mut h = 2;
+    while h <= 7 {
+        hi[h] = 1 << (h - 2);
+        let mut l = 0;
+        while l < 16 {
+            if TCHAR[h << 4 | l] {
+                lo[l] |= 1 << (h - 2);
+            }
+            l += 1;
+        }
+        h += 1;
+    }
+    (lo, hi)
+};
 
-/// [`value_end`] on AVX2, then SSE2 for the last 16..31 bytes.
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[target_feature(enable = "avx2")]
-pub(crate) unsafe fn value_end_avx2(bytes: &[u8]) -> usize {
-    let mut i = 0;
-    while i + 32 <= bytes.len() {
-        // SAFETY: `i + 32 <= len`, so the 32-byte unaligned load stays inside `bytes`; the
-        // caller guarantees AVX2.
-        let mask = unsafe {
-            let v = _mm256_loadu_si256(bytes.as_ptr().add(i).cast());
+// The masks below contain AVX2 instructions but no `#[target_feature]`: they are
+// `#[inline(always)]` and called only from `run_avx2`'s AVX2 context, where they (and the
+// intrinsics in them) are inlined and compiled with AVX2. A closure would not be forced inline
+// and would call each intrinsic out of line.
+
+struct ValueMaskAvx2;
+
+impl Mask<32> for ValueMaskAvx2 {
+    #[inline(always)]
+    fn mask(b: &[u8; 32]) -> u32 {
+        // SAFETY: only reached inside `run_avx2` (the `Avx2` token proves AVX2); the load reads
+        // the 32 bytes of `b`.
+        unsafe {
+            let v = _mm256_loadu_si256(b.as_ptr().cast());
             let ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1f)), _mm256_set1_epi8(0x1f));
             let tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\t' as i8));
             let del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
             _mm256_movemask_epi8(_mm256_or_si256(_mm256_andnot_si256(tab, ctl), del)) as u32
-        };
-        if mask != 0 {
-            return i + mask.trailing_zeros() as usize;
         }
-        i += 32;
     }
-    i + value_end_sse2(&bytes[i..])
 }
 
-/// [`target_end`] on AVX2, then SSE2 for the last 16..31 bytes.
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[target_feature(enable = "avx2")]
-pub(crate) unsafe fn target_end_avx2(bytes: &[u8]) -> usize {
-    let mut i = 0;
-    while i + 32 <= bytes.len() {
-        // SAFETY: `i + 32 <= len`, so the 32-byte unaligned load stays inside `bytes`; the
-        // caller guarantees AVX2.
-        let mask = unsafe {
-            let v = _mm256_loadu_si256(bytes.as_ptr().add(i).cast());
-            let ok = _mm256_and_si256(
+struct PathMaskAvx2;
+
+impl Mask<32> for PathMaskAvx2 {
+    #[inline(always)]
+    fn mask(b: &[u8; 32]) -> u32 {
+        // SAFETY: as above.
+        unsafe {
+            let v = _mm256_loadu_si256(b.as_ptr().cast());
+            let visible = _mm256_and_si256(
                 _mm256_cmpgt_epi8(v, _mm256_set1_epi8(0x20)),
                 _mm256_cmpgt_epi8(_mm256_set1_epi8(0x7f), v),
             );
-            !(_mm256_movemask_epi8(ok) as u32)
-        };
-        if mask != 0 {
-            return i + mask.trailing_zeros() as usize;
+            let delim = _mm256_or_si256(
+                _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'?' as i8)),
+                _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'#' as i8)),
+            );
+            !(_mm256_movemask_epi8(_mm256_andnot_si256(delim, visible)) as u32)
         }
-        i += 32;
     }
-    i + target_end_sse2(&bytes[i..])
+}
+
+struct TokenMaskAvx2;
+
+impl Mask<32> for TokenMaskAvx2 {
+    #[inline(always)]
+    fn mask(b: &[u8; 32]) -> u32 {
+        // SAFETY: as above; the table loads read 16 bytes each. `vpshufb` looks up each lane's
+        // nibble in the 16-byte table of its half.
+        unsafe {
+            let lo = _mm256_broadcastsi128_si256(_mm_loadu_si128(TCHAR_NIBBLES.0.as_ptr().cast()));
+            let hi = _mm256_broadcastsi128_si256(_mm_loadu_si128(TCHAR_NIBBLES.1.as_ptr().cast()));
+            let v = _mm256_loadu_si256(b.as_ptr().cast());
+            let high = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f));
+            let low = _mm256_and_si256(v, _mm256_set1_epi8(0x0f));
+            let class = _mm256_and_si256(_mm256_shuffle_epi8(lo, low), _mm256_shuffle_epi8(hi, high));
+            _mm256_movemask_epi8(_mm256_cmpeq_epi8(class, _mm256_setzero_si256())) as u32
+        }
+    }
+}
+
+impl Scan for Avx2 {
+    #[inline(always)]
+    fn value_end(self, buf: &[u8], start: usize) -> usize {
+        scan_blocks::<32, ValueMaskAvx2>(buf, start, &VALUE)
+    }
+
+    #[inline(always)]
+    fn path_end(self, buf: &[u8], start: usize) -> usize {
+        scan_blocks::<32, PathMaskAvx2>(buf, start, &PATH)
+    }
+
+    #[inline(always)]
+    fn token_end(self, buf: &[u8], start: usize) -> usize {
+        scan_blocks::<32, TokenMaskAvx2>(buf, start, &TCHAR)
+    }
 }

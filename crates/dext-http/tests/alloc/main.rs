@@ -2,6 +2,8 @@
 //! handler and encoding the response for 10,000 requests, one per read and pipelined, makes
 //! no heap allocation once the connection's buffers are warm.
 
+mod router;
+
 use dext_http::h1::{BodyEvent, Conn, Head, HttpDate, Limits, Status};
 use dext_http::{App, Request, Response};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -40,6 +42,13 @@ static GLOBAL: Counting = Counting;
 
 fn allocations() -> u64 {
     ALLOCS.with(Cell::get)
+}
+
+/// Counts the allocations `f` makes on this thread.
+fn allocations_in(f: impl FnOnce()) -> u64 {
+    let before = allocations();
+    f();
+    allocations() - before
 }
 
 fn block_on<F: Future>(fut: F) -> F::Output {

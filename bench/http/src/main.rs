@@ -1,0 +1,83 @@
+//! dext-http against its peers, one measurement per process so that `run.sh` can interleave
+//! them (A B A B) and run them under callgrind.
+//!
+//! ```text
+//! dext-http-bench parse-te      <dext|httparse> [iterations]
+//! dext-http-bench parse-browser <dext|httparse> [iterations]
+//! dext-http-bench route         <dext|matchit>  [passes over the 50 paths]
+//! ```
+//!
+//! Prints `<bench> <impl> <ns per op>` (the median of 5 timed rounds). Under callgrind, run
+//! two iteration counts and divide the difference in instructions by the difference in
+//! operations.
+
+mod requests;
+mod routes;
+
+use dext_http::h1::{Head, Limits, Status};
+use std::hint::black_box;
+use std::time::Instant;
+
+/// Runs `op` `iters` times per round, 5 rounds; returns the median ns per op.
+fn time(iters: u64, ops_per_iter: u64, mut op: impl FnMut() -> usize) -> f64 {
+    let mut rounds = Vec::new();
+    let mut sink = 0usize;
+    for _ in 0..5 {
+        let start = Instant::now();
+        for _ in 0..iters {
+            sink = sink.wrapping_add(op());
+        }
+        rounds.push(start.elapsed().as_nanos() as f64 / (iters * ops_per_iter) as f64);
+    }
+    black_box(sink);
+    rounds.sort_by(f64::total_cmp);
+    rounds[2]
+}
+
+fn parse_dext(req: &'static [u8], iters: u64) -> f64 {
+    let limits = Limits::default();
+    let mut head = Head::new(&limits);
+    time(iters, 1, || match head.parse(black_box(req), &limits) {
+        Ok(Status::Complete(r)) => r.len() + r.header_count(),
+        other => panic!("dext: {other:?}"),
+    })
+}
+
+fn parse_httparse(req: &'static [u8], iters: u64) -> f64 {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    time(iters, 1, || {
+        let mut r = httparse::Request::new(&mut headers);
+        match r.parse(black_box(req)) {
+            Ok(httparse::Status::Complete(n)) => n + r.headers.len(),
+            other => panic!("httparse: {other:?}"),
+        }
+    })
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let bench = args.get(1).map_or("parse-te", String::as_str);
+    let imp = args.get(2).map_or("dext", String::as_str);
+    let iters: u64 = args.get(3).map_or(1_000_000, |s| s.parse().expect("iterations"));
+    let ns = match (bench, imp) {
+        ("parse-te", "dext") => parse_dext(requests::TECHEMPOWER, iters),
+        ("parse-te", "httparse") => parse_httparse(requests::TECHEMPOWER, iters),
+        ("parse-browser", "dext") => parse_dext(requests::BROWSER, iters),
+        ("parse-browser", "httparse") => parse_httparse(requests::BROWSER, iters),
+        ("route", "dext") => {
+            let router = routes::dext_router();
+            routes::check_agreement(&router, &routes::matchit_router());
+            time(iters, routes::PATHS.len() as u64, || {
+                routes::PATHS.iter().map(|&(m, p)| routes::dext_one(&router, black_box(m), black_box(p))).sum()
+            })
+        }
+        ("route", "matchit") => {
+            let router = routes::matchit_router();
+            time(iters, routes::PATHS.len() as u64, || {
+                routes::PATHS.iter().map(|&(m, p)| routes::matchit_one(&router, black_box(m), black_box(p))).sum()
+            })
+        }
+        _ => panic!("unknown benchmark {bench} {imp}"),
+    };
+    println!("{bench} {imp} {ns:.2}");
+}
