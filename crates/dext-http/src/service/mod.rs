@@ -26,7 +26,7 @@ mod tests;
 
 pub use inline::{HandlerFuture, INLINE_CAPACITY};
 
-use crate::h1::RequestHead;
+use crate::h1::{RequestHead, TargetForm};
 use crate::router::{InsertError, Lookup, Params, Router, TrailingSlash};
 use crate::{Method, Response, StatusCode};
 use core::future::Future;
@@ -137,6 +137,8 @@ where
 ///   [`TrailingSlash`]).
 pub struct App {
     router: Router<Box<dyn Handler>>,
+    /// Every method some route answers, for `OPTIONS *`.
+    methods: [bool; Method::ALL.len()],
 }
 
 impl Default for App {
@@ -154,17 +156,24 @@ impl core::fmt::Debug for App {
 impl App {
     /// An app with no routes; trailing slashes redirect.
     pub fn new() -> App {
-        App { router: Router::new() }
+        App { router: Router::new(), methods: [false; Method::ALL.len()] }
     }
 
     /// An app with no routes and the given trailing-slash policy.
     pub fn with_trailing_slash(policy: TrailingSlash) -> App {
-        App { router: Router::with_trailing_slash(policy) }
+        App { router: Router::with_trailing_slash(policy), methods: [false; Method::ALL.len()] }
     }
 
     /// Adds a route.
     pub fn try_route(&mut self, method: Method, path: &str, handler: impl Handler) -> Result<(), InsertError> {
-        self.router.insert(method, path, Box::new(handler))
+        self.router.insert(method, path, Box::new(handler))?;
+        if let Some(i) = Method::ALL.iter().position(|&m| m == method) {
+            self.methods[i] = true;
+        }
+        if method == Method::Get {
+            self.methods[Method::Head as usize] = true;
+        }
+        Ok(())
     }
 
     /// Adds a route, builder style.
@@ -212,6 +221,13 @@ impl App {
             res.set_status(StatusCode::NOT_IMPLEMENTED);
             return;
         }
+        if head.target_form() == TargetForm::Asterisk {
+            // `OPTIONS *` asks about the server as a whole (RFC 9110 section 9.3.7).
+            res.set_status(StatusCode::NO_CONTENT);
+            let methods = Method::ALL.iter().zip(self.methods).filter_map(|(&m, on)| on.then_some(m));
+            write_allow(res, methods.chain((!self.methods[Method::Options as usize]).then_some(Method::Options)));
+            return;
+        }
         match self.router.at(head.method(), head.path()) {
             Lookup::Found(m) => {
                 let req = Request::new(head, m.params, m.pattern, body);
@@ -219,17 +235,7 @@ impl App {
             }
             Lookup::MethodNotAllowed(allow) => {
                 res.set_status(StatusCode::METHOD_NOT_ALLOWED);
-                // The longest Allow value (all nine methods) is 60 bytes.
-                let mut value = [0u8; 96];
-                let mut len = 0;
-                for (i, method) in allow.iter().enumerate() {
-                    let sep: &[u8] = if i == 0 { b"" } else { b", " };
-                    for part in [sep, method.as_str().as_bytes()] {
-                        value[len..len + part.len()].copy_from_slice(part);
-                        len += part.len();
-                    }
-                }
-                res.header("Allow", &value[..len]);
+                write_allow(res, allow.iter());
             }
             Lookup::Redirect(to) => {
                 res.set_status(StatusCode::PERMANENT_REDIRECT);
@@ -246,4 +252,21 @@ impl App {
             }
         }
     }
+}
+
+/// Writes an `Allow` header listing `methods`, through a stack buffer (no allocation).
+fn write_allow(res: &mut Response, methods: impl Iterator<Item = Method>) {
+    // The longest value (all nine methods, each once) is 60 bytes.
+    let mut value = [0u8; 96];
+    let mut len = 0;
+    for (i, method) in methods.enumerate() {
+        let sep: &[u8] = if i == 0 { b"" } else { b", " };
+        for part in [sep, method.as_str().as_bytes()] {
+            if let Some(slot) = value.get_mut(len..len + part.len()) {
+                slot.copy_from_slice(part);
+                len += part.len();
+            }
+        }
+    }
+    res.header("Allow", &value[..len]);
 }

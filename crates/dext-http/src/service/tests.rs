@@ -84,6 +84,7 @@ fn dispatch() {
         ("DELETE /echo HTTP/1.1\r\nHost: a\r\n\r\n", "", "405  Allow: POST, PUT"),
         ("POST / HTTP/1.1\r\nHost: a\r\n\r\n", "", "405  Allow: GET, HEAD"),
         ("BREW / HTTP/1.1\r\nHost: a\r\n\r\n", "", "501  "),
+        ("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", "", "204  Allow: GET, HEAD, POST, PUT, OPTIONS"),
         ("GET /dir HTTP/1.1\r\nHost: a\r\n\r\n", "", "308  Location: /dir/"),
         ("GET /dir?a=1 HTTP/1.1\r\nHost: a\r\n\r\n", "", "308  Location: /dir/?a=1"),
         ("GET /repos/a/b/ HTTP/1.1\r\nHost: a\r\n\r\n", "", "308  Location: /repos/a/b"),
