@@ -4,6 +4,8 @@
 //! ```text
 //! dext-http-bench parse-te      <dext|httparse> [iterations]
 //! dext-http-bench parse-browser <dext|httparse> [iterations]
+//! dext-http-bench parse-minimal <dext|httparse> [iterations]   (fixed cost of a parse)
+//! dext-http-bench parse-ten     <dext|httparse> [iterations]   (minimal + 10 short fields)
 //! dext-http-bench route         <dext|matchit>  [passes over the 50 paths]
 //! ```
 //!
@@ -64,6 +66,10 @@ fn main() {
         ("parse-te", "httparse") => parse_httparse(requests::TECHEMPOWER, iters),
         ("parse-browser", "dext") => parse_dext(requests::BROWSER, iters),
         ("parse-browser", "httparse") => parse_httparse(requests::BROWSER, iters),
+        ("parse-minimal", "dext") => parse_dext(requests::MINIMAL, iters),
+        ("parse-minimal", "httparse") => parse_httparse(requests::MINIMAL, iters),
+        ("parse-ten", "dext") => parse_dext(requests::TEN_FIELDS, iters),
+        ("parse-ten", "httparse") => parse_httparse(requests::TEN_FIELDS, iters),
         ("route", "dext") => {
             let router = routes::dext_router();
             routes::check_agreement(&router, &routes::matchit_router());

@@ -26,3 +26,10 @@ Accept-Encoding: gzip, deflate, br, zstd\r\n\
 Accept-Language: en-US,en;q=0.9,fr;q=0.8\r\n\
 Cookie: session=3f2a9c1e7b5d4a8f; theme=dark; _ga=GA1.1.123456789.1700000000\r\n\
 \r\n";
+
+/// The smallest valid HTTP/1.1 request (for measuring the fixed cost of a parse).
+pub const MINIMAL: &[u8] = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+
+/// [`MINIMAL`] with ten short fields more (for measuring the cost of one field line).
+pub const TEN_FIELDS: &[u8] = b"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\nX-A: b\r\nX-A: b\r\nX-A: b\r\nX-A: b\r\n\
+X-A: b\r\nX-A: b\r\nX-A: b\r\nX-A: b\r\nX-A: b\r\n\r\n";

@@ -74,7 +74,7 @@ impl KnownHeader {
     /// which makes the `| 0x20` folding in the compare exact: among tchars it only maps `A-Z`
     /// to `a-z`. The length and first letter pick at most one candidate (the last letter
     /// splits the one tie), so recognising a name costs one compare of one or two words.
-    #[inline]
+    #[inline(always)]
     pub fn from_name(name: &[u8]) -> Option<KnownHeader> {
         use KnownHeader::*;
         let (Some(&first), Some(&last)) = (name.first(), name.last()) else { return None };
@@ -105,7 +105,20 @@ impl KnownHeader {
             (17, b'i') => IfModifiedSince,
             _ => return None,
         };
-        if eq_folded(name, NAMES[candidate as usize]) { Some(candidate) } else { None }
+        let words = &WORDS[candidate as usize];
+        let n = name.len();
+        let fold = 0x2020_2020_2020_2020u64;
+        let equal = match n {
+            // The one name shorter than four bytes: `te`.
+            0..=3 => eq_folded(name, NAMES[candidate as usize]),
+            4..=7 => word4(name, 0) as u64 | fold == words[0] && word4(name, n - 4) as u64 | fold == words[1],
+            _ => {
+                word8(name, 0) | fold == words[0]
+                    && word8(name, n - 8) | fold == words[1]
+                    && (n <= 16 || word8(name, 8) | fold == words[2])
+            }
+        };
+        if equal { Some(candidate) } else { None }
     }
 }
 
@@ -129,6 +142,38 @@ static NAMES: [&[u8]; KnownHeader::COUNT] = {
 pub(crate) fn eq_token(value: &[u8], lower: &[u8]) -> bool {
     value.len() == lower.len() && eq_folded(value, lower)
 }
+
+/// Each name as the words `from_name` compares, already lower-case, with the fold bits set
+/// (`| 0x20` on every byte, which lower-case letters and `-` already have): the first and the
+/// last 4 bytes (names of 4 to 7 bytes, widened to u64 with the high half set) or 8 bytes, and
+/// bytes 8..16 for names longer than 16.
+static WORDS: [[u64; 3]; KnownHeader::COUNT] = {
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    const fn le(b: &[u8], at: usize, len: usize) -> u64 {
+        let mut w = 0u64;
+        let mut i = 0;
+        while i < len {
+            w |= (b[at + i] as u64) << (8 * i);
+            i += 1;
+        }
+        w
+    }
+    let mut words = [[0u64; 3]; KnownHeader::COUNT];
+    let mut i = 0;
+    while i < KnownHeader::COUNT {
+        let b = NAMES[i];
+        let n = b.len();
+        words[i] = if n >= 8 {
+            [le(b, 0, 8) | FOLD, le(b, n - 8, 8) | FOLD, if n > 16 { le(b, 8, 8) | FOLD } else { 0 }]
+        } else if n >= 4 {
+            [le(b, 0, 4) | FOLD, le(b, n - 4, 4) | FOLD, 0]
+        } else {
+            [0, 0, 0]
+        };
+        i += 1;
+    }
+    words
+};
 
 #[inline(always)]
 fn word8(b: &[u8], at: usize) -> u64 {

@@ -21,7 +21,7 @@ pub use parse::{Framing, Head, RequestHead, Status, TargetForm};
 pub struct Limits {
     /// Longest request line in bytes, CRLF excluded (414 above). Default 8 KiB.
     pub max_request_line: usize,
-    /// Most header fields (431 above). Default 100.
+    /// Most header fields (431 above). Default 100; at most 65,535.
     pub max_headers: usize,
     /// Longest header section in bytes, request line excluded (431 above). Default 16 KiB.
     pub max_header_bytes: usize,

@@ -112,8 +112,11 @@ pub struct Head {
     path: Span,
     query: Option<Span>,
     fields: Vec<Field>,
-    /// Per known header: index + 1 of its first occurrence (0 = absent).
+    /// Per known header: index of its first occurrence, valid when its bit in `seen` is set
+    /// (so that nothing needs clearing per request).
     first: [u16; KnownHeader::COUNT],
+    /// Bit `k` set: known header `k` occurs.
+    seen: u32,
     /// Bit `k` set: known header `k` occurs more than once.
     repeated: u32,
     framing: Framing,
@@ -140,8 +143,9 @@ impl Head {
             target: Span::default(),
             path: Span::default(),
             query: None,
-            fields: Vec::with_capacity(limits.max_headers),
+            fields: Vec::with_capacity(max_headers(limits)),
             first: [0; KnownHeader::COUNT],
+            seen: 0,
             repeated: 0,
             framing: Framing::None,
             keep_alive: true,
@@ -181,8 +185,9 @@ impl Head {
     #[inline(always)]
     fn scan_with<S: Scan>(&mut self, s: S, buf: &[u8], limits: &Limits) -> Result<bool, Error> {
         self.fields.clear();
-        if self.fields.capacity() < limits.max_headers {
-            self.fields.reserve_exact(limits.max_headers);
+        let max_fields = max_headers(limits);
+        if self.fields.capacity() < max_fields {
+            self.fields.reserve_exact(max_fields);
         }
         let len = buf.len();
         let mut pos = 0;
@@ -294,18 +299,22 @@ impl Head {
         let section_partial = |len: usize| {
             if len - section_start > limits.max_header_bytes + 2 { Err(Error::HeadersTooLarge) } else { Ok(false) }
         };
-        self.first = [0; KnownHeader::COUNT];
+        self.seen = 0;
         self.repeated = 0;
         loop {
-            // The common line first: a name, a colon, a value, CRLF. Everything else (the
-            // final empty line, errors, partial input) is sorted out below.
+            // The final empty line, checked first because a name scan would cost more.
+            if buf.get(pos) == Some(&b'\r') && buf.get(pos + 1) == Some(&b'\n') {
+                pos += 2;
+                break;
+            }
+            // The common line: a name, a colon, a value, CRLF. Everything else (errors,
+            // partial input) is sorted out below.
             let name_start = pos;
-            pos = s.token_end(buf, pos);
-            let n = pos - name_start;
+            let (name_end, line_end) = s.field_line(buf, pos);
+            pos = name_end;
+            let n = name_end - name_start;
             if n > 0 && buf.get(pos) == Some(&b':') {
-                let name_end = pos;
-                // Whitespace around the value is value bytes to the scanner; trimmed below.
-                pos = s.value_end(buf, pos + 1);
+                pos = line_end;
                 if buf.get(pos) != Some(&b'\r') || buf.get(pos + 1) != Some(&b'\n') {
                     return match buf.get(pos) {
                         None => section_partial(len),
@@ -315,24 +324,29 @@ impl Head {
                         Some(_) => Err(Error::InvalidHeaderValue),
                     };
                 }
-                // Usually one space before the value and none after it.
+                // Usually one space before the value and none after it. The CR at `pos` stops
+                // the first loop.
                 let mut value_start = name_end + 1;
-                while let Some(b' ' | b'\t') = buf.get(value_start).filter(|_| value_start < pos) {
+                while let Some(b' ' | b'\t') = buf.get(value_start) {
                     value_start += 1;
                 }
                 let mut value_end = pos;
-                while value_end > value_start && matches!(buf.get(value_end - 1), Some(b' ' | b'\t')) {
+                while value_end > value_start && matches!(buf[value_end - 1], b' ' | b'\t') {
                     value_end -= 1;
                 }
-                if self.fields.len() == limits.max_headers {
+                if self.fields.len() == max_fields {
                     return Err(Error::TooManyHeaders);
                 }
                 let known = match KnownHeader::from_name(&buf[name_start..name_end]) {
+                    Some(KnownHeader::Host) if !host_ok(s, buf, value_start, value_end) => {
+                        return Err(Error::InvalidHost);
+                    }
                     Some(k) => {
                         let k = k as usize;
-                        if self.first[k] == 0 {
-                            // `max_headers` above u16::MAX - 1 would wrap; saturate instead.
-                            self.first[k] = u16::try_from(self.fields.len() + 1).unwrap_or(u16::MAX);
+                        if self.seen & (1 << k) == 0 {
+                            self.seen |= 1 << k;
+                            // `max_fields` is capped to fit (see `max_headers`).
+                            self.first[k] = u16::try_from(self.fields.len()).unwrap_or(u16::MAX);
                         } else {
                             self.repeated |= 1 << k;
                         }
@@ -383,9 +397,6 @@ impl Head {
         // a valid authority when present.
         let hosts = self.count(KnownHeader::Host);
         if hosts > 1 || (hosts == 0 && self.version == Version::Http11) {
-            return Err(Error::InvalidHost);
-        }
-        if hosts == 1 && !is_valid_host(self.first_value(buf, KnownHeader::Host)) {
             return Err(Error::InvalidHost);
         }
 
@@ -547,7 +558,7 @@ impl Head {
     #[inline]
     fn count(&self, known: KnownHeader) -> u8 {
         const _: () = assert!(KnownHeader::COUNT <= 32, "`repeated` is a u32 bit set");
-        if self.first[known as usize] == 0 {
+        if self.seen & (1 << known as u32) == 0 {
             0
         } else if self.repeated & (1 << known as u32) != 0 {
             2
@@ -556,22 +567,29 @@ impl Head {
         }
     }
 
+    /// The index of the first occurrence of `known`.
+    #[inline]
+    fn first_index(&self, known: KnownHeader) -> Option<usize> {
+        if self.seen & (1 << known as u32) == 0 { None } else { Some(self.first[known as usize] as usize) }
+    }
+
     fn first_value<'b>(&self, buf: &'b [u8], known: KnownHeader) -> &'b [u8] {
-        match self.first[known as usize] {
-            0 => &[],
-            i => self.fields.get(i as usize - 1).map_or(&[][..], |f| f.value.of(buf)),
+        match self.first_index(known) {
+            None => &[],
+            Some(i) => self.fields.get(i).map_or(&[][..], |f| f.value.of(buf)),
         }
     }
 
     /// The values of every occurrence of `known`, in order.
     fn values<'a, 'b: 'a>(&'a self, buf: &'b [u8], known: KnownHeader) -> impl Iterator<Item = &'b [u8]> + 'a {
-        let start = (self.first[known as usize] as usize).saturating_sub(1);
-        let present = self.first[known as usize] != 0;
-        self.fields[if present { start } else { self.fields.len() }..]
-            .iter()
-            .filter(move |f| f.known == known as u8)
-            .map(move |f| f.value.of(buf))
+        let start = self.first_index(known).unwrap_or(self.fields.len()).min(self.fields.len());
+        self.fields[start..].iter().filter(move |f| f.known == known as u8).map(move |f| f.value.of(buf))
     }
+}
+
+/// The header-count limit, capped so that a field index fits the `u16` of `Head::first`.
+fn max_headers(limits: &Limits) -> usize {
+    limits.max_headers.min(u16::MAX as usize)
 }
 
 /// [`Head::scan_with`] as work for [`simd::dispatch`].
@@ -609,36 +627,20 @@ pub(crate) fn parse_content_length(value: &[u8]) -> Result<u64, Error> {
     Ok(n)
 }
 
-/// Bytes of a reg-name or IPv4 address: unreserved, pct-encoded and sub-delims
-/// (RFC 3986 section 3.2.2).
-static HOST_BYTE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'%'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-            );
-        i += 1;
+/// [`is_valid_host`] on `buf[start..end]`, the common case (a reg-name or IPv4 address,
+/// optionally with a port) with the vector scanner.
+#[inline(always)]
+fn host_ok<S: Scan>(s: S, buf: &[u8], start: usize, end: usize) -> bool {
+    let stop = s.host_end(buf, start);
+    if stop >= end {
+        return true;
     }
-    t
-};
+    match buf[stop] {
+        b':' => buf[stop + 1..end].iter().all(u8::is_ascii_digit),
+        b'[' if stop == start => is_valid_host(&buf[start..end]),
+        _ => false,
+    }
+}
 
 /// A Host value or authority-form target: `host [ ":" port ]` where host is a reg-name, an
 /// IPv4 address or a bracketed IP literal (RFC 3986 section 3.2.2). The empty value is valid
@@ -654,7 +656,7 @@ fn is_valid_host(value: &[u8]) -> bool {
         }
         &value[close + 1..]
     } else {
-        &value[crate::simd::scalar::run_end(value, 0, &HOST_BYTE)..]
+        &value[crate::simd::scalar::run_end(value, 0, &crate::simd::scalar::HOST)..]
     };
     match rest.split_first() {
         None => true,
@@ -752,10 +754,7 @@ impl<'h, 'b> RequestHead<'h, 'b> {
     /// The value of the first occurrence of a known header, found while scanning.
     #[inline]
     pub fn known(&self, known: KnownHeader) -> Option<&'b [u8]> {
-        match self.head.first[known as usize] {
-            0 => None,
-            i => self.head.fields.get(i as usize - 1).map(|f| f.value.of(self.buf)),
-        }
+        self.head.first_index(known).and_then(|i| self.head.fields.get(i)).map(|f| f.value.of(self.buf))
     }
 
     /// The values of every occurrence of a known header, in order.

@@ -2,7 +2,7 @@
 //!
 //! Three scans dominate parsing: the request path (visible ASCII but `?` and `#`), field
 //! names (`tchar`s) and field values (any byte but the controls other than HTAB, RFC 9110
-//! section 5.5). Each returns the index of the first byte outside its class at or after a
+//! section 5.5); a fourth checks the Host value (reg-name bytes). Each returns the index of the first byte outside its class at or after a
 //! start index, or the input length.
 //!
 //! The parser is written once, generic over [`Scan`], and [`dispatch`] runs it with the best
@@ -35,6 +35,23 @@ pub(crate) trait Scan: Copy {
     fn path_end(self, buf: &[u8], start: usize) -> usize;
     /// `tchar`s.
     fn token_end(self, buf: &[u8], start: usize) -> usize;
+    /// reg-name bytes (a Host value up to its port).
+    fn host_end(self, buf: &[u8], start: usize) -> usize;
+
+    /// A field line from `start`: `(name_end, value_end)`, where `name_end` is
+    /// [`Scan::token_end`] and, when the byte there is `:`, `value_end` is
+    /// [`Scan::value_end`] from just after it (otherwise `value_end == name_end`); the
+    /// value's surrounding whitespace is included. Vector scanners classify a short line's
+    /// name and value from one load.
+    #[inline(always)]
+    fn field_line(self, buf: &[u8], start: usize) -> (usize, usize) {
+        let name_end = self.token_end(buf, start);
+        if buf.get(name_end) == Some(&b':') {
+            (name_end, self.value_end(buf, name_end + 1))
+        } else {
+            (name_end, name_end)
+        }
+    }
 }
 
 /// Work that runs with a [`Scan`] chosen at run time.

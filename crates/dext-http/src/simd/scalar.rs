@@ -22,6 +22,31 @@ pub(crate) const fn is_path_byte(b: u8) -> bool {
     is_target_byte(b) && b != b'?' && b != b'#'
 }
 
+/// `true` for bytes of a reg-name or IPv4 address: unreserved, pct-encoded and sub-delims
+/// (RFC 3986 section 3.2.2). Not `:` (the port follows it) nor `[` (IP literals start with it).
+#[inline(always)]
+pub(crate) const fn is_host_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'%'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+        )
+}
+
 const fn table(class: u8) -> [bool; 256] {
     let mut t = [false; 256];
     let mut i = 0;
@@ -29,7 +54,8 @@ const fn table(class: u8) -> [bool; 256] {
         let b = i as u8;
         t[i] = match class {
             0 => is_value_byte(b),
-            _ => is_path_byte(b),
+            1 => is_path_byte(b),
+            _ => is_host_byte(b),
         };
         i += 1;
     }
@@ -40,6 +66,8 @@ const fn table(class: u8) -> [bool; 256] {
 pub(crate) static VALUE: [bool; 256] = table(0);
 /// [`is_path_byte`] as a table.
 pub(crate) static PATH: [bool; 256] = table(1);
+/// [`is_host_byte`] as a table.
+pub(crate) static HOST: [bool; 256] = table(2);
 
 /// First index `>= start` whose byte fails `class`, eight bytes per bounds check.
 #[inline(always)]
@@ -76,5 +104,9 @@ impl Scan for Scalar {
     #[inline(always)]
     fn token_end(self, buf: &[u8], start: usize) -> usize {
         run_end(buf, start, &TCHAR)
+    }
+    #[inline(always)]
+    fn host_end(self, buf: &[u8], start: usize) -> usize {
+        run_end(buf, start, &HOST)
     }
 }

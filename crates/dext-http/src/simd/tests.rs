@@ -21,15 +21,27 @@ impl XorShift {
 struct AllScans<'a>(&'a [u8]);
 
 impl WithScan for AllScans<'_> {
-    type Output = Vec<[usize; 3]>;
+    type Output = Vec<[usize; 6]>;
     #[inline(always)]
-    fn run<S: Scan>(self, s: S) -> Vec<[usize; 3]> {
-        (0..=self.0.len()).map(|i| [s.value_end(self.0, i), s.path_end(self.0, i), s.token_end(self.0, i)]).collect()
+    fn run<S: Scan>(self, s: S) -> Vec<[usize; 6]> {
+        (0..=self.0.len())
+            .map(|i| {
+                let (name, value) = s.field_line(self.0, i);
+                [
+                    s.value_end(self.0, i),
+                    s.path_end(self.0, i),
+                    s.token_end(self.0, i),
+                    s.host_end(self.0, i),
+                    name,
+                    value,
+                ]
+            })
+            .collect()
     }
 }
 
 /// Runs the scans with every implementation available on this CPU.
-fn results(input: &[u8]) -> Vec<(&'static str, Vec<[usize; 3]>)> {
+fn results(input: &[u8]) -> Vec<(&'static str, Vec<[usize; 6]>)> {
     #[allow(unused_mut)]
     let mut v = vec![("dispatch", super::dispatch(AllScans(input)))];
     #[cfg(all(target_arch = "x86_64", not(dext_no_simd)))]
@@ -57,6 +69,11 @@ fn every_byte_at_every_position() {
     for b in 0..=255u8 {
         for pos in [0, 1, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 69] {
             let mut input = vec![b'a'; 70];
+            // A colon early, late or past the first block, and blanks after it, so that field
+            // lines take every path.
+            let colon = [3, 30, 31, 40][pos % 4];
+            input[colon] = b':';
+            input[colon + 1] = [b' ', b'\t', b'a'][pos % 3];
             input[pos] = b;
             check(&input);
             check(&input[..pos + 1]);
@@ -74,6 +91,8 @@ fn classes_match_the_rfc() {
         assert_eq!(scalar::is_path_byte(b), path, "path byte {b:#x}");
         let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
         assert_eq!(crate::header::TCHAR[b as usize], tchar, "tchar {b:#x}");
+        let host = b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&b);
+        assert_eq!(scalar::is_host_byte(b), host, "host byte {b:#x}");
     }
 }
 
@@ -88,7 +107,15 @@ fn random_inputs_agree_with_the_oracle() {
         let input: Vec<u8> = (0..len)
             .map(|_| {
                 let r = rng.next();
-                if r % rare == 0 { (r >> 8) as u8 } else { b'a' + ((r >> 16) % 26) as u8 }
+                if r % rare == 0 {
+                    (r >> 8) as u8
+                } else if r % 7 == 1 {
+                    b':'
+                } else if r % 7 == 2 {
+                    b' '
+                } else {
+                    b'a' + ((r >> 16) % 26) as u8
+                }
             })
             .collect();
         check(&input);

@@ -9,7 +9,7 @@
 //! [`run_avx2`], which requires an [`Avx2`] token, and a token exists only once
 //! `is_x86_feature_detected!("avx2")` said yes.
 
-use super::scalar::{PATH, VALUE, run_end};
+use super::scalar::{HOST, PATH, VALUE, run_end};
 use super::{Scan, WithScan};
 use crate::header::TCHAR;
 use core::arch::x86_64::*;
@@ -123,6 +123,10 @@ impl Scan for Sse2 {
     fn token_end(self, buf: &[u8], start: usize) -> usize {
         run_end(buf, start, &TCHAR)
     }
+    #[inline(always)]
+    fn host_end(self, buf: &[u8], start: usize) -> usize {
+        run_end(buf, start, &HOST)
+    }
 }
 
 /// Proof that the CPU has AVX2; 32-byte vectors for all three scans.
@@ -153,10 +157,11 @@ pub(crate) fn run_avx2<W: WithScan>(token: Avx2, work: W) -> W::Output {
     unsafe { inner(token, work) }
 }
 
-/// Nibble tables for `tchar`: byte `b` is a tchar exactly when `LO[b & 15] & HI[b >> 4] != 0`.
-/// Each high nibble 2..=7 (the only ones holding tchars) owns one bit; `LO[l]` sets the bits of
-/// the high nibbles `h` for which `h << 4 | l` is a tchar.
-const TCHAR_NIBBLES: ([u8; 16], [u8; 16]) = {
+/// Nibble tables for a class of visible-ASCII bytes: byte `b` is in the class exactly when
+/// `LO[b & 15] & HI[b >> 4] != 0`. Each high nibble 2..=7 (visible ASCII) owns one bit;
+/// `LO[l]` sets the bits of the high nibbles `h` for which `h << 4 | l` is in the class.
+/// Exact for any class within `0x20..=0x7f`, which `tchar` and the host bytes are.
+const fn nibbles(class: &[bool; 256]) -> ([u8; 16], [u8; 16]) {
     let mut lo = [0u8; 16];
     let mut hi = [0u8; 16];
     let mut h = 2;
@@ -164,7 +169,7 @@ const TCHAR_NIBBLES: ([u8; 16], [u8; 16]) = {
         hi[h] = 1 << (h - 2);
         let mut l = 0;
         while l < 16 {
-            if TCHAR[h << 4 | l] {
+            if class[h << 4 | l] {
                 lo[l] |= 1 << (h - 2);
             }
             l += 1;
@@ -172,7 +177,27 @@ const TCHAR_NIBBLES: ([u8; 16], [u8; 16]) = {
         h += 1;
     }
     (lo, hi)
-};
+}
+
+const TCHAR_NIBBLES: ([u8; 16], [u8; 16]) = nibbles(&TCHAR);
+const HOST_NIBBLES: ([u8; 16], [u8; 16]) = nibbles(&HOST);
+
+/// The class mask of a 32-byte block from nibble tables: bit `k` set when byte `k` is outside.
+#[inline(always)]
+fn nibble_mask_avx2(b: &[u8; 32], tables: &([u8; 16], [u8; 16])) -> u32 {
+    // SAFETY: only reached inside `run_avx2` (the `Avx2` token proves AVX2); the loads read
+    // the 32 bytes of `b` and 16 bytes of each table. `vpshufb` looks up each lane's nibble in
+    // the 16-byte table of its half.
+    unsafe {
+        let lo = _mm256_broadcastsi128_si256(_mm_loadu_si128(tables.0.as_ptr().cast()));
+        let hi = _mm256_broadcastsi128_si256(_mm_loadu_si128(tables.1.as_ptr().cast()));
+        let v = _mm256_loadu_si256(b.as_ptr().cast());
+        let high = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f));
+        let low = _mm256_and_si256(v, _mm256_set1_epi8(0x0f));
+        let class = _mm256_and_si256(_mm256_shuffle_epi8(lo, low), _mm256_shuffle_epi8(hi, high));
+        _mm256_movemask_epi8(_mm256_cmpeq_epi8(class, _mm256_setzero_si256())) as u32
+    }
+}
 
 // The masks below contain AVX2 instructions but no `#[target_feature]`: they are
 // `#[inline(always)]` and called only from `run_avx2`'s AVX2 context, where they (and the
@@ -222,17 +247,16 @@ struct TokenMaskAvx2;
 impl Mask<32> for TokenMaskAvx2 {
     #[inline(always)]
     fn mask(b: &[u8; 32]) -> u32 {
-        // SAFETY: as above; the table loads read 16 bytes each. `vpshufb` looks up each lane's
-        // nibble in the 16-byte table of its half.
-        unsafe {
-            let lo = _mm256_broadcastsi128_si256(_mm_loadu_si128(TCHAR_NIBBLES.0.as_ptr().cast()));
-            let hi = _mm256_broadcastsi128_si256(_mm_loadu_si128(TCHAR_NIBBLES.1.as_ptr().cast()));
-            let v = _mm256_loadu_si256(b.as_ptr().cast());
-            let high = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f));
-            let low = _mm256_and_si256(v, _mm256_set1_epi8(0x0f));
-            let class = _mm256_and_si256(_mm256_shuffle_epi8(lo, low), _mm256_shuffle_epi8(hi, high));
-            _mm256_movemask_epi8(_mm256_cmpeq_epi8(class, _mm256_setzero_si256())) as u32
-        }
+        nibble_mask_avx2(b, &TCHAR_NIBBLES)
+    }
+}
+
+struct HostMaskAvx2;
+
+impl Mask<32> for HostMaskAvx2 {
+    #[inline(always)]
+    fn mask(b: &[u8; 32]) -> u32 {
+        nibble_mask_avx2(b, &HOST_NIBBLES)
     }
 }
 
@@ -250,5 +274,36 @@ impl Scan for Avx2 {
     #[inline(always)]
     fn token_end(self, buf: &[u8], start: usize) -> usize {
         scan_blocks::<32, TokenMaskAvx2>(buf, start, &TCHAR)
+    }
+
+    #[inline(always)]
+    fn host_end(self, buf: &[u8], start: usize) -> usize {
+        scan_blocks::<32, HostMaskAvx2>(buf, start, &HOST)
+    }
+
+    #[inline(always)]
+    fn field_line(self, buf: &[u8], start: usize) -> (usize, usize) {
+        // One 32-byte load gives both masks; most field lines are shorter than that.
+        if let Some(b) = buf.get(start..start + 32).and_then(|b| <&[u8; 32]>::try_from(b).ok()) {
+            let non_token = TokenMaskAvx2::mask(b);
+            if non_token != 0 {
+                let n = non_token.trailing_zeros() as usize;
+                if b[n] != b':' {
+                    return (start + n, start + n);
+                }
+                let after = n + 1;
+                let bad = if after < 32 { ValueMaskAvx2::mask(b) >> after } else { 0 };
+                if bad != 0 {
+                    return (start + n, start + after + bad.trailing_zeros() as usize);
+                }
+                return (start + n, self.value_end(buf, start + 32));
+            }
+        }
+        let name_end = self.token_end(buf, start);
+        if buf.get(name_end) == Some(&b':') {
+            (name_end, self.value_end(buf, name_end + 1))
+        } else {
+            (name_end, name_end)
+        }
     }
 }
