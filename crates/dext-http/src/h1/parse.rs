@@ -295,6 +295,7 @@ impl Head {
 
         // Header section.
         let section_start = pos;
+        let max_section = limits.max_header_bytes;
         // As above, room is left for the final empty line.
         let section_partial = |len: usize| {
             if len - section_start > limits.max_header_bytes + 2 { Err(Error::HeadersTooLarge) } else { Ok(false) }
@@ -313,9 +314,10 @@ impl Head {
             let (name_end, line_end) = s.field_line(buf, pos);
             pos = name_end;
             let n = name_end - name_start;
-            if n > 0 && buf.get(pos) == Some(&b':') {
+            // `line_end > name_end` exactly when a colon follows the name.
+            if n > 0 && line_end > name_end {
                 pos = line_end;
-                if buf.get(pos) != Some(&b'\r') || buf.get(pos + 1) != Some(&b'\n') {
+                if buf.get(pos..pos + 2) != Some(b"\r\n") {
                     return match buf.get(pos) {
                         None => section_partial(len),
                         Some(b'\r') if pos + 1 == len => section_partial(len),
@@ -360,7 +362,7 @@ impl Head {
                     known,
                 });
                 pos += 2;
-                if pos - section_start > limits.max_header_bytes {
+                if pos - section_start > max_section {
                     return Err(Error::HeadersTooLarge);
                 }
                 continue;
@@ -438,21 +440,22 @@ impl Head {
         if connections > 0 {
             let mut close = false;
             let mut ask_keep_alive = false;
-            let mut option = |option: &[u8]| {
-                if eq_token(option, b"close") {
-                    close = true;
-                } else if eq_token(option, b"keep-alive") {
-                    ask_keep_alive = true;
-                } else if eq_token(option, b"upgrade") {
-                    upgrade = true;
-                }
-            };
             let first = self.first_value(buf, KnownHeader::Connection);
-            if connections == 1 && (eq_token(first, b"keep-alive") || eq_token(first, b"close")) {
-                option(first);
+            if connections == 1 && eq_token(first, b"keep-alive") {
+                ask_keep_alive = true;
+            } else if connections == 1 && eq_token(first, b"close") {
+                close = true;
             } else {
                 for value in self.values(buf, KnownHeader::Connection) {
-                    list(value).for_each(&mut option);
+                    for option in list(value) {
+                        if eq_token(option, b"close") {
+                            close = true;
+                        } else if eq_token(option, b"keep-alive") {
+                            ask_keep_alive = true;
+                        } else if eq_token(option, b"upgrade") {
+                            upgrade = true;
+                        }
+                    }
                 }
             }
             if close {
