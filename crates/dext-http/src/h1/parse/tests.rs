@@ -28,15 +28,66 @@ fn summary(req: &RequestHead<'_, '_>) -> String {
     )
 }
 
-fn parse(input: &[u8], limits: &Limits) -> Want {
+/// Parses with one scanner; the summary also lists the header fields, so that scanners are
+/// compared on every span.
+fn parse_with<S: Scan>(scan: S, input: &[u8], limits: &Limits) -> Want {
     let mut head = Head::new(limits);
-    match head.parse(input, limits) {
-        Ok(Status::Complete(req)) => {
+    let scanned = ScanJob { head: &mut head, buf: input, limits }.run(scan);
+    match scanned.and_then(|complete| if complete { head.finish(input, limits).map(|()| true) } else { Ok(false) }) {
+        Ok(true) => {
+            let req = head.view(input);
             assert_eq!(req.len(), input.len(), "head length for {:?}", String::from_utf8_lossy(input));
-            Want::Ok(Box::leak(summary(&req).into_boxed_str()))
+            let mut text = summary(&req);
+            for h in req.headers() {
+                text.push_str(&format!("|{}={}", h.name, String::from_utf8_lossy(h.value)));
+            }
+            Want::Ok(Box::leak(text.into_boxed_str()))
         }
-        Ok(Status::Partial) => Want::Partial,
+        Ok(false) => Want::Partial,
         Err(e) => Want::Err(e),
+    }
+}
+
+/// Parses with every scanner this CPU has (scalar, SSE2, AVX2): all must agree exactly.
+/// Returns the summary without the header list.
+fn parse(input: &[u8], limits: &Limits) -> Want {
+    let want = parse_with(crate::simd::scalar::Scalar, input, limits);
+    #[cfg(all(target_arch = "x86_64", not(dext_no_simd)))]
+    {
+        use crate::simd::x86;
+        assert_eq!(parse_with(x86::Sse2, input, limits), want, "sse2 vs scalar on {:?}", String::from_utf8_lossy(input));
+        if let Some(avx2) = x86::Avx2::detect() {
+            struct Job<'a>(&'a [u8], &'a Limits);
+            impl WithScan for Job<'_> {
+                type Output = Want;
+                fn run<S: Scan>(self, s: S) -> Want {
+                    parse_with(s, self.0, self.1)
+                }
+            }
+            let got = x86::run_avx2(avx2, Job(input, limits));
+            assert_eq!(got, want, "avx2 vs scalar on {:?}", String::from_utf8_lossy(input));
+        }
+    }
+    // The public entry point gives the same answer.
+    let mut head = Head::new(limits);
+    let public = match head.parse(input, limits) {
+        Ok(Status::Complete(_)) => "complete",
+        Ok(Status::Partial) => "partial",
+        Err(_) => "error",
+    };
+    match want {
+        Want::Ok(text) => {
+            assert_eq!(public, "complete");
+            Want::Ok(text.split('|').next().unwrap_or_default())
+        }
+        Want::Partial => {
+            assert_eq!(public, "partial");
+            Want::Partial
+        }
+        Want::Err(e) => {
+            assert_eq!(head.parse(input, limits).err(), Some(e));
+            Want::Err(e)
+        }
     }
 }
 
