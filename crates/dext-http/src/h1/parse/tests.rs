@@ -55,7 +55,12 @@ fn parse(input: &[u8], limits: &Limits) -> Want {
     #[cfg(all(target_arch = "x86_64", not(dext_no_simd)))]
     {
         use crate::simd::x86;
-        assert_eq!(parse_with(x86::Sse2, input, limits), want, "sse2 vs scalar on {:?}", String::from_utf8_lossy(input));
+        assert_eq!(
+            parse_with(x86::Sse2, input, limits),
+            want,
+            "sse2 vs scalar on {:?}",
+            String::from_utf8_lossy(input)
+        );
         if let Some(avx2) = x86::Avx2::detect() {
             struct Job<'a>(&'a [u8], &'a Limits);
             impl WithScan for Job<'_> {
