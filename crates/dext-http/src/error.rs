@@ -26,7 +26,8 @@ pub enum ErrorKind {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// The method is not a `token` (RFC 9110 section 9.1) or is not followed by one space.
+    /// The method is not a `token` (RFC 9110 section 9.1) or is not followed by one space (or
+    /// more than 8 empty lines came before the request line).
     InvalidMethod,
     /// The request target has a byte outside visible ASCII, is empty, or has the wrong form
     /// for the method (RFC 9112 section 3.2).

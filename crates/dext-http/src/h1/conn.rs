@@ -21,9 +21,10 @@
 //! Pipelining falls out of this loop: several requests in one read are parsed and answered in
 //! order, and their responses accumulate in one output buffer, written once.
 //!
-//! States: `Head` (waiting for a request head) → `Body` (the request has a body still to
-//! decode) → `Respond` (the body is complete; the response is due) → back to `Head`, or to
-//! `Closed` when the request, the response or an error ends the connection.
+//! States: `Head` (waiting for a request head) → `Respond` (the response is due; the body,
+//! if any, is decoded meanwhile with `poll_body`) → optionally `Streaming` (a response body
+//! in chunks) → back to `Head`, or to `Closed` when the request, the response or an error
+//! ends the connection.
 //!
 //! Persistence (RFC 9112 section 9.3): HTTP/1.1 persists unless either side says `close`;
 //! HTTP/1.0 persists only with `Connection: keep-alive` (echoed in the response). A response
@@ -31,8 +32,9 @@
 //! would be taken for the next request; drivers that want to keep such connections drain the
 //! body first.
 //!
-//! Half-close: when the peer shuts down its sending side, the driver answers the complete
-//! requests already read and then closes ([`Conn::handle_eof`]).
+//! Half-close: when the peer shuts down its sending side, the driver calls
+//! [`Conn::handle_eof`] and goes on parsing what it has buffered: complete requests are
+//! answered, and the first `Partial` closes the connection.
 
 use super::Limits;
 use super::decode::{BodyDecoder, Decoded};
@@ -61,12 +63,18 @@ pub enum ResponseBody {
     Streaming,
 }
 
+/// Where the exchange stands. Reading the request body is tracked apart (`reading_body`):
+/// a response may start before the body has been read (and the body may still be read
+/// while a response streams).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
+    /// Waiting for a request head.
     Head,
-    Body,
+    /// A request head arrived; its response is due.
     Respond,
+    /// A response body is being streamed.
     Streaming { chunked: bool },
+    /// Done: flush the output and close.
     Closed,
 }
 
@@ -76,6 +84,8 @@ pub struct Conn {
     limits: Limits,
     state: State,
     decoder: BodyDecoder,
+    /// The current request's body has bytes still to decode.
+    reading_body: bool,
     /// Bytes of the current partial head already searched for a line end.
     scanned: usize,
     method: Method,
@@ -95,6 +105,7 @@ impl Conn {
             limits,
             state: State::Head,
             decoder,
+            reading_body: false,
             scanned: 0,
             method: Method::Get,
             version: Version::Http11,
@@ -116,7 +127,7 @@ impl Conn {
     /// On `Complete`, the driver consumes [`RequestHead::len`] bytes, then reads the body with
     /// [`Conn::poll_body`] (if any) and answers with [`Conn::write_response`]. `Partial` when
     /// the head is incomplete, or when this connection expects no more requests (closed, or a
-    /// response still due).
+    /// response still due). After [`Conn::handle_eof`], `Partial` closes the connection.
     pub fn poll_head<'h, 'b>(
         &mut self,
         input: &'b [u8],
@@ -128,24 +139,23 @@ impl Conn {
         // A head ends with LF, so it cannot be complete before a new LF arrives: a trickle of
         // bytes (down to one per read) costs a search of the new bytes, not a re-parse. The
         // parse stops at the last LF, so a malformed line is reported once it ends, however
-        // the bytes were split into reads. Input past the limits is parsed whole, to report
-        // the limit error without waiting for a line end.
+        // the bytes were split into reads. An unterminated line longer than the request-line
+        // limit, or input past all the limits, is parsed whole, to report the limit error
+        // without waiting for a line end.
         if self.scanned > input.len() {
             self.scanned = 0;
         }
         let new_lf = input[self.scanned..].iter().rposition(|&b| b == b'\n').map(|i| self.scanned + i + 1);
         self.scanned = input.len();
-        let limit = 2 * self.limits.max_request_line + self.limits.max_header_bytes + 8;
-        let end = if input.len() > limit {
-            input.len()
-        } else {
-            match new_lf {
-                Some(end) => end,
-                None => return Ok(Status::Partial),
-            }
+        let line_limit = self.limits.max_request_line.saturating_add(2);
+        let all_limits = self.limits.max_request_line.saturating_mul(2).saturating_add(self.limits.max_header_bytes);
+        let end = match new_lf {
+            _ if input.len() > all_limits.saturating_add(8) => input.len(),
+            Some(end) => end,
+            None if input.len() > line_limit => input.len(),
+            None => return Ok(self.partial()),
         };
-        let input = &input[..end];
-        let result = head.parse(input, &self.limits);
+        let result = head.parse(&input[..end], &self.limits);
         match &result {
             Ok(Status::Complete(req)) => {
                 self.scanned = 0;
@@ -156,33 +166,42 @@ impl Conn {
                 self.expect_continue = req.expects_continue();
                 self.continue_sent = false;
                 self.decoder = BodyDecoder::new(req.framing(), &self.limits);
-                self.state = if self.decoder.is_done() { State::Respond } else { State::Body };
+                self.reading_body = !self.decoder.is_done();
+                self.state = State::Respond;
             }
-            Ok(Status::Partial) => {}
+            Ok(Status::Partial) => return Ok(self.partial()),
             Err(_) => self.state = State::Closed,
         }
         result
     }
 
+    /// `Partial`, closing the connection if the peer has stopped sending.
+    fn partial<T>(&mut self) -> Status<T> {
+        if self.peer_closed {
+            self.state = State::Closed;
+        }
+        Status::Partial
+    }
+
     /// Decodes request body bytes from `input` (the unconsumed bytes after the head). Returns
-    /// the bytes consumed and the event.
+    /// the bytes consumed and the event; `End` once the body is complete (at once when there
+    /// is none). The body can be read before or while the response is written.
     pub fn poll_body<'b>(&mut self, input: &'b [u8]) -> Result<(usize, BodyEvent<'b>), Error> {
-        if self.state != State::Body {
+        if !self.reading_body {
             return Ok((0, BodyEvent::End));
         }
         match self.decoder.decode(input) {
             Ok((n, Decoded::Data(data))) => {
-                if self.decoder.is_done() {
-                    self.state = State::Respond;
-                }
+                self.reading_body = !self.decoder.is_done();
                 Ok((n, BodyEvent::Data(data)))
             }
             Ok((n, Decoded::End)) => {
-                self.state = State::Respond;
+                self.reading_body = false;
                 Ok((n, BodyEvent::End))
             }
             Ok((n, Decoded::Partial)) => Ok((n, BodyEvent::Partial)),
             Err(e) => {
+                self.reading_body = false;
                 self.state = State::Closed;
                 Err(e)
             }
@@ -190,9 +209,13 @@ impl Conn {
     }
 
     /// Whether a `100 Continue` is due before the body can arrive: the client asked for it,
-    /// none was sent, and no body byte has been decoded.
+    /// none was sent, no response has started and no body byte has been decoded.
     pub fn wants_continue(&self) -> bool {
-        self.state == State::Body && self.expect_continue && !self.continue_sent && self.decoder.decoded() == 0
+        self.state == State::Respond
+            && self.reading_body
+            && self.expect_continue
+            && !self.continue_sent
+            && self.decoder.decoded() == 0
     }
 
     /// Writes `100 Continue` if [`Conn::wants_continue`]; returns whether it did.
@@ -207,15 +230,17 @@ impl Conn {
 
     /// Whether the current request's body has been fully decoded (or it had none).
     pub fn is_body_done(&self) -> bool {
-        !matches!(self.state, State::Body)
+        !self.reading_body
     }
 
     /// Writes the response to the current request, with a complete body.
+    ///
+    /// A response the encoder cannot send as a final response (a header the handler got
+    /// wrong, or a 1xx status, which the peer would take as interim and desynchronise on) is
+    /// replaced by a 500.
     pub fn write_response(&mut self, res: &Response, date: &HttpDate, out: &mut Vec<u8>) {
-        if res.misuse().is_some() {
-            let mut fallback = Response::new();
-            fallback.set_status(StatusCode::INTERNAL_SERVER_ERROR);
-            self.encode(&fallback, ResponseBody::Full, date, out);
+        if res.misuse().is_some() || res.status().is_informational() {
+            self.encode(&internal_error(), ResponseBody::Full, date, out);
         } else {
             self.encode(res, ResponseBody::Full, date, out);
         }
@@ -223,8 +248,13 @@ impl Conn {
 
     /// Writes the status line and headers of a streamed response; the body follows with
     /// [`Conn::write_body_chunk`] and [`Conn::finish_body`]. `res`'s own body is ignored.
+    /// Misuse and 1xx statuses are replaced by a complete 500, as in [`Conn::write_response`].
     pub fn write_streaming_head(&mut self, res: &Response, date: &HttpDate, out: &mut Vec<u8>) {
-        self.encode(res, ResponseBody::Streaming, date, out);
+        if res.misuse().is_some() || res.status().is_informational() {
+            self.encode(&internal_error(), ResponseBody::Full, date, out);
+        } else {
+            self.encode(res, ResponseBody::Streaming, date, out);
+        }
     }
 
     /// Writes part of a streamed body.
@@ -241,7 +271,7 @@ impl Conn {
         if let State::Streaming { chunked } = self.state {
             if chunked {
                 write_last_chunk(out);
-                self.state = if self.keep_alive { State::Head } else { State::Closed };
+                self.end_exchange();
             } else {
                 self.state = State::Closed;
             }
@@ -249,16 +279,19 @@ impl Conn {
     }
 
     fn encode(&mut self, res: &Response, body: ResponseBody, date: &HttpDate, out: &mut Vec<u8>) {
-        if matches!(self.state, State::Head | State::Closed | State::Streaming { .. }) {
+        if self.state != State::Respond {
             // No request is awaiting a response; writing one would desynchronise the peer.
             return;
         }
         let status = res.status();
         // An unread body would be parsed as the next request: close instead.
-        if self.state == State::Body || res.wants_close() || self.peer_closed {
+        if self.reading_body || res.wants_close() {
             self.keep_alive = false;
         }
-        let chunked = body == ResponseBody::Streaming && self.version == Version::Http11;
+        // A 2xx to CONNECT turns the connection into a tunnel (RFC 9110 section 9.3.6): no
+        // framing headers, and this codec is done with the connection.
+        let tunnel = self.method == Method::Connect && (200..300).contains(&status.as_u16());
+        let chunked = body == ResponseBody::Streaming && self.version == Version::Http11 && !tunnel;
         if body == ResponseBody::Streaming && !chunked {
             // HTTP/1.0 has no chunked coding: the body ends when the connection does.
             self.keep_alive = false;
@@ -269,7 +302,7 @@ impl Conn {
         out.extend_from_slice(date.as_bytes());
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(res.header_bytes());
-        let no_body = status.forbids_body();
+        let no_body = status.forbids_body() || tunnel;
         if !no_body {
             match body {
                 ResponseBody::Full => {
@@ -281,12 +314,16 @@ impl Conn {
                 ResponseBody::Streaming => {}
             }
         }
-        if !self.keep_alive {
+        if !self.keep_alive && !tunnel {
             out.extend_from_slice(b"Connection: close\r\n");
-        } else if self.version == Version::Http10 {
+        } else if self.version == Version::Http10 && !tunnel {
             out.extend_from_slice(b"Connection: keep-alive\r\n");
         }
         out.extend_from_slice(b"\r\n");
+        if tunnel {
+            self.state = State::Closed;
+            return;
+        }
         let send_body = !no_body && self.method != Method::Head;
         match body {
             ResponseBody::Full => {
@@ -301,12 +338,17 @@ impl Conn {
     }
 
     fn end_exchange(&mut self) {
-        self.state = if self.keep_alive { State::Head } else { State::Closed };
+        self.state = if self.keep_alive && !self.reading_body { State::Head } else { State::Closed };
     }
 
     /// Writes the response to a refused request (its status, `Connection: close`, and the
-    /// error's text as body) and closes the connection.
+    /// error's text as body) and closes the connection. Once a response has started, nothing
+    /// can be added to it: the connection just closes.
     pub fn write_error(&mut self, error: Error, date: &HttpDate, out: &mut Vec<u8>) {
+        if matches!(self.state, State::Streaming { .. }) {
+            self.state = State::Closed;
+            return;
+        }
         write_status_line(out, error.status());
         out.extend_from_slice(b"Date: ");
         out.extend_from_slice(date.as_bytes());
@@ -317,13 +359,14 @@ impl Conn {
         self.state = State::Closed;
     }
 
-    /// The peer shut down its sending side. Requests already complete are still answered;
-    /// the connection closes after them. An unfinished request is dropped.
+    /// The peer shut down its sending side. A request whose body is unfinished is dropped;
+    /// complete requests still in the driver's buffer are answered: the driver keeps calling
+    /// [`Conn::poll_head`] on them, and the first `Partial` closes the connection.
     pub fn handle_eof(&mut self) {
         self.peer_closed = true;
-        match self.state {
-            State::Head | State::Body => self.state = State::Closed,
-            State::Respond | State::Streaming { .. } | State::Closed => {}
+        if self.reading_body {
+            self.reading_body = false;
+            self.state = State::Closed;
         }
     }
 
@@ -341,6 +384,13 @@ impl Conn {
     pub fn requests(&self) -> u64 {
         self.requests
     }
+}
+
+/// The response that replaces one the encoder refuses to send.
+fn internal_error() -> Response {
+    let mut res = Response::new();
+    res.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+    res
 }
 
 #[cfg(test)]

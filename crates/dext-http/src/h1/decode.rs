@@ -6,7 +6,8 @@
 //! split anywhere, down to one byte at a time.
 //!
 //! Chunked decoding is strict: sizes are one or more hex digits (no `0x`, no sign) that must
-//! fit in 64 bits; extensions are skipped but bounded by [`Limits::max_chunk_line`]; data must
+//! fit in 64 bits; whitespace after the size only before `;`; extensions are skipped (their
+//! bytes checked: no controls but HTAB) and bounded by [`Limits::max_chunk_line`]; data must
 //! be followed by CRLF; trailer fields are checked for `name: value` syntax and bounded by
 //! [`Limits::max_trailer_bytes`]; bare CR and bare LF are refused. The decoded total is
 //! bounded by [`Limits::max_body`].
@@ -166,8 +167,13 @@ impl BodyDecoder {
                     }
                 }
                 Chunk::AfterSize { size } => {
+                    // Whitespace after the size is allowed only before `;` (BWS, section 7.1.1).
                     line += 1;
-                    after_size(b, size)?
+                    match b {
+                        b' ' | b'\t' => Chunk::AfterSize { size },
+                        b';' => Chunk::Ext { size },
+                        _ => return Err(Error::InvalidChunkSize),
+                    }
                 }
                 Chunk::Ext { size } => {
                     line += 1;
@@ -247,7 +253,7 @@ impl BodyDecoder {
     }
 }
 
-/// The byte after the chunk size's digits: whitespace (BWS before `;`), `;` or CR.
+/// The byte after the chunk size's digits: whitespace (BWS, which must lead to `;`), `;` or CR.
 fn after_size(b: u8, size: u64) -> Result<Chunk, Error> {
     match b {
         b' ' | b'\t' => Ok(Chunk::AfterSize { size }),

@@ -19,7 +19,7 @@
 //!   the colon); a line starting with whitespace (obs-fold) is refused (section 5.2);
 //! - field values hold no control byte but HTAB (RFC 9110 section 5.5);
 //! - Host, Content-Length, Transfer-Encoding, Connection and Expect are checked after the
-//!   section is complete (see [`Head::finish`]).
+//!   section is complete (see `Head::finish`).
 
 use super::Limits;
 use crate::header::{KnownHeader, TCHAR, eq_ignore_case, eq_token, list, token_end};
@@ -111,6 +111,8 @@ pub struct Head {
     target: Span,
     path: Span,
     query: Option<Span>,
+    /// The authority of an absolute-form or authority-form target.
+    authority: Span,
     fields: Vec<Field>,
     /// Per known header: index of its first occurrence, valid when its bit in `seen` is set
     /// (so that nothing needs clearing per request).
@@ -143,6 +145,7 @@ impl Head {
             target: Span::default(),
             path: Span::default(),
             query: None,
+            authority: Span::default(),
             fields: Vec::with_capacity(max_headers(limits)),
             first: [0; KnownHeader::COUNT],
             seen: 0,
@@ -192,8 +195,10 @@ impl Head {
         let len = buf.len();
         let mut pos = 0;
 
-        // Empty lines before the request line are skipped (RFC 9112 section 2.2), within the
-        // request line's limit.
+        // Empty lines before the request line are skipped (RFC 9112 section 2.2 asks for at
+        // least one). A few are allowed; more are refused, because each would cost the
+        // connection a re-parse of all of them.
+        let mut empty_lines = 0;
         loop {
             match buf.get(pos) {
                 Some(b'\r') => match buf.get(pos + 1) {
@@ -205,14 +210,19 @@ impl Head {
                 Some(_) => break,
                 None => return Ok(false),
             }
-            if pos > limits.max_request_line {
-                return Err(Error::UriTooLong);
+            empty_lines += 1;
+            if empty_lines > MAX_EMPTY_LINES {
+                return Err(Error::InvalidMethod);
             }
         }
         let line_start = pos;
         // On partial input, room is left for the CRLF, which the limit does not count.
         let line_partial = |len: usize| {
-            if len - line_start > limits.max_request_line + 2 { Err(Error::UriTooLong) } else { Ok(false) }
+            if len - line_start > limits.max_request_line.saturating_add(2) {
+                Err(Error::UriTooLong)
+            } else {
+                Ok(false)
+            }
         };
 
         // Method. `GET ` is checked as one word first: it is most requests.
@@ -298,7 +308,11 @@ impl Head {
         let max_section = limits.max_header_bytes;
         // As above, room is left for the final empty line.
         let section_partial = |len: usize| {
-            if len - section_start > limits.max_header_bytes + 2 { Err(Error::HeadersTooLarge) } else { Ok(false) }
+            if len - section_start > limits.max_header_bytes.saturating_add(2) {
+                Err(Error::HeadersTooLarge)
+            } else {
+                Ok(false)
+            }
         };
         self.seen = 0;
         self.repeated = 0;
@@ -534,6 +548,7 @@ impl Head {
                 }
                 self.path = Span::new(start, start);
                 self.query = None;
+                self.authority = self.target;
                 self.form = TargetForm::Authority;
             }
             _ => {
@@ -551,6 +566,7 @@ impl Head {
                     return Err(Error::InvalidTarget);
                 }
                 self.path = Span::new(start + scheme + authority, start + path.len());
+                self.authority = Span::new(start + scheme, start + scheme + authority);
                 self.form = TargetForm::Absolute;
             }
         }
@@ -589,6 +605,9 @@ impl Head {
         self.fields[start..].iter().filter(move |f| f.known == known as u8).map(move |f| f.value.of(buf))
     }
 }
+
+/// Empty lines skipped before a request line.
+const MAX_EMPTY_LINES: usize = 8;
 
 /// The header-count limit, capped so that a field index fits the `u16` of `Head::first`.
 fn max_headers(limits: &Limits) -> usize {
@@ -765,9 +784,14 @@ impl<'h, 'b> RequestHead<'h, 'b> {
         self.head.values(self.buf, known)
     }
 
-    /// The Host field, if any (validated).
+    /// The host the request is for, validated: the target's authority for the absolute and
+    /// authority forms (where RFC 9112 section 3.2.2 says the Host field is ignored),
+    /// otherwise the Host field, if any.
     pub fn host(&self) -> Option<&'b str> {
-        self.known(KnownHeader::Host).map(ascii)
+        match self.head.form {
+            TargetForm::Absolute | TargetForm::Authority => Some(ascii(self.head.authority.of(self.buf))),
+            TargetForm::Origin | TargetForm::Asterisk => self.known(KnownHeader::Host).map(ascii),
+        }
     }
 
     /// The Content-Type field, if any.

@@ -95,6 +95,17 @@ fn dispatch() {
 }
 
 #[test]
+fn no_open_redirects() {
+    // `/:slug` matches `/\evil.example`; its trailing-slash redirect would send a browser to
+    // `//evil.example`, another host.
+    let app = App::new().get("/:slug", hello);
+    assert_eq!(serve(&app, "GET /page/ HTTP/1.1\r\nHost: a\r\n\r\n", ""), "308  Location: /page");
+    assert_eq!(serve(&app, "GET /\\evil.example/ HTTP/1.1\r\nHost: a\r\n\r\n", ""), "404  ");
+    let app = App::new().get("/:slug/", hello);
+    assert_eq!(serve(&app, "GET /\\evil.example HTTP/1.1\r\nHost: a\r\n\r\n", ""), "404  ");
+}
+
+#[test]
 fn conflicting_routes_are_refused() {
     let mut app = app();
     assert!(app.try_route(Method::Get, "/", hello).is_err());

@@ -5,9 +5,9 @@
 //! section 5.5); a fourth checks the Host value (reg-name bytes). Each returns the index of the first byte outside its class at or after a
 //! start index, or the input length.
 //!
-//! The parser is written once, generic over [`Scan`], and [`dispatch`] runs it with the best
+//! The parser is written once, generic over `Scan`, and `dispatch` runs it with the best
 //! implementation for the CPU:
-//! - [`scalar::Scalar`]: table lookups. The definition of each class, and the test oracle.
+//! - `scalar::Scalar`: table lookups. The definition of each class, and the test oracle.
 //! - `x86::Sse2`: 16-byte vectors for values and paths (SSE2 is part of the x86-64 baseline),
 //!   table lookups for names.
 //! - `x86::Avx2`: 32-byte vectors for all three, names classified with two nibble lookups
@@ -79,7 +79,7 @@ pub(crate) fn dispatch<W: WithScan>(work: W) -> W::Output {
     }
 }
 
-/// Which implementation [`dispatch`] uses on this CPU, for reports.
+/// Which implementation the parser uses on this CPU, for reports.
 pub fn implementation() -> &'static str {
     #[cfg(all(target_arch = "x86_64", not(dext_no_simd)))]
     {

@@ -57,13 +57,16 @@ fn serve(mut stream: TcpStream, app: &App) -> std::io::Result<()> {
         let head_len = match conn.poll_head(&buf[start..], &mut head) {
             Ok(Status::Complete(req)) => req.len(),
             Ok(Status::Partial) => {
+                if conn.is_closed() {
+                    break 'conn;
+                }
                 stream.write_all(&out)?;
                 out.clear();
                 buf.drain(..start);
                 start = 0;
                 if !read(&mut stream, &mut buf)? {
+                    // Half-close: answer what is complete; the next `Partial` closes.
                     conn.handle_eof();
-                    break 'conn;
                 }
                 continue;
             }

@@ -58,6 +58,9 @@ impl Sim {
             (_, "/close") => {
                 res.close().set_body("bye");
             }
+            (_, "/switch") => {
+                res.set_status(StatusCode::SWITCHING_PROTOCOLS);
+            }
             (_, "/typed") => {
                 res.content_type("text/plain").header("X-A", "1").set_body("t");
             }
@@ -130,6 +133,7 @@ impl Sim {
         if eof {
             self.process();
             self.conn.handle_eof();
+            self.process();
         }
     }
 }
@@ -240,6 +244,52 @@ fn handler_headers() {
 }
 
 #[test]
+fn interim_statuses_are_never_final() {
+    // A 1xx as the final answer would make the peer wait for another response and take the
+    // next one for this request: 500 instead.
+    check(
+        &format!("GET /switch HTTP/1.1\r\nHost: a\r\n\r\n{GET}"),
+        false,
+        &[resp("500 Internal Server Error", "Content-Length: 0\r\n", ""), ok("ok")],
+        false,
+    );
+}
+
+#[test]
+fn connect_tunnels_are_not_framed() {
+    let mut conn = Conn::new(Limits::default());
+    let mut head = Head::new(conn.limits());
+    let input = b"CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n";
+    assert!(!conn.poll_head(input, &mut head).unwrap().is_partial());
+    let mut out = Vec::new();
+    conn.write_response(&Response::new(), &HttpDate::from_unix(0), &mut out);
+    assert_eq!(String::from_utf8(out).unwrap(), format!("HTTP/1.1 200 OK\r\n{DATE}\r\n"));
+    assert!(conn.is_closed(), "the tunnel is the driver's");
+}
+
+#[test]
+fn a_body_can_be_read_while_the_response_streams() {
+    let mut conn = Conn::new(Limits::default());
+    let mut head = Head::new(conn.limits());
+    let input = b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello";
+    let Status::Complete(req) = conn.poll_head(input, &mut head).unwrap() else { panic!() };
+    let body = &input[req.len()..];
+    let mut out = Vec::new();
+    conn.write_streaming_head(&Response::new(), &HttpDate::from_unix(0), &mut out);
+    // The body is not complete: it is not reported as complete.
+    assert_eq!(conn.poll_body(body).unwrap(), (5, BodyEvent::Data(b"hello")));
+    assert!(!conn.is_body_done());
+    assert_eq!(conn.poll_body(b"").unwrap(), (0, BodyEvent::Partial));
+    assert_eq!(conn.poll_body(b"world").unwrap(), (5, BodyEvent::Data(b"world")));
+    assert_eq!(conn.poll_body(b"").unwrap(), (0, BodyEvent::End));
+    // An error after a response has started cannot be written into its body.
+    let before = out.len();
+    conn.write_error(Error::InvalidChunkData, &HttpDate::from_unix(0), &mut out);
+    assert_eq!(out.len(), before);
+    assert!(conn.is_closed());
+}
+
+#[test]
 fn chunked_request_bodies() {
     let req = "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nT: 1\r\n\r\n";
     check(&format!("{req}{GET}"), false, &[ok("hello world"), ok("ok")], false);
@@ -317,6 +367,17 @@ fn response_before_the_body_closes() {
 fn half_close() {
     // The peer sends two requests and shuts down its side: both are answered, then close.
     check(&GET.repeat(2), true, &[ok("ok"), ok("ok")], true);
+    // EOF signalled while the first of them is being answered: the second is still answered.
+    let mut sim = Sim::new(Limits::default());
+    sim.buf.extend_from_slice(GET.repeat(2).as_bytes());
+    let Ok(Status::Complete(req)) = sim.conn.poll_head(&sim.buf, &mut sim.head) else { panic!() };
+    let n = req.len();
+    sim.buf.drain(..n);
+    sim.conn.handle_eof();
+    sim.pending = Some(Pending { method: Method::Get, path: "/".into(), body: Vec::new() });
+    sim.process();
+    assert_eq!(String::from_utf8(sim.out).unwrap(), [ok("ok"), ok("ok")].concat());
+    assert!(sim.conn.is_closed());
     // An unfinished request at EOF is dropped without an answer.
     check(&format!("{GET}GET / HT"), true, &[ok("ok")], true);
     // EOF in the middle of a body.
@@ -363,6 +424,20 @@ fn a_response_without_a_request_is_not_written() {
     conn.write_response(&Response::new(), &HttpDate::default(), &mut out);
     assert!(out.is_empty());
     assert!(conn.is_idle());
+}
+
+#[test]
+fn limits_hold_without_a_line_end() {
+    // A request line that never ends is refused as soon as it passes the limit (plus room
+    // for CRLF), not when some larger buffer fills.
+    let limits = Limits { max_request_line: 64, ..Limits::default() };
+    let mut conn = Conn::new(limits.clone());
+    let mut head = Head::new(&limits);
+    let mut input = b"GET /".to_vec();
+    input.extend_from_slice(&[b'a'; 61]);
+    assert!(matches!(conn.poll_head(&input, &mut head), Ok(Status::Partial)));
+    input.push(b'a');
+    assert_eq!(conn.poll_head(&input, &mut head).err(), Some(Error::UriTooLong));
 }
 
 #[test]

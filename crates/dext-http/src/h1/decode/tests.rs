@@ -91,6 +91,8 @@ fn chunked_errors() {
         ("-5\r\nhello\r\n0\r\n\r\n", Error::InvalidChunkSize),
         ("+5\r\nhello\r\n0\r\n\r\n", Error::InvalidChunkSize),
         ("5 5\r\nhello\r\n0\r\n\r\n", Error::InvalidChunkSize),
+        ("5 \r\nhello\r\n0\r\n\r\n", Error::InvalidChunkSize),
+        ("5\t\r\nhello\r\n0\r\n\r\n", Error::InvalidChunkSize),
         ("g\r\n", Error::InvalidChunkSize),
         ("5\nhello\r\n0\r\n\r\n", Error::InvalidChunkSize),
         ("5\rhello\r\n0\r\n\r\n", Error::InvalidChunkSize),

@@ -140,6 +140,7 @@ fn valid_requests() {
         ("GET / HTTP/1.1\r\nHost: a\r\nConnection: foo, CLOSE\r\n\r\n", "GET / HTTP/1.1 none close"),
         ("GET / HTTP/1.1\r\nHost: a\r\nConnection: a\r\nConnection: close\r\n\r\n", "GET / HTTP/1.1 none close"),
         ("\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", "GET / HTTP/1.1 none keep-alive"),
+        ("\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", "GET / HTTP/1.1 none keep-alive"),
         ("get / HTTP/1.1\r\nHost: a\r\n\r\n", "get / HTTP/1.1 none keep-alive"),
         ("M-SEARCH /x HTTP/1.1\r\nHost: a\r\n\r\n", "M-SEARCH /x HTTP/1.1 none keep-alive"),
         ("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", "OPTIONS * HTTP/1.1 none keep-alive"),
@@ -197,6 +198,7 @@ fn request_line_errors() {
         ("GET / HTTP/1.1\rHost: a\r\n\r\n", Error::BareCr),
         ("\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", Error::BareLf),
         ("\rGET / HTTP/1.1\r\nHost: a\r\n\r\n", Error::BareCr),
+        ("\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", Error::InvalidMethod),
         ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", Error::UnsupportedVersion),
         ("GET / HTTP/0.9\r\nHost: a\r\n\r\n", Error::UnsupportedVersion),
         ("GET / HTTP/1.2\r\nHost: a\r\n\r\n", Error::UnsupportedVersion),
@@ -361,6 +363,36 @@ fn views() {
     assert_eq!(req.content_length(), Some(3));
     assert_eq!(&input[req.len()..], b"abc");
     assert!(format!("{req:?}").contains("X-Custom"));
+}
+
+#[test]
+fn absolute_form_host_is_the_targets() {
+    // RFC 9112 section 3.2.2: with an absolute-form target, the Host field is ignored.
+    let limits = Limits::default();
+    let mut head = Head::new(&limits);
+    let input = b"GET http://target.example:8080/admin HTTP/1.1\r\nHost: other.example\r\n\r\n";
+    let Status::Complete(req) = head.parse(input, &limits).unwrap() else { panic!() };
+    assert_eq!(req.host(), Some("target.example:8080"));
+    assert_eq!(req.header("host"), Some(&b"other.example"[..]));
+    let input = b"CONNECT a.example:443 HTTP/1.1\r\nHost: b.example\r\n\r\n";
+    let Status::Complete(req) = head.parse(input, &limits).unwrap() else { panic!() };
+    assert_eq!(req.host(), Some("a.example:443"));
+}
+
+#[test]
+fn huge_limits_do_not_overflow() {
+    let limits = Limits {
+        max_request_line: usize::MAX,
+        max_header_bytes: usize::MAX,
+        max_headers: usize::MAX,
+        max_body: u64::MAX,
+        max_chunk_line: usize::MAX,
+        max_trailer_bytes: usize::MAX,
+    };
+    check_with("GET /a HTTP/1.1\r\nHost: a\r\n\r\n", Want::Ok("GET /a HTTP/1.1 none keep-alive"), &limits);
+    let mut conn = crate::h1::Conn::new(limits.clone());
+    let mut head = Head::new(&Limits::default());
+    assert!(matches!(conn.poll_head(b"GET /aaaa", &mut head), Ok(Status::Partial)));
 }
 
 #[test]
