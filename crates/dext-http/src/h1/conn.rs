@@ -88,6 +88,8 @@ pub struct Conn {
     reading_body: bool,
     /// Bytes of the current partial head already searched for a line end.
     scanned: usize,
+    /// End of the last complete line of the current partial head (0: none yet).
+    line_end: usize,
     method: Method,
     version: Version,
     keep_alive: bool,
@@ -107,6 +109,7 @@ impl Conn {
             decoder,
             reading_body: false,
             scanned: 0,
+            line_end: 0,
             method: Method::Get,
             version: Version::Http11,
             keep_alive: true,
@@ -140,10 +143,11 @@ impl Conn {
         // bytes (down to one per read) costs a search of the new bytes, not a re-parse. The
         // parse stops at the last LF, so a malformed line is reported once it ends, however
         // the bytes were split into reads. An unterminated line longer than the request-line
-        // limit, or input past all the limits, is parsed whole, to report the limit error
-        // without waiting for a line end.
+        // limit (no line may be longer), or input past all the limits, is parsed whole, to
+        // report the limit error without waiting for a line end.
         if self.scanned > input.len() {
             self.scanned = 0;
+            self.line_end = 0;
         }
         let new_lf = input[self.scanned..].iter().rposition(|&b| b == b'\n').map(|i| self.scanned + i + 1);
         self.scanned = input.len();
@@ -151,14 +155,19 @@ impl Conn {
         let all_limits = self.limits.max_request_line.saturating_mul(2).saturating_add(self.limits.max_header_bytes);
         let end = match new_lf {
             _ if input.len() > all_limits.saturating_add(8) => input.len(),
-            Some(end) => end,
-            None if input.len() > line_limit => input.len(),
+            Some(end) => {
+                self.line_end = end;
+                end
+            }
+            // The unterminated line alone is longer than any line may be.
+            None if input.len() - self.line_end > line_limit => input.len(),
             None => return Ok(self.partial()),
         };
         let result = head.parse(&input[..end], &self.limits);
         match &result {
             Ok(Status::Complete(req)) => {
                 self.scanned = 0;
+                self.line_end = 0;
                 self.requests += 1;
                 self.method = req.method();
                 self.version = req.version();

@@ -441,6 +441,25 @@ fn limits_hold_without_a_line_end() {
 }
 
 #[test]
+fn regression_fuzz_unterminated_line_split() {
+    // Found by the parse fuzz target: a head cut short by an unterminated line of junk
+    // (shorter than the line limit) was refused when it arrived in small reads (the total
+    // input passed the request-line limit) and left waiting when it arrived whole. The
+    // length that counts is the unterminated line's.
+    let input = include_bytes!("../../../fuzz/seeds/dext_http_parse/regression-unterminated-line");
+    let limits =
+        Limits { max_request_line: 256, max_header_bytes: 512, max_headers: 8, max_body: 1024, ..Limits::default() };
+    let mut outputs = Vec::new();
+    for step in [input.len(), 7, 1] {
+        let mut sim = Sim::new(limits.clone());
+        sim.run(input, step, false);
+        outputs.push((sim.out, sim.conn.is_closed()));
+    }
+    assert_eq!(outputs[0], (Vec::new(), false));
+    assert!(outputs.iter().all(|o| *o == outputs[0]));
+}
+
+#[test]
 fn trickled_heads_are_not_reparsed_per_byte() {
     // Bytes without a line end return Partial without parsing: feed a long header value one
     // byte at a time and check the result is still exact.
