@@ -153,15 +153,17 @@ impl Conn {
         self.scanned = input.len();
         let line_limit = self.limits.max_request_line.saturating_add(2);
         let all_limits = self.limits.max_request_line.saturating_mul(2).saturating_add(self.limits.max_header_bytes);
-        let end = match new_lf {
-            _ if input.len() > all_limits.saturating_add(8) => input.len(),
-            Some(end) => {
-                self.line_end = end;
-                end
-            }
-            // The unterminated line alone is longer than any line may be.
-            None if input.len() - self.line_end > line_limit => input.len(),
-            None => return Ok(self.partial()),
+        if let Some(end) = new_lf {
+            self.line_end = end;
+        }
+        // Whole when past all the limits, or when the unterminated line alone is longer than
+        // any line may be; else up to the last line end, if a new one arrived.
+        let end = if input.len() > all_limits.saturating_add(8) || input.len() - self.line_end > line_limit {
+            input.len()
+        } else if new_lf.is_some() {
+            self.line_end
+        } else {
+            return Ok(self.partial());
         };
         let result = head.parse(&input[..end], &self.limits);
         match &result {
