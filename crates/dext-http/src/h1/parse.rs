@@ -98,6 +98,10 @@ struct Field {
 
 const UNKNOWN: u8 = u8::MAX;
 
+impl Field {
+    const EMPTY: Field = Field { name: Span { start: 0, len: 0 }, value: Span { start: 0, len: 0 }, known: UNKNOWN };
+}
+
 /// Reusable storage for one parsed request head: spans into the buffer it was parsed from.
 ///
 /// Create one per connection with [`Head::new`]; [`Head::parse`] resets it. After the first
@@ -113,7 +117,9 @@ pub struct Head {
     query: Option<Span>,
     /// The authority of an absolute-form or authority-form target.
     authority: Span,
+    /// Field slots, `max_headers` of them; the first `count` hold this head's fields.
     fields: Vec<Field>,
+    count: usize,
     /// Per known header: index of its first occurrence, valid when its bit in `seen` is set
     /// (so that nothing needs clearing per request).
     first: [u16; KnownHeader::COUNT],
@@ -146,7 +152,8 @@ impl Head {
             path: Span::default(),
             query: None,
             authority: Span::default(),
-            fields: Vec::with_capacity(max_headers(limits)),
+            fields: vec![Field::EMPTY; max_headers(limits)],
+            count: 0,
             first: [0; KnownHeader::COUNT],
             seen: 0,
             repeated: 0,
@@ -163,8 +170,8 @@ impl Head {
     /// On success the returned view borrows `self` and `buf`; [`RequestHead::len`] is the
     /// number of bytes the head occupies (the body, if any, starts there).
     pub fn parse<'h, 'b>(&'h mut self, buf: &'b [u8], limits: &Limits) -> Result<Status<RequestHead<'h, 'b>>, Error> {
-        if self.scan(buf, limits)? {
-            self.finish(buf, limits)?;
+        // Scan and checks run in one call in the scanner's context (for AVX2, compiled with it).
+        if simd::dispatch(ScanJob { head: self, buf, limits })? {
             Ok(Status::Complete(RequestHead { head: self, buf }))
         } else {
             Ok(Status::Partial)
@@ -178,19 +185,14 @@ impl Head {
         RequestHead { head: self, buf }
     }
 
-    /// Scans the request line and header section with the best scanner for the CPU;
-    /// `Ok(false)` means partial.
-    #[inline]
-    fn scan(&mut self, buf: &[u8], limits: &Limits) -> Result<bool, Error> {
-        simd::dispatch(ScanJob { head: self, buf, limits })
-    }
-
+    /// Scans the request line and header section; `Ok(false)` means partial.
     #[inline(always)]
     fn scan_with<S: Scan>(&mut self, s: S, buf: &[u8], limits: &Limits) -> Result<bool, Error> {
-        self.fields.clear();
+        self.count = 0;
         let max_fields = max_headers(limits);
-        if self.fields.capacity() < max_fields {
-            self.fields.reserve_exact(max_fields);
+        if self.fields.len() != max_fields {
+            // Only when the limits change: allocation happens once per `Head` otherwise.
+            self.fields.resize(max_fields, Field::EMPTY);
         }
         let len = buf.len();
         let mut pos = 0;
@@ -350,9 +352,7 @@ impl Head {
                 while value_end > value_start && matches!(buf[value_end - 1], b' ' | b'\t') {
                     value_end -= 1;
                 }
-                if self.fields.len() == max_fields {
-                    return Err(Error::TooManyHeaders);
-                }
+                let count = self.count;
                 let known = match KnownHeader::from_name(&buf[name_start..name_end]) {
                     Some(KnownHeader::Host) if !host_ok(s, buf, value_start, value_end) => {
                         return Err(Error::InvalidHost);
@@ -362,7 +362,7 @@ impl Head {
                         if self.seen & (1 << k) == 0 {
                             self.seen |= 1 << k;
                             // `max_fields` is capped to fit (see `max_headers`).
-                            self.first[k] = u16::try_from(self.fields.len()).unwrap_or(u16::MAX);
+                            self.first[k] = u16::try_from(count).unwrap_or(u16::MAX);
                         } else {
                             self.repeated |= 1 << k;
                         }
@@ -370,11 +370,11 @@ impl Head {
                     }
                     None => UNKNOWN,
                 };
-                self.fields.push(Field {
-                    name: Span::new(name_start, name_end),
-                    value: Span::new(value_start, value_end),
-                    known,
-                });
+                // One bounds check is the limit check: there are `max_fields` slots.
+                let Some(slot) = self.fields.get_mut(count) else { return Err(Error::TooManyHeaders) };
+                *slot =
+                    Field { name: Span::new(name_start, name_end), value: Span::new(value_start, value_end), known };
+                self.count = count + 1;
                 pos += 2;
                 if pos - section_start > max_section {
                     return Err(Error::HeadersTooLarge);
@@ -573,6 +573,12 @@ impl Head {
         Ok(())
     }
 
+    /// This head's fields.
+    #[inline]
+    fn fields(&self) -> &[Field] {
+        self.fields.get(..self.count).unwrap_or_default()
+    }
+
     /// Occurrences of a known header: 0, 1, or 2 for "more than one".
     #[inline]
     fn count(&self, known: KnownHeader) -> u8 {
@@ -595,14 +601,15 @@ impl Head {
     fn first_value<'b>(&self, buf: &'b [u8], known: KnownHeader) -> &'b [u8] {
         match self.first_index(known) {
             None => &[],
-            Some(i) => self.fields.get(i).map_or(&[][..], |f| f.value.of(buf)),
+            Some(i) => self.fields().get(i).map_or(&[][..], |f| f.value.of(buf)),
         }
     }
 
     /// The values of every occurrence of `known`, in order.
     fn values<'a, 'b: 'a>(&'a self, buf: &'b [u8], known: KnownHeader) -> impl Iterator<Item = &'b [u8]> + 'a {
-        let start = self.first_index(known).unwrap_or(self.fields.len()).min(self.fields.len());
-        self.fields[start..].iter().filter(move |f| f.known == known as u8).map(move |f| f.value.of(buf))
+        let fields = self.fields();
+        let start = self.first_index(known).unwrap_or(fields.len()).min(fields.len());
+        fields[start..].iter().filter(move |f| f.known == known as u8).map(move |f| f.value.of(buf))
     }
 }
 
@@ -614,7 +621,7 @@ fn max_headers(limits: &Limits) -> usize {
     limits.max_headers.min(u16::MAX as usize)
 }
 
-/// [`Head::scan_with`] as work for [`simd::dispatch`].
+/// [`Head::scan_with`] and [`Head::finish`] as work for [`simd::dispatch`].
 struct ScanJob<'a> {
     head: &'a mut Head,
     buf: &'a [u8],
@@ -625,7 +632,12 @@ impl WithScan for ScanJob<'_> {
     type Output = Result<bool, Error>;
     #[inline(always)]
     fn run<S: Scan>(self, s: S) -> Result<bool, Error> {
-        self.head.scan_with(s, self.buf, self.limits)
+        if self.head.scan_with(s, self.buf, self.limits)? {
+            self.head.finish(self.buf, self.limits)?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
     }
 }
 
@@ -755,12 +767,12 @@ impl<'h, 'b> RequestHead<'h, 'b> {
     /// The header fields in the order received.
     pub fn headers(&self) -> impl ExactSizeIterator<Item = Header<'b>> {
         let buf = self.buf;
-        self.head.fields.iter().map(move |f| Header { name: ascii(f.name.of(buf)), value: f.value.of(buf) })
+        self.head.fields().iter().map(move |f| Header { name: ascii(f.name.of(buf)), value: f.value.of(buf) })
     }
 
     /// How many header fields there are.
     pub fn header_count(&self) -> usize {
-        self.head.fields.len()
+        self.head.count
     }
 
     /// The value of the first field named `name` (ASCII case-insensitive). Known headers
@@ -770,13 +782,13 @@ impl<'h, 'b> RequestHead<'h, 'b> {
         if let Some(known) = KnownHeader::from_name(name).filter(|_| name.iter().all(|&b| TCHAR[b as usize])) {
             return self.known(known);
         }
-        self.head.fields.iter().find(|f| f.name.of(self.buf).eq_ignore_ascii_case(name)).map(|f| f.value.of(self.buf))
+        self.head.fields().iter().find(|f| f.name.of(self.buf).eq_ignore_ascii_case(name)).map(|f| f.value.of(self.buf))
     }
 
     /// The value of the first occurrence of a known header, found while scanning.
     #[inline]
     pub fn known(&self, known: KnownHeader) -> Option<&'b [u8]> {
-        self.head.first_index(known).and_then(|i| self.head.fields.get(i)).map(|f| f.value.of(self.buf))
+        self.head.first_index(known).and_then(|i| self.head.fields().get(i)).map(|f| f.value.of(self.buf))
     }
 
     /// The values of every occurrence of a known header, in order.
