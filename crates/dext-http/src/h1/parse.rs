@@ -169,6 +169,7 @@ impl Head {
     ///
     /// On success the returned view borrows `self` and `buf`; [`RequestHead::len`] is the
     /// number of bytes the head occupies (the body, if any, starts there).
+    #[inline]
     pub fn parse<'h, 'b>(&'h mut self, buf: &'b [u8], limits: &Limits) -> Result<Status<RequestHead<'h, 'b>>, Error> {
         // Scan and checks run in one call in the scanner's context (for AVX2, compiled with it).
         if simd::dispatch(ScanJob { head: self, buf, limits })? {
@@ -403,6 +404,7 @@ impl Head {
 
     /// The checks that need the whole header section: target form, Host, body framing,
     /// persistence and expectations.
+    #[inline(always)]
     fn finish(&mut self, buf: &[u8], limits: &Limits) -> Result<(), Error> {
         if u32::try_from(self.len).is_err() {
             return Err(Error::HeadersTooLarge);
