@@ -8,6 +8,15 @@ use dext_http::h1::{BodyEvent, Conn, Head, HttpDate, Limits, Status};
 use dext_http::{Response, simd};
 use libfuzzer_sys::fuzz_target;
 
+/// Writes the refusal (which must close the connection) and records it as `<refused>`: which
+/// rule is reported first may depend on the split, so the outputs compare refusals only.
+fn refuse(conn: &mut Conn, e: dext_http::Error, date: &HttpDate, out: &mut Vec<u8>) {
+    let mut scratch = Vec::new();
+    conn.write_error(e, date, &mut scratch);
+    assert!(e.status().as_u16() >= 400 && conn.is_closed());
+    out.extend_from_slice(b"<refused>");
+}
+
 /// Runs `input` through a connection, `step` bytes at a time; returns the output.
 fn drive(input: &[u8], step: usize, limits: &Limits) -> Vec<u8> {
     let mut conn = Conn::new(limits.clone());
@@ -37,10 +46,7 @@ fn drive(input: &[u8], step: usize, limits: &Limits) -> Vec<u8> {
                         break;
                     }
                     Err(e) => {
-                        let mut scratch = Vec::new();
-                        conn.write_error(e, &date, &mut scratch);
-                        assert!(e.status().as_u16() >= 400 && conn.is_closed());
-                        out.extend_from_slice(b"<refused>");
+                        refuse(&mut conn, e, &date, &mut out);
                         return out;
                     }
                 }
@@ -63,10 +69,7 @@ fn drive(input: &[u8], step: usize, limits: &Limits) -> Vec<u8> {
                 }
                 Ok(Status::Partial) => break,
                 Err(e) => {
-                    let mut scratch = Vec::new();
-                    conn.write_error(e, &date, &mut scratch);
-                    assert!(e.status().as_u16() >= 400 && conn.is_closed());
-                    out.extend_from_slice(b"<refused>");
+                    refuse(&mut conn, e, &date, &mut out);
                     return out;
                 }
             }

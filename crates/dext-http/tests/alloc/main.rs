@@ -2,15 +2,16 @@
 //! handler and encoding the response for 10,000 requests, one per read and pipelined, makes
 //! no heap allocation once the connection's buffers are warm.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod router;
+
+use common::block_on;
 
 use dext_http::h1::{BodyEvent, Conn, Head, HttpDate, Limits, Status};
 use dext_http::{App, Request, Response};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 struct Counting;
 
@@ -49,16 +50,6 @@ fn allocations_in(f: impl FnOnce()) -> u64 {
     let before = allocations();
     f();
     allocations() - before
-}
-
-fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
 }
 
 async fn plaintext(_req: &Request<'_>, res: &mut Response) {

@@ -4,27 +4,15 @@
 //! checks that the codec alone gives every MUST-level answer. The slow cases (slowloris,
 //! idle timeouts) need the real server's timers and are skipped here.
 
+use crate::common::block_on;
 use dext_http::h1::{BodyEvent, Conn, Head, HttpDate, Limits, Status};
 use dext_http::{App, Request, Response};
-use std::future::Future;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::pin::pin;
 use std::process::Command;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
 
 async fn root(_req: &Request<'_>, res: &mut Response) {
     res.content_type("text/plain").set_body("ok\n");
