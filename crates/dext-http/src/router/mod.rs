@@ -371,6 +371,12 @@ impl<T> Router<T> {
                     Some(trimmed) => self.exists::<false>(trimmed),
                     None => self.exists::<true>(path),
                 };
+                // A target starting `//` or `/\` is read by browsers as another host
+                // (`/\evil.example` → `//evil.example`): never redirect there (an open redirect).
+                let target = trimmed.unwrap_or(path);
+                if target.starts_with("//") || target.starts_with("/\\") {
+                    return Lookup::NotFound;
+                }
                 match (exists, trimmed) {
                     (false, _) => Lookup::NotFound,
                     (true, Some(trimmed)) => Lookup::Redirect(RedirectTo { path: trimmed, add_slash: false }),

@@ -893,3 +893,19 @@ fn random_garbage_never_panics_and_statics_stay_reachable() {
         }
     }
 }
+
+#[test]
+fn no_redirect_to_another_host() {
+    // `/:slug` matches `/\evil.example`; a redirect to it or to `//evil.example/x` would
+    // send a browser to another host. `//` → `/` stays: `/` is this host's root.
+    let mut router = Router::new();
+    router.insert(Method::Get, "/:slug", 1).unwrap();
+    router.insert(Method::Get, "/:slug/:b", 2).unwrap();
+    router.insert(Method::Get, "/", 3).unwrap();
+    assert!(matches!(router.at(Method::Get, "/page/"), Lookup::Redirect(_)));
+    assert!(matches!(router.at(Method::Get, "/\\evil.example/"), Lookup::NotFound));
+    assert!(matches!(router.at(Method::Get, "//evil.example/x/"), Lookup::NotFound));
+    let mut router = Router::new();
+    router.insert(Method::Get, "/:slug/", 1).unwrap();
+    assert!(matches!(router.at(Method::Get, "/\\evil.example"), Lookup::NotFound));
+}

@@ -237,11 +237,6 @@ impl App {
                 res.set_status(StatusCode::METHOD_NOT_ALLOWED);
                 write_allow(res, allow.iter());
             }
-            // A target starting `//` or `/\` would be read by browsers as another host
-            // (`/\evil.example/` → `//evil.example`): an open redirect. Not found instead.
-            Lookup::Redirect(to) if to.path.starts_with("//") || to.path.starts_with("/\\") => {
-                res.set_status(StatusCode::NOT_FOUND);
-            }
             Lookup::Redirect(to) => {
                 res.set_status(StatusCode::PERMANENT_REDIRECT);
                 let slash: &[u8] = if to.add_slash { b"/" } else { b"" };
