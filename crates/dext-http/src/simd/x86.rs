@@ -9,7 +9,7 @@
 //! [`run_avx2`], which requires an [`Avx2`] token, and a token exists only once
 //! `is_x86_feature_detected!("avx2")` said yes.
 
-use super::scalar::{HOST, PATH, VALUE, run_end};
+use super::scalar::{HOST, PATH, Scalar, VALUE, run_end};
 use super::{Scan, WithScan};
 use crate::header::TCHAR;
 use core::arch::x86_64::*;
@@ -119,13 +119,14 @@ impl Scan for Sse2 {
     fn path_end(self, buf: &[u8], start: usize) -> usize {
         scan_blocks::<16, PathMaskSse2>(buf, start, &PATH)
     }
+    // SSE2 has no byte shuffle for the nibble tables; names and hosts are short.
     #[inline(always)]
     fn token_end(self, buf: &[u8], start: usize) -> usize {
-        run_end(buf, start, &TCHAR)
+        Scalar.token_end(buf, start)
     }
     #[inline(always)]
     fn host_end(self, buf: &[u8], start: usize) -> usize {
-        run_end(buf, start, &HOST)
+        Scalar.host_end(buf, start)
     }
 }
 
