@@ -214,12 +214,6 @@ fn eq_folded(a: &[u8], lower: &[u8]) -> bool {
     }
 }
 
-/// ASCII case-insensitive equality for arbitrary bytes (used on values such as `chunked`).
-#[inline]
-pub(crate) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
-    a.eq_ignore_ascii_case(b)
-}
-
 /// `true` for `tchar` (RFC 9110 section 5.6.2).
 pub(crate) static TCHAR: [bool; 256] = {
     let mut t = [false; 256];
@@ -235,25 +229,6 @@ pub(crate) static TCHAR: [bool; 256] = {
     }
     t
 };
-
-/// Index of the first byte in `bytes` that is not a `tchar`, or `bytes.len()`. Eight bytes
-/// per step with one bounds check; names are short, so this beats a vector setup.
-#[inline(always)]
-pub(crate) fn token_end(bytes: &[u8]) -> usize {
-    let mut i = 0;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        for (j, &b) in chunk.iter().enumerate() {
-            if !TCHAR[b as usize] {
-                return i + j;
-            }
-        }
-        i += 8;
-    }
-    while i < bytes.len() && TCHAR[bytes[i] as usize] {
-        i += 1;
-    }
-    i
-}
 
 /// Iterates over the elements of a comma-separated list value (RFC 9110 section 5.6.1),
 /// trimmed of whitespace, skipping empty elements.

@@ -22,7 +22,7 @@
 //!   section is complete (see `Head::finish`).
 
 use super::Limits;
-use crate::header::{KnownHeader, TCHAR, eq_ignore_case, eq_token, list, token_end};
+use crate::header::{KnownHeader, TCHAR, eq_token, list};
 use crate::simd::{self, Scan, WithScan};
 use crate::{Error, Header, Method, Version};
 
@@ -509,11 +509,11 @@ impl Head {
                 if chunked {
                     return Err(Error::ChunkedNotLast);
                 }
-                if eq_ignore_case(coding, b"chunked") {
+                if eq_token(coding, b"chunked") {
                     chunked = true;
                 } else {
                     // A coding is a token, optionally with parameters.
-                    let name_len = token_end(coding);
+                    let name_len = crate::simd::scalar::Scalar.token_end(coding, 0);
                     if name_len == 0 {
                         return Err(Error::InvalidHeaderValue);
                     }
