@@ -29,7 +29,7 @@ macro_rules! known {
             pub const COUNT: usize = [$(KnownHeader::$name),*].len();
 
             /// Every known header, in declaration order.
-            const ALL: [KnownHeader; Self::COUNT] = [$(KnownHeader::$name),*];
+            pub(crate) const ALL: [KnownHeader; Self::COUNT] = [$(KnownHeader::$name),*];
 
             /// The lower-case field name.
             pub const fn as_str(self) -> &'static str {
@@ -103,12 +103,12 @@ impl KnownHeader {
 /// The perfect hash of a known name: distinct for the 24 names (checked when `HASH` is built),
 /// from the length and the first and last bytes, folded to lower case.
 #[inline(always)]
-const fn hash(len: usize, first: u8, last: u8) -> usize {
+pub(crate) const fn hash(len: usize, first: u8, last: u8) -> usize {
     (len.wrapping_mul(27) ^ ((first | 0x20) as usize) << 2 ^ (last | 0x20) as usize) & 63
 }
 
 /// `KnownHeader as u8` by [`hash`], `u8::MAX` for no known name.
-static HASH: [u8; 64] = {
+pub(crate) static HASH: [u8; 64] = {
     let mut table = [u8::MAX; 64];
     let mut i = 0;
     while i < KnownHeader::COUNT {
@@ -122,7 +122,7 @@ static HASH: [u8; 64] = {
 };
 
 /// The lower-case names, indexed by `KnownHeader as usize` (a load, where `as_str` is a jump).
-static NAMES: [&[u8]; KnownHeader::COUNT] = {
+pub(crate) static NAMES: [&[u8]; KnownHeader::COUNT] = {
     let mut names: [&[u8]; KnownHeader::COUNT] = [b""; KnownHeader::COUNT];
     let all = KnownHeader::ALL;
     let mut i = 0;

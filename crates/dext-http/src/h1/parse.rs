@@ -309,14 +309,6 @@ impl Head {
         // Header section.
         let section_start = pos;
         let max_section = limits.max_header_bytes;
-        // As above, room is left for the final empty line.
-        let section_partial = |len: usize| {
-            if len - section_start > limits.max_header_bytes.saturating_add(2) {
-                Err(Error::HeadersTooLarge)
-            } else {
-                Ok(false)
-            }
-        };
         self.seen = 0;
         self.repeated = 0;
         loop {
@@ -326,76 +318,44 @@ impl Head {
                 break;
             }
             // The common line: a name, a colon, a value, CRLF. Everything else (errors,
-            // partial input) is sorted out below.
+            // partial input) is sorted out out of line.
             let name_start = pos;
-            let (name_end, line_end) = s.field_line(buf, pos);
-            pos = name_end;
-            let n = name_end - name_start;
+            let (name_end, value_start, line_end) = s.field_line(buf, pos);
             // `line_end > name_end` exactly when a colon follows the name.
-            if n > 0 && line_end > name_end {
-                pos = line_end;
-                if buf.get(pos..pos + 2) != Some(b"\r\n") {
-                    return match buf.get(pos) {
-                        None => section_partial(len),
-                        Some(b'\r') if pos + 1 == len => section_partial(len),
-                        Some(b'\r') => Err(Error::BareCr),
-                        Some(b'\n') => Err(Error::BareLf),
-                        Some(_) => Err(Error::InvalidHeaderValue),
-                    };
-                }
-                // Usually one space before the value and none after it. The CR at `pos` stops
-                // the first loop.
-                let mut value_start = name_end + 1;
-                while let Some(b' ' | b'\t') = buf.get(value_start) {
-                    value_start += 1;
-                }
-                let mut value_end = pos;
-                while value_end > value_start && matches!(buf[value_end - 1], b' ' | b'\t') {
-                    value_end -= 1;
-                }
-                let count = self.count;
-                let known = match KnownHeader::from_name(&buf[name_start..name_end]) {
-                    Some(KnownHeader::Host) if !host_ok(s, buf, value_start, value_end) => {
-                        return Err(Error::InvalidHost);
-                    }
-                    Some(k) => {
-                        let k = k as usize;
-                        if self.seen & (1 << k) == 0 {
-                            self.seen |= 1 << k;
-                            // `max_fields` is capped to fit (see `max_headers`).
-                            self.first[k] = u16::try_from(count).unwrap_or(u16::MAX);
-                        } else {
-                            self.repeated |= 1 << k;
-                        }
-                        k as u8
-                    }
-                    None => UNKNOWN,
-                };
-                // One bounds check is the limit check: there are `max_fields` slots.
-                let Some(slot) = self.fields.get_mut(count) else { return Err(Error::TooManyHeaders) };
-                *slot =
-                    Field { name: Span::new(name_start, name_end), value: Span::new(value_start, value_end), known };
-                self.count = count + 1;
-                pos += 2;
-                if pos - section_start > max_section {
-                    return Err(Error::HeadersTooLarge);
-                }
-                continue;
+            if !(name_end > name_start && line_end > name_end && buf.get(line_end..line_end + 2) == Some(b"\r\n")) {
+                return not_a_field_line(buf, name_start, name_end, line_end, section_start, limits);
             }
-            match buf.get(pos) {
-                None => return section_partial(len),
-                Some(b'\r') if n == 0 => match buf.get(pos + 1) {
-                    Some(b'\n') => {
-                        pos += 2;
-                        break;
+            pos = line_end;
+            // Usually no whitespace after the value (the scan gave its start).
+            let mut value_end = pos;
+            while value_end > value_start && matches!(buf[value_end - 1], b' ' | b'\t') {
+                value_end -= 1;
+            }
+            let count = self.count;
+            let known = match s.known_name(buf, name_start, name_end) {
+                Some(KnownHeader::Host) if !host_ok(s, buf, value_start, value_end) => {
+                    return Err(Error::InvalidHost);
+                }
+                Some(k) => {
+                    let k = k as usize;
+                    if self.seen & (1 << k) == 0 {
+                        self.seen |= 1 << k;
+                        // `max_fields` is capped to fit (see `max_headers`).
+                        self.first[k] = u16::try_from(count).unwrap_or(u16::MAX);
+                    } else {
+                        self.repeated |= 1 << k;
                     }
-                    Some(_) => return Err(Error::BareCr),
-                    None => return section_partial(len),
-                },
-                Some(b' ' | b'\t') if n == 0 => return Err(Error::ObsFold),
-                Some(b' ' | b'\t') => return Err(Error::WhitespaceBeforeColon),
-                Some(b'\n') if n == 0 => return Err(Error::BareLf),
-                Some(_) => return Err(Error::InvalidHeaderName),
+                    k as u8
+                }
+                None => UNKNOWN,
+            };
+            // One bounds check is the limit check: there are `max_fields` slots.
+            let Some(slot) = self.fields.get_mut(count) else { return Err(Error::TooManyHeaders) };
+            *slot = Field { name: Span::new(name_start, name_end), value: Span::new(value_start, value_end), known };
+            self.count = count + 1;
+            pos += 2;
+            if pos - section_start > max_section {
+                return Err(Error::HeadersTooLarge);
             }
         }
         self.len = pos;
@@ -409,7 +369,12 @@ impl Head {
         if u32::try_from(self.len).is_err() {
             return Err(Error::HeadersTooLarge);
         }
-        self.classify_target(buf)?;
+        // Origin form, the common case, without a call.
+        if self.method != Method::Connect && buf.get(self.target.start as usize) == Some(&b'/') {
+            self.form = TargetForm::Origin;
+        } else {
+            self.classify_target(buf)?;
+        }
 
         // Host (RFC 9112 section 3.2): exactly one in HTTP/1.1, at most one in HTTP/1.0, and
         // a valid authority when present.
@@ -600,6 +565,7 @@ impl Head {
         if self.seen & (1 << known as u32) == 0 { None } else { Some(self.first[known as usize] as usize) }
     }
 
+    #[inline(always)]
     fn first_value<'b>(&self, buf: &'b [u8], known: KnownHeader) -> &'b [u8] {
         match self.first_index(known) {
             None => &[],
@@ -612,6 +578,51 @@ impl Head {
         let fields = self.fields();
         let start = self.first_index(known).unwrap_or(fields.len()).min(fields.len());
         fields[start..].iter().filter(move |f| f.known == known as u8).map(move |f| f.value.of(buf))
+    }
+}
+
+/// The answer for a header line at `name_start` that is not a complete `name: value CRLF`
+/// line, from what [`Scan::field_line`] found: an error, or `Ok(false)` when the line may
+/// still become valid with more input (within the section limit, with room left for the final
+/// empty line).
+#[cold]
+#[inline(never)]
+fn not_a_field_line(
+    buf: &[u8],
+    name_start: usize,
+    name_end: usize,
+    line_end: usize,
+    section_start: usize,
+    limits: &Limits,
+) -> Result<bool, Error> {
+    let len = buf.len();
+    let partial = if len - section_start > limits.max_header_bytes.saturating_add(2) {
+        Err(Error::HeadersTooLarge)
+    } else {
+        Ok(false)
+    };
+    let named = name_end > name_start;
+    if named && line_end > name_end {
+        // A name and a colon: the value ends badly.
+        return match buf.get(line_end) {
+            None => partial,
+            Some(b'\r') if line_end + 1 == len => partial,
+            Some(b'\r') => Err(Error::BareCr),
+            Some(b'\n') => Err(Error::BareLf),
+            Some(_) => Err(Error::InvalidHeaderValue),
+        };
+    }
+    // The caller took a CRLF at `name_start` as the end of the section.
+    match buf.get(name_end) {
+        None => partial,
+        Some(b'\r') if !named => match buf.get(name_end + 1) {
+            Some(_) => Err(Error::BareCr),
+            None => partial,
+        },
+        Some(b' ' | b'\t') if !named => Err(Error::ObsFold),
+        Some(b' ' | b'\t') => Err(Error::WhitespaceBeforeColon),
+        Some(b'\n') if !named => Err(Error::BareLf),
+        Some(_) => Err(Error::InvalidHeaderName),
     }
 }
 

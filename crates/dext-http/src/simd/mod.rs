@@ -18,6 +18,8 @@
 //! (`pcmpestri`) were considered and not used: their latency is higher than the few compares
 //! per block used here.
 
+use crate::header::KnownHeader;
+
 pub(crate) mod scalar;
 #[cfg(test)]
 #[allow(unsafe_code)]
@@ -38,20 +40,36 @@ pub(crate) trait Scan: Copy {
     /// reg-name bytes (a Host value up to its port).
     fn host_end(self, buf: &[u8], start: usize) -> usize;
 
-    /// A field line from `start`: `(name_end, value_end)`, where `name_end` is
-    /// [`Scan::token_end`] and, when the byte there is `:`, `value_end` is
-    /// [`Scan::value_end`] from just after it (otherwise `value_end == name_end`); the
-    /// value's surrounding whitespace is included. Vector scanners classify a short line's
-    /// name and value from one load.
+    /// The known header named by the `tchar`s `buf[start..end]`, which a `:` follows.
     #[inline(always)]
-    fn field_line(self, buf: &[u8], start: usize) -> (usize, usize) {
+    fn known_name(self, buf: &[u8], start: usize, end: usize) -> Option<KnownHeader> {
+        KnownHeader::from_name(buf.get(start..end).unwrap_or_default())
+    }
+
+    /// A field line from `start`: `(name_end, value_start, value_end)`, where `name_end` is
+    /// [`Scan::token_end`] and, when the byte there is `:`, `value_end` is
+    /// [`Scan::value_end`] from just after it and `value_start` the first byte after the colon
+    /// that is not SP or HTAB (so trailing whitespace is included, and `value_start <=
+    /// value_end`). Without the colon all three are `name_end`. Vector scanners classify a
+    /// short line from one load.
+    #[inline(always)]
+    fn field_line(self, buf: &[u8], start: usize) -> (usize, usize, usize) {
         let name_end = self.token_end(buf, start);
         if buf.get(name_end) == Some(&b':') {
-            (name_end, self.value_end(buf, name_end + 1))
+            (name_end, skip_blanks(buf, name_end + 1), self.value_end(buf, name_end + 1))
         } else {
-            (name_end, name_end)
+            (name_end, name_end, name_end)
         }
     }
+}
+
+/// The first index `>= start` whose byte is neither SP nor HTAB, or `buf.len()`.
+#[inline(always)]
+pub(crate) fn skip_blanks(buf: &[u8], mut start: usize) -> usize {
+    while let Some(b' ' | b'\t') = buf.get(start) {
+        start += 1;
+    }
+    start
 }
 
 /// Work that runs with a [`Scan`] chosen at run time.

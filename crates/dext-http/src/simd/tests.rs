@@ -21,18 +21,19 @@ impl XorShift {
 struct AllScans<'a>(&'a [u8]);
 
 impl WithScan for AllScans<'_> {
-    type Output = Vec<[usize; 6]>;
+    type Output = Vec<[usize; 7]>;
     #[inline(always)]
-    fn run<S: Scan>(self, s: S) -> Vec<[usize; 6]> {
+    fn run<S: Scan>(self, s: S) -> Vec<[usize; 7]> {
         (0..=self.0.len())
             .map(|i| {
-                let (name, value) = s.field_line(self.0, i);
+                let (name, value_start, value) = s.field_line(self.0, i);
                 [
                     s.value_end(self.0, i),
                     s.path_end(self.0, i),
                     s.token_end(self.0, i),
                     s.host_end(self.0, i),
                     name,
+                    value_start,
                     value,
                 ]
             })
@@ -41,7 +42,7 @@ impl WithScan for AllScans<'_> {
 }
 
 /// Runs the scans with every implementation available on this CPU.
-fn results(input: &[u8]) -> Vec<(&'static str, Vec<[usize; 6]>)> {
+fn results(input: &[u8]) -> Vec<(&'static str, Vec<[usize; 7]>)> {
     #[allow(unused_mut)]
     let mut v = vec![("dispatch", super::dispatch(AllScans(input)))];
     #[cfg(all(target_arch = "x86_64", not(dext_no_simd)))]
@@ -119,5 +120,49 @@ fn random_inputs_agree_with_the_oracle() {
             })
             .collect();
         check(&input);
+    }
+}
+
+/// [`Scan::known_name`] for the name at `start` (up to its colon) of one input.
+struct KnownName<'a>(&'a [u8], usize);
+
+impl WithScan for KnownName<'_> {
+    type Output = Option<crate::header::KnownHeader>;
+    #[inline(always)]
+    fn run<S: Scan>(self, s: S) -> Self::Output {
+        let end = s.token_end(self.0, self.1);
+        s.known_name(self.0, self.1, end)
+    }
+}
+
+#[test]
+fn known_names_agree_with_the_oracle() {
+    // Each known name, its upper-case form and near misses (one byte more, one less, one
+    // changed), at the start of a block and near the end of the buffer.
+    for (k, &name) in crate::header::NAMES.iter().enumerate() {
+        let upper = name.to_ascii_uppercase();
+        let mut longer = name.to_vec();
+        longer.push(b's');
+        let mut changed = name.to_vec();
+        changed[name.len() / 2] ^= 0x01;
+        let variants: [(&[u8], bool); 5] =
+            [(name, true), (&upper, true), (&longer, false), (&name[..name.len() - 1], false), (&changed, false)];
+        for (variant, known) in variants {
+            for tail in [0, 5, 40] {
+                let mut input = variant.to_vec();
+                input.extend_from_slice(b": value\r\n");
+                input.extend(std::iter::repeat_n(b'w', tail));
+                let want = KnownName(&input, 0).run(Scalar);
+                assert_eq!(want.map(|h| h as usize) == Some(k), known, "{:?}", String::from_utf8_lossy(&input));
+                #[cfg(all(target_arch = "x86_64", not(dext_no_simd)))]
+                {
+                    use super::x86;
+                    assert_eq!(KnownName(&input, 0).run(x86::Sse2), want);
+                    if let Some(avx2) = x86::Avx2::detect() {
+                        assert_eq!(x86::run_avx2(avx2, KnownName(&input, 0)), want, "{input:?}");
+                    }
+                }
+            }
+        }
     }
 }

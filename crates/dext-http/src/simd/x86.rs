@@ -10,8 +10,8 @@
 //! `is_x86_feature_detected!("avx2")` said yes.
 
 use super::scalar::{HOST, PATH, Scalar, VALUE, run_end};
-use super::{Scan, WithScan};
-use crate::header::TCHAR;
+use super::{Scan, WithScan, skip_blanks};
+use crate::header::{HASH, KnownHeader, NAMES, TCHAR, hash};
 use core::arch::x86_64::*;
 use core::sync::atomic::{AtomicU8, Ordering};
 
@@ -210,17 +210,58 @@ struct ValueMaskAvx2;
 impl Mask<32> for ValueMaskAvx2 {
     #[inline(always)]
     fn mask(b: &[u8; 32]) -> u32 {
-        // SAFETY: only reached inside `run_avx2` (the `Avx2` token proves AVX2); the load reads
-        // the 32 bytes of `b`.
-        unsafe {
-            let v = _mm256_loadu_si256(b.as_ptr().cast());
-            let ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1f)), _mm256_set1_epi8(0x1f));
-            let tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\t' as i8));
-            let del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
-            _mm256_movemask_epi8(_mm256_or_si256(_mm256_andnot_si256(tab, ctl), del)) as u32
-        }
+        value_and_blank_masks(b).0
     }
 }
+
+/// Bytes outside the field-value class, and the blanks (SP, HTAB), of a 32-byte block.
+#[inline(always)]
+fn value_and_blank_masks(b: &[u8; 32]) -> (u32, u32) {
+    // SAFETY: only reached inside `run_avx2` (the `Avx2` token proves AVX2); the load reads
+    // the 32 bytes of `b`.
+    unsafe {
+        let v = _mm256_loadu_si256(b.as_ptr().cast());
+        let ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1f)), _mm256_set1_epi8(0x1f));
+        let tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\t' as i8));
+        let del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
+        let space = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8));
+        let bad = _mm256_movemask_epi8(_mm256_or_si256(_mm256_andnot_si256(tab, ctl), del)) as u32;
+        (bad, _mm256_movemask_epi8(_mm256_or_si256(tab, space)) as u32)
+    }
+}
+
+/// Per known header: the lower-case name and its colon, zero-padded to 32 bytes.
+static NAME_LANES: [[u8; 32]; KnownHeader::COUNT] = {
+    let mut lanes = [[0u8; 32]; KnownHeader::COUNT];
+    let mut k = 0;
+    while k < KnownHeader::COUNT {
+        let name = NAMES[k];
+        assert!(name.len() < 32, "a known name and its colon fit one block");
+        let mut i = 0;
+        while i < name.len() {
+            lanes[k][i] = name[i];
+            i += 1;
+        }
+        lanes[k][name.len()] = b':';
+        k += 1;
+    }
+    lanes
+};
+
+/// Per known header: `0xff` on the lanes of [`NAME_LANES`] that hold the name and colon.
+static NAME_MASKS: [[u8; 32]; KnownHeader::COUNT] = {
+    let mut masks = [[0u8; 32]; KnownHeader::COUNT];
+    let mut k = 0;
+    while k < KnownHeader::COUNT {
+        let mut i = 0;
+        while i <= NAMES[k].len() {
+            masks[k][i] = 0xff;
+            i += 1;
+        }
+        k += 1;
+    }
+    masks
+};
 
 struct PathMaskAvx2;
 
@@ -283,28 +324,73 @@ impl Scan for Avx2 {
     }
 
     #[inline(always)]
-    fn field_line(self, buf: &[u8], start: usize) -> (usize, usize) {
-        // One 32-byte load gives both masks; most field lines are shorter than that.
-        if let Some(b) = buf.get(start..start + 32).and_then(|b| <&[u8; 32]>::try_from(b).ok()) {
-            let non_token = TokenMaskAvx2::mask(b);
+    fn known_name(self, buf: &[u8], start: usize, end: usize) -> Option<KnownHeader> {
+        // The perfect hash picks the one candidate; one compare of the 32 bytes from `start`,
+        // folded and masked to the candidate's name and colon, checks both the name and its
+        // length. Folding with `| 0x20` is exact for tchars (see `KnownHeader::from_name`).
+        let n = end - start;
+        let Some(b) = buf.get(start..start + 32).and_then(|b| <&[u8; 32]>::try_from(b).ok()) else {
+            return KnownHeader::from_name(buf.get(start..end).unwrap_or_default());
+        };
+        if n == 0 || n >= 32 {
+            return None;
+        }
+        let candidate = HASH[hash(n, b[0], b[n - 1])] as usize;
+        let known = *KnownHeader::ALL.get(candidate)?;
+        // SAFETY: only reached inside `run_avx2` (the `Avx2` token proves AVX2); the loads read
+        // the 32 bytes of `b` and of the two table rows.
+        let equal = unsafe {
+            let v = _mm256_or_si256(_mm256_loadu_si256(b.as_ptr().cast()), _mm256_set1_epi8(0x20));
+            let mask = _mm256_loadu_si256(NAME_MASKS[candidate].as_ptr().cast());
+            let want = _mm256_loadu_si256(NAME_LANES[candidate].as_ptr().cast());
+            _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(v, mask), want)) as u32
+        };
+        if equal == u32::MAX { Some(known) } else { None }
+    }
+
+    #[inline(always)]
+    fn field_line(self, buf: &[u8], start: usize) -> (usize, usize, usize) {
+        // One 32-byte load gives the masks; most field lines are shorter than that. Near the
+        // end of the buffer (where every head's last line is) the buffer's last block is
+        // loaded instead, with the lanes before `start` shifted out.
+        let len = buf.len();
+        let block = match buf.get(start..start + 32) {
+            Some(b) => Some((start, b)),
+            None if len >= 32 && start < len => Some((len - 32, &buf[len - 32..])),
+            None => None,
+        };
+        if let Some((base, b)) = block.and_then(|(base, b)| Some((base, <&[u8; 32]>::try_from(b).ok()?))) {
+            let off = start - base;
+            let at_end = base + 32 == len;
+            let non_token = TokenMaskAvx2::mask(b) >> off;
             if non_token != 0 {
-                let n = non_token.trailing_zeros() as usize;
-                if b[n] != b':' {
-                    return (start + n, start + n);
+                let colon = (off + non_token.trailing_zeros() as usize) & 31;
+                if b[colon] != b':' {
+                    return (base + colon, base + colon, base + colon);
                 }
-                let after = n + 1;
-                let bad = if after < 32 { ValueMaskAvx2::mask(b) >> after } else { 0 };
+                let after = colon + 1;
+                let (bad, blank) = value_and_blank_masks(b);
+                let (bad, solid) = if after < 32 { (bad >> after, !blank >> after) } else { (0, 0) };
+                // The first non-blank is at or before the value's end (which is not a blank).
+                let value_start = if solid != 0 {
+                    base + after + solid.trailing_zeros() as usize
+                } else {
+                    skip_blanks(buf, base + 32)
+                };
                 if bad != 0 {
-                    return (start + n, start + after + bad.trailing_zeros() as usize);
+                    return (base + colon, value_start, base + after + bad.trailing_zeros() as usize);
                 }
-                return (start + n, self.value_end(buf, start + 32));
+                return (base + colon, value_start, if at_end { len } else { self.value_end(buf, base + 32) });
+            }
+            if at_end {
+                return (len, len, len);
             }
         }
         let name_end = self.token_end(buf, start);
         if buf.get(name_end) == Some(&b':') {
-            (name_end, self.value_end(buf, name_end + 1))
+            (name_end, skip_blanks(buf, name_end + 1), self.value_end(buf, name_end + 1))
         } else {
-            (name_end, name_end)
+            (name_end, name_end, name_end)
         }
     }
 }
