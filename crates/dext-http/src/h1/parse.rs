@@ -674,19 +674,11 @@ pub(crate) fn parse_content_length(value: &[u8]) -> Result<u64, Error> {
     Ok(n)
 }
 
-/// [`is_valid_host`] on `buf[start..end]`, the common case (a reg-name or IPv4 address,
+/// [`is_valid_host`] on `buf[start..end]`: the common case (a reg-name or IPv4 address,
 /// optionally with a port) with the vector scanner.
 #[inline(always)]
 fn host_ok<S: Scan>(s: S, buf: &[u8], start: usize, end: usize) -> bool {
-    let stop = s.host_end(buf, start);
-    if stop >= end {
-        return true;
-    }
-    match buf[stop] {
-        b':' => buf[stop + 1..end].iter().all(u8::is_ascii_digit),
-        b'[' if stop == start => is_valid_host(&buf[start..end]),
-        _ => false,
-    }
+    s.host_value(buf, start, end).unwrap_or_else(|| is_valid_host(buf.get(start..end).unwrap_or_default()))
 }
 
 /// A Host value or authority-form target: `host [ ":" port ]` where host is a reg-name, an

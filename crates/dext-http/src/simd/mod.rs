@@ -46,6 +46,14 @@ pub(crate) trait Scan: Copy {
         KnownHeader::from_name(buf.get(start..end).unwrap_or_default())
     }
 
+    /// Checks the Host value `buf[start..end]` (field-value bytes) up to IP literals: `Some`
+    /// tells whether it is a reg-name or IPv4 address with an optional port; `None` means it
+    /// starts with `[` (an IP literal), for the caller to check.
+    #[inline(always)]
+    fn host_value(self, buf: &[u8], start: usize, end: usize) -> Option<bool> {
+        host_value_with(self, buf, start, end)
+    }
+
     /// A field line from `start`: `(name_end, value_start, value_end)`, where `name_end` is
     /// [`Scan::token_end`] and, when the byte there is `:`, `value_end` is
     /// [`Scan::value_end`] from just after it and `value_start` the first byte after the colon
@@ -60,6 +68,21 @@ pub(crate) trait Scan: Copy {
         } else {
             (name_end, name_end, name_end)
         }
+    }
+}
+
+/// [`Scan::host_value`] from [`Scan::host_end`]: the definition, and the vector scanners'
+/// path for values that do not fit their block.
+#[inline(always)]
+pub(crate) fn host_value_with<S: Scan>(s: S, buf: &[u8], start: usize, end: usize) -> Option<bool> {
+    let stop = s.host_end(buf, start);
+    if stop >= end {
+        return Some(true);
+    }
+    match buf[stop] {
+        b':' => Some(buf.get(stop + 1..end).unwrap_or_default().iter().all(u8::is_ascii_digit)),
+        b'[' if stop == start => None,
+        _ => Some(false),
     }
 }
 

@@ -21,12 +21,16 @@ impl XorShift {
 struct AllScans<'a>(&'a [u8]);
 
 impl WithScan for AllScans<'_> {
-    type Output = Vec<[usize; 7]>;
+    type Output = Vec<[usize; 9]>;
     #[inline(always)]
-    fn run<S: Scan>(self, s: S) -> Vec<[usize; 7]> {
+    fn run<S: Scan>(self, s: S) -> Vec<[usize; 9]> {
         (0..=self.0.len())
             .map(|i| {
                 let (name, value_start, value) = s.field_line(self.0, i);
+                let host = |end| match s.host_value(self.0, i, end) {
+                    Some(ok) => usize::from(ok),
+                    None => 2,
+                };
                 [
                     s.value_end(self.0, i),
                     s.path_end(self.0, i),
@@ -35,6 +39,8 @@ impl WithScan for AllScans<'_> {
                     name,
                     value_start,
                     value,
+                    host(self.0.len()),
+                    host(i + (self.0.len() - i) / 2),
                 ]
             })
             .collect()
@@ -42,7 +48,7 @@ impl WithScan for AllScans<'_> {
 }
 
 /// Runs the scans with every implementation available on this CPU.
-fn results(input: &[u8]) -> Vec<(&'static str, Vec<[usize; 7]>)> {
+fn results(input: &[u8]) -> Vec<(&'static str, Vec<[usize; 9]>)> {
     #[allow(unused_mut)]
     let mut v = vec![("dispatch", super::dispatch(AllScans(input)))];
     #[cfg(all(target_arch = "x86_64", not(dext_no_simd)))]
@@ -162,6 +168,49 @@ fn known_names_agree_with_the_oracle() {
                         assert_eq!(x86::run_avx2(avx2, KnownName(&input, 0)), want, "{input:?}");
                     }
                 }
+            }
+        }
+    }
+}
+
+/// [`Scan::host_value`] of `buf[start..end]`.
+struct HostValue<'a>(&'a [u8], usize, usize);
+
+impl WithScan for HostValue<'_> {
+    type Output = Option<bool>;
+    #[inline(always)]
+    fn run<S: Scan>(self, s: S) -> Option<bool> {
+        s.host_value(self.0, self.1, self.2)
+    }
+}
+
+#[test]
+fn host_values_agree_with_the_oracle() {
+    let cases: [(&[u8], Option<bool>); 11] = [
+        (b"tfb-server:8080", Some(true)),
+        (b"example.com", Some(true)),
+        (b"a:1", Some(true)),
+        (b"a:", Some(true)),
+        (b"", Some(true)),
+        (b"[::1]:80", None),
+        (b"x:80a", Some(false)),
+        (b"x:8 0", Some(false)),
+        (b"bad host", Some(false)),
+        (b"a:\xb9", Some(false)),
+        (b"a-very-long-host-name.example.com:8080", Some(true)),
+    ];
+    for (value, want) in cases {
+        // At the start of a block, near the end of the buffer, and in short buffers.
+        for (pad, tail) in [(0, 0), (0, 40), (30, 2), (40, 0), (3, 3)] {
+            let mut input = vec![b'x'; pad];
+            input.extend_from_slice(value);
+            input.extend_from_slice(b"\r\n");
+            input.extend(std::iter::repeat_n(b'w', tail));
+            let job = || HostValue(&input, pad, pad + value.len());
+            assert_eq!(job().run(Scalar), want, "{:?}", String::from_utf8_lossy(&input));
+            #[cfg(all(target_arch = "x86_64", not(dext_no_simd)))]
+            if let Some(avx2) = super::x86::Avx2::detect() {
+                assert_eq!(super::x86::run_avx2(avx2, job()), want, "{:?}", String::from_utf8_lossy(&input));
             }
         }
     }

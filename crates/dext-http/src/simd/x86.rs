@@ -10,7 +10,7 @@
 //! `is_x86_feature_detected!("avx2")` said yes.
 
 use super::scalar::{HOST, PATH, Scalar, VALUE, run_end};
-use super::{Scan, WithScan, skip_blanks};
+use super::{Scan, WithScan, host_value_with, skip_blanks};
 use crate::header::{HASH, KnownHeader, NAMES, TCHAR, hash};
 use core::arch::x86_64::*;
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -35,6 +35,12 @@ fn block<const N: usize>(buf: &[u8], at: usize) -> &[u8; N] {
         Some(c) => c,
         None => &[0; N],
     }
+}
+
+/// Bits `0..n` set, for `n <= 32`.
+#[inline(always)]
+fn low_bits(n: usize) -> u32 {
+    if n >= 32 { u32::MAX } else { (1 << n) - 1 }
 }
 
 /// A byte class over `N`-byte blocks: bit `k` of the mask is set when byte `k` is outside.
@@ -346,6 +352,40 @@ impl Scan for Avx2 {
             _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(v, mask), want)) as u32
         };
         if equal == u32::MAX { Some(known) } else { None }
+    }
+
+    #[inline(always)]
+    fn host_value(self, buf: &[u8], start: usize, end: usize) -> Option<bool> {
+        // One load gives the host bytes and the digits of a value that fits 32 bytes.
+        let n = end - start;
+        let Some(b) = buf.get(start..start + 32).and_then(|b| <&[u8; 32]>::try_from(b).ok()) else {
+            return host_value_with(self, buf, start, end);
+        };
+        if n > 32 {
+            return host_value_with(self, buf, start, end);
+        }
+        let stop = HostMaskAvx2::mask(b).trailing_zeros() as usize;
+        if stop >= n {
+            return Some(true);
+        }
+        match b[stop & 31] {
+            b':' => {
+                // SAFETY: only reached inside `run_avx2` (the `Avx2` token proves AVX2); the
+                // load reads the 32 bytes of `b`. Signed compares: bytes >= 0x80 are negative.
+                let digits = unsafe {
+                    let v = _mm256_loadu_si256(b.as_ptr().cast());
+                    let digit = _mm256_and_si256(
+                        _mm256_cmpgt_epi8(v, _mm256_set1_epi8(b'0' as i8 - 1)),
+                        _mm256_cmpgt_epi8(_mm256_set1_epi8(b'9' as i8 + 1), v),
+                    );
+                    _mm256_movemask_epi8(digit) as u32
+                };
+                let need = low_bits(n) & !low_bits(stop + 1);
+                Some(digits & need == need)
+            }
+            b'[' if stop == 0 => None,
+            _ => Some(false),
+        }
     }
 
     #[inline(always)]
