@@ -354,9 +354,11 @@ impl Head {
             *slot = Field { name: Span::new(name_start, name_end), value: Span::new(value_start, value_end), known };
             self.count = count + 1;
             pos += 2;
-            if pos - section_start > max_section {
-                return Err(Error::HeadersTooLarge);
-            }
+        }
+        // The section's size, once it is complete (`not_a_field_line` checks it on partial
+        // input); the final empty line does not count.
+        if pos - section_start - 2 > max_section {
+            return Err(Error::HeadersTooLarge);
         }
         self.len = pos;
         Ok(true)
