@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# dext-http against httparse (request parsing) and matchit (routing): interleaved rounds
-# (A B A B ...) pinned to one CPU, medians and ratios, then instructions per operation from
-# callgrind (the difference between two iteration counts, so start-up is not counted).
+# dext-http against httparse (request parsing) and matchit (routing), pinned to one CPU.
+#
+# Wall clock: each process times dext and the peer in alternating short rounds (A B, B A, ...;
+# see `pair` in src/main.rs), so that both sides of a pair run on the same machine state, and
+# reports the median of its per-pair ratios; ROUNDS processes per case, interleaved across the
+# cases; the summary gives the medians over the processes. Then instructions per operation
+# from callgrind (the difference between two iteration counts, so start-up is not counted).
 #
 #   bench/http/run.sh              # 7 rounds, then callgrind
 #   ROUNDS=3 CALLGRIND=0 bench/http/run.sh
@@ -12,42 +16,41 @@ cd "$(dirname "$0")"
 cargo build --release --quiet
 B=target/release/dext-http-bench
 ROUNDS=${ROUNDS:-7}
+PAIRS=${PAIRS:-11}
 CPU=${CPU:-1}
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
 
-cases=("parse-te dext httparse 2000000" "parse-browser dext httparse 500000" "route dext matchit 20000")
+# <bench> <iterations per timed round>
+rounds=("parse-te 200000" "parse-browser 50000" "route 2000")
 for round in $(seq "$ROUNDS"); do
-    for c in "${cases[@]}"; do
-        read -r bench a b iters <<<"$c"
-        # Alternate which side goes first, so that neither always runs on a warmer machine.
-        if [ $((round % 2)) = 0 ]; then first=$a second=$b; else first=$b second=$a; fi
-        taskset -c "$CPU" $B "$bench" "$first" "$iters" >>"$OUT"
-        taskset -c "$CPU" $B "$bench" "$second" "$iters" >>"$OUT"
+    for c in "${rounds[@]}"; do
+        read -r bench iters <<<"$c"
+        taskset -c "$CPU" $B pair "$bench" "$iters" "$PAIRS" >>"$OUT"
     done
 done
 
-echo "== wall clock: median ns/op over $ROUNDS rounds; speed-up = peer ns / dext ns, median of per-round ratios"
+echo "== wall clock: ns/op and speed-up (peer ns / dext ns), medians over $ROUNDS processes of $PAIRS pairs each"
 python3 - "$OUT" <<'PY'
 import sys, statistics, collections
-rows = [l.split() for l in open(sys.argv[1])]
-runs = collections.defaultdict(list)
-for bench, imp, ns in rows:
-    runs[(bench, imp)].append(float(ns))
-for bench in dict.fromkeys(b for b, _ in runs):
-    imps = [i for (b, i) in runs if b == bench]
-    dext = runs[(bench, "dext")]
-    for peer in (i for i in imps if i != "dext"):
-        ratios = [p / d for p, d in zip(runs[(bench, peer)], dext)]
-        print(f"{bench:14} dext {statistics.median(dext):8.2f}  {peer:8} {statistics.median(runs[(bench, peer)]):8.2f}"
-              f"  speed-up {statistics.median(ratios):.2f}x  (per-round {min(ratios):.2f}..{max(ratios):.2f})")
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    bench, _, dext, peer, peer_ns, ratio = line.split()
+    rows[(bench, peer)].append((float(dext), float(peer_ns), float(ratio)))
+for (bench, peer), runs in rows.items():
+    dext = statistics.median(r[0] for r in runs)
+    other = statistics.median(r[1] for r in runs)
+    ratios = [r[2] for r in runs]
+    print(f"{bench:14} dext {dext:8.2f}  {peer:8} {other:8.2f}  speed-up {statistics.median(ratios):.2f}x"
+          f"  (per process {min(ratios):.2f}..{max(ratios):.2f})")
 PY
 
+cases=("parse-te dext httparse" "parse-browser dext httparse" "route dext matchit")
 if [ "${CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
     echo "== callgrind: instructions per operation"
     count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$B" "$@" 2>&1 | awk '/Collected/ {print $4}'; }
     for c in "${cases[@]}"; do
-        read -r bench a b _ <<<"$c"
+        read -r bench a b <<<"$c"
         # The route benchmark does 50 lookups per iteration; 5 timed rounds per run.
         per=1
         [ "$bench" = route ] && per=50

@@ -1,5 +1,5 @@
-//! dext-http against its peers, one measurement per process so that `run.sh` can interleave
-//! them (A B A B) and run them under callgrind.
+//! dext-http against its peers: in pairs of alternating rounds in one process for wall-clock
+//! ratios, or one side per process for callgrind.
 //!
 //! ```text
 //! dext-http-bench parse-te      <dext|httparse> [iterations]

@@ -206,16 +206,16 @@ impl Head {
             match buf.get(pos) {
                 Some(b'\r') => match buf.get(pos + 1) {
                     Some(b'\n') => pos += 2,
-                    Some(_) => return Err(Error::BareCr),
+                    Some(_) => return fail(Error::BareCr),
                     None => return Ok(false),
                 },
-                Some(b'\n') => return Err(Error::BareLf),
+                Some(b'\n') => return fail(Error::BareLf),
                 Some(_) => break,
                 None => return Ok(false),
             }
             empty_lines += 1;
             if empty_lines > MAX_EMPTY_LINES {
-                return Err(Error::InvalidMethod);
+                return fail(Error::InvalidMethod);
             }
         }
         let line_start = pos;
@@ -237,7 +237,7 @@ impl Head {
             match buf.get(pos + n) {
                 None => return line_partial(len),
                 Some(b' ') if n > 0 => {}
-                Some(_) => return Err(Error::InvalidMethod),
+                Some(_) => return fail(Error::InvalidMethod),
             }
             self.method = Method::from_token(&buf[pos..pos + n]);
             n
@@ -261,12 +261,12 @@ impl Head {
             }
         }
         if pos - line_start > limits.max_request_line {
-            return Err(Error::UriTooLong);
+            return fail(Error::UriTooLong);
         }
         match buf.get(pos) {
             None => return line_partial(len),
             Some(b' ') if pos > target_start => {}
-            Some(_) => return Err(Error::InvalidTarget),
+            Some(_) => return fail(Error::InvalidTarget),
         }
         self.target = Span::new(target_start, pos);
         self.path = Span::new(target_start, path_end);
@@ -284,7 +284,7 @@ impl Head {
                     0..=4 => b == b"HTTP/"[i],
                     5 | 7 => b.is_ascii_digit(),
                     6 => b == b'.',
-                    8 if b == b'\n' => return Err(Error::BareLf),
+                    8 if b == b'\n' => return fail(Error::BareLf),
                     8 => b == b'\r',
                     _ => b == b'\n',
                 };
@@ -298,11 +298,11 @@ impl Head {
             self.version = match (rest[5], rest[7]) {
                 (b'1', b'1') => Version::Http11,
                 (b'1', b'0') => Version::Http10,
-                _ => return Err(Error::UnsupportedVersion),
+                _ => return fail(Error::UnsupportedVersion),
             };
         }
         if pos + 8 - line_start > limits.max_request_line {
-            return Err(Error::UriTooLong);
+            return fail(Error::UriTooLong);
         }
         pos += 10;
 
@@ -334,7 +334,7 @@ impl Head {
             let count = self.count;
             let known = match s.known_name(buf, name_start, name_end) {
                 Some(KnownHeader::Host) if !host_ok(s, buf, value_start, value_end) => {
-                    return Err(Error::InvalidHost);
+                    return fail(Error::InvalidHost);
                 }
                 Some(k) => {
                     let k = k as usize;
@@ -350,7 +350,7 @@ impl Head {
                 None => UNKNOWN,
             };
             // One bounds check is the limit check: there are `max_fields` slots.
-            let Some(slot) = self.fields.get_mut(count) else { return Err(Error::TooManyHeaders) };
+            let Some(slot) = self.fields.get_mut(count) else { return fail(Error::TooManyHeaders) };
             *slot = Field { name: Span::new(name_start, name_end), value: Span::new(value_start, value_end), known };
             self.count = count + 1;
             pos += 2;
@@ -358,7 +358,7 @@ impl Head {
         // The section's size, once it is complete (`not_a_field_line` checks it on partial
         // input); the final empty line does not count.
         if pos - section_start - 2 > max_section {
-            return Err(Error::HeadersTooLarge);
+            return fail(Error::HeadersTooLarge);
         }
         self.len = pos;
         Ok(true)
@@ -369,7 +369,7 @@ impl Head {
     #[inline(always)]
     fn finish(&mut self, buf: &[u8], limits: &Limits) -> Result<(), Error> {
         if u32::try_from(self.len).is_err() {
-            return Err(Error::HeadersTooLarge);
+            return fail(Error::HeadersTooLarge);
         }
         // Origin form, the common case, without a call.
         if self.method != Method::Connect && buf.get(self.target.start as usize) == Some(&b'/') {
@@ -382,7 +382,7 @@ impl Head {
         // a valid authority when present.
         let hosts = self.count(KnownHeader::Host);
         if hosts > 1 || (hosts == 0 && self.version == Version::Http11) {
-            return Err(Error::InvalidHost);
+            return fail(Error::InvalidHost);
         }
 
         // Body framing (RFC 9112 section 6).
@@ -393,7 +393,7 @@ impl Head {
             // Section 6.1: a sender must not send both; a server may refuse, and refusing is
             // the only answer that closes the door on request smuggling.
             if lengths > 0 {
-                return Err(Error::ContentLengthAndTransferEncoding);
+                return fail(Error::ContentLengthAndTransferEncoding);
             }
             self.check_transfer_encoding(buf)?;
             self.framing = Framing::Chunked;
@@ -405,11 +405,11 @@ impl Head {
             // Section 6.3: duplicate fields, lists and anything but digits are refused,
             // even when the duplicates agree.
             if lengths > 1 {
-                return Err(Error::InvalidContentLength);
+                return fail(Error::InvalidContentLength);
             }
             let n = parse_content_length(self.first_value(buf, KnownHeader::ContentLength))?;
             if n > limits.max_body {
-                return Err(Error::BodyTooLarge);
+                return fail(Error::BodyTooLarge);
             }
             if n > 0 {
                 self.framing = Framing::Length(n);
@@ -458,7 +458,7 @@ impl Head {
                 if eq_token(value, b"100-continue") {
                     expect_continue = true;
                 } else {
-                    return Err(Error::UnsupportedExpectation);
+                    return fail(Error::UnsupportedExpectation);
                 }
             }
         }
@@ -581,6 +581,14 @@ impl Head {
         let start = self.first_index(known).unwrap_or(fields.len()).min(fields.len());
         fields[start..].iter().filter(move |f| f.known == known as u8).map(move |f| f.value.of(buf))
     }
+}
+
+/// `Err(error)`, out of line: the parser's error returns are unlikely, and telling the
+/// compiler so keeps the hot path compact.
+#[cold]
+#[inline(never)]
+fn fail<T>(error: Error) -> Result<T, Error> {
+    Err(error)
 }
 
 /// The answer for a header line at `name_start` that is not a complete `name: value CRLF`
