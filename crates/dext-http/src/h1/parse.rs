@@ -23,7 +23,7 @@
 
 use super::Limits;
 use crate::header::{KnownHeader, TCHAR, eq_token, list};
-use crate::simd::{self, Scan, WithScan};
+use crate::simd::{self, Scan, WithScan, cold_path};
 use crate::{Error, Header, Method, Version};
 
 /// The outcome of parsing input that may be incomplete.
@@ -204,11 +204,14 @@ impl Head {
         let mut empty_lines = 0;
         loop {
             match buf.get(pos) {
-                Some(b'\r') => match buf.get(pos + 1) {
-                    Some(b'\n') => pos += 2,
-                    Some(_) => return fail(Error::BareCr),
-                    None => return Ok(false),
-                },
+                Some(b'\r') => {
+                    cold_path();
+                    match buf.get(pos + 1) {
+                        Some(b'\n') => pos += 2,
+                        Some(_) => return fail(Error::BareCr),
+                        None => return Ok(false),
+                    }
+                }
                 Some(b'\n') => return fail(Error::BareLf),
                 Some(_) => break,
                 None => return Ok(false),
@@ -279,6 +282,7 @@ impl Head {
         if rest.len() >= 10 && rest[..8] == *b"HTTP/1.1" && rest[8..10] == *b"\r\n" {
             self.version = Version::Http11;
         } else {
+            cold_path();
             for (i, &b) in rest.iter().take(10).enumerate() {
                 let ok = match i {
                     0..=4 => b == b"HTTP/"[i],
@@ -375,6 +379,7 @@ impl Head {
         if self.method != Method::Connect && buf.get(self.target.start as usize) == Some(&b'/') {
             self.form = TargetForm::Origin;
         } else {
+            cold_path();
             self.classify_target(buf)?;
         }
 
@@ -429,6 +434,7 @@ impl Head {
             } else if connections == 1 && eq_token(first, b"close") {
                 close = true;
             } else {
+                cold_path();
                 for value in self.values(buf, KnownHeader::Connection) {
                     for option in list(value) {
                         if eq_token(option, b"close") {
@@ -454,6 +460,7 @@ impl Head {
         // expectations are ignored.
         let mut expect_continue = false;
         if self.count(KnownHeader::Expect) > 0 && self.version == Version::Http11 {
+            cold_path();
             for value in self.values(buf, KnownHeader::Expect) {
                 if eq_token(value, b"100-continue") {
                     expect_continue = true;

@@ -95,6 +95,12 @@ pub(crate) fn skip_blanks(buf: &[u8], mut start: usize) -> usize {
     start
 }
 
+/// Marks the branch that calls it as rarely taken, so that the compiler lays it out of the
+/// hot path (what `core::hint::cold_path` does from Rust 1.95, above this crate's MSRV).
+#[cold]
+#[inline(always)]
+pub(crate) fn cold_path() {}
+
 /// Work that runs with a [`Scan`] chosen at run time.
 pub(crate) trait WithScan {
     /// What the work returns.

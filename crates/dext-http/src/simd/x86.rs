@@ -10,7 +10,7 @@
 //! `is_x86_feature_detected!("avx2")` said yes.
 
 use super::scalar::{HOST, PATH, Scalar, VALUE, run_end};
-use super::{Scan, WithScan, host_value_with, skip_blanks};
+use super::{Scan, WithScan, cold_path, host_value_with, skip_blanks};
 use crate::header::{HASH, KnownHeader, NAMES, TCHAR, hash};
 use core::arch::x86_64::*;
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -56,6 +56,9 @@ fn scan_blocks<const N: usize, M: Mask<N>>(buf: &[u8], start: usize, class: &[bo
     let mask = M::mask;
     let len = buf.len();
     if len < N {
+        // Buffers shorter than one block: rare (even a minimal request with a Host is 27
+        // bytes, and clients send more headers than that).
+        cold_path();
         return run_end(buf, start, class);
     }
     let mut i = start;
@@ -359,9 +362,11 @@ impl Scan for Avx2 {
         // One load gives the host bytes and the digits of a value that fits 32 bytes.
         let n = end - start;
         let Some(b) = buf.get(start..start + 32).and_then(|b| <&[u8; 32]>::try_from(b).ok()) else {
+            cold_path();
             return host_value_with(self, buf, start, end);
         };
         if n > 32 {
+            cold_path();
             return host_value_with(self, buf, start, end);
         }
         let stop = HostMaskAvx2::mask(b).trailing_zeros() as usize;
@@ -426,6 +431,7 @@ impl Scan for Avx2 {
                 return (len, len, len);
             }
         }
+        cold_path();
         let name_end = self.token_end(buf, start);
         if buf.get(name_end) == Some(&b':') {
             (name_end, skip_blanks(buf, name_end + 1), self.value_end(buf, name_end + 1))
