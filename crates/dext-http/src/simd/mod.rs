@@ -2,8 +2,14 @@
 //!
 //! Three scans dominate parsing: the request path (visible ASCII but `?` and `#`), field
 //! names (`tchar`s) and field values (any byte but the controls other than HTAB, RFC 9110
-//! section 5.5); a fourth checks the Host value (reg-name bytes). Each returns the index of the first byte outside its class at or after a
-//! start index, or the input length.
+//! section 5.5); a fourth checks the Host value (reg-name bytes). Each returns the index of the
+//! first byte outside its class at or after a start index, or the input length.
+//!
+//! Three compound steps build on them: a whole field line (name, colon, value start and end),
+//! the recognition of a known header name, and a Host value check. Their default
+//! implementations compose the class scans; the AVX2 scanner does each from one 32-byte load
+//! (for the head's last line, the buffer's last block), and the tests hold every scanner to
+//! the same answers.
 //!
 //! The parser is written once, generic over `Scan`, and `dispatch` runs it with the best
 //! implementation for the CPU:
