@@ -8,8 +8,8 @@
 //! Three compound steps build on them: a whole field line (name, colon, value start and end),
 //! the recognition of a known header name, and a Host value check. Their default
 //! implementations compose the class scans; the AVX2 scanner does each from one 32-byte load
-//! (for the head's last line, the buffer's last block), and the tests hold every scanner to
-//! the same answers.
+//! when the bytes fit one (a field line near the end of the buffer uses the buffer's last
+//! block), and the tests hold every scanner to the same answers.
 //!
 //! The parser is written once, generic over `Scan`, and `dispatch` runs it with the best
 //! implementation for the CPU:
