@@ -356,17 +356,29 @@ impl Conn {
     /// error's text as body) and closes the connection. Once a response has started, nothing
     /// can be added to it: the connection just closes.
     pub fn write_error(&mut self, error: Error, date: &HttpDate, out: &mut Vec<u8>) {
+        self.write_refusal(error.status(), error.as_str(), date, out);
+    }
+
+    /// Writes `408 Request Timeout` (with `Connection: close`) and closes the connection: the
+    /// driver's answer to a request head or body that did not arrive in time (RFC 9110
+    /// section 15.5.9). As with [`Conn::write_error`], nothing is written once a response has
+    /// started.
+    pub fn write_timeout(&mut self, date: &HttpDate, out: &mut Vec<u8>) {
+        self.write_refusal(StatusCode::REQUEST_TIMEOUT, "request timed out", date, out);
+    }
+
+    fn write_refusal(&mut self, status: StatusCode, text: &str, date: &HttpDate, out: &mut Vec<u8>) {
         if matches!(self.state, State::Streaming { .. }) {
             self.state = State::Closed;
             return;
         }
-        write_status_line(out, error.status());
+        write_status_line(out, status);
         out.extend_from_slice(b"Date: ");
         out.extend_from_slice(date.as_bytes());
         out.extend_from_slice(b"\r\nContent-Type: text/plain\r\nContent-Length: ");
-        write_decimal(out, error.as_str().len() as u64);
+        write_decimal(out, text.len() as u64);
         out.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
-        out.extend_from_slice(error.as_str().as_bytes());
+        out.extend_from_slice(text.as_bytes());
         self.state = State::Closed;
     }
 

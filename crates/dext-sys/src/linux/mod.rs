@@ -8,6 +8,7 @@
 pub mod epoll;
 pub mod eventfd;
 pub mod io;
+pub mod signal;
 pub mod socket;
 pub mod thread;
 

@@ -275,3 +275,10 @@ impl From<Socket> for OwnedFd {
         s.fd
     }
 }
+
+/// Whether an `accept` error means the process or system ran out of file descriptors or
+/// memory (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`): the connection stays queued, and the
+/// caller should back off and retry rather than spin.
+pub fn accept_out_of_resources(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM))
+}

@@ -1,0 +1,274 @@
+//! One connection: read, parse, route, answer, with the timeouts.
+//!
+//! The loop is the one from `dext_http::h1::conn`'s docs, over a non-blocking stream:
+//!
+//! 1. Parse the next head from the unparsed bytes. While it is incomplete, send what is
+//!    answered so far (pipelined responses go out in one write), then read: up to the idle
+//!    timeout between requests, up to the header deadline once a request has started.
+//! 2. Read the body into a reusable buffer (each wait up to the body timeout).
+//! 3. Run the handler (a panic becomes a 500; the connection lives on), encode the response
+//!    after the earlier ones, and go to 1.
+//!
+//! Buffers (read, write, body, the parsed head and the response) come from a per-worker pool
+//! and go back to it, so an established connection allocates nothing per request, and a new
+//! one allocates only its task.
+
+use std::cell::RefCell;
+use std::future::{Future, poll_fn};
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::pin;
+use std::task::Poll;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use dext_http::h1::{BodyEvent, Conn, Head, HttpDate, Limits, Status};
+use dext_http::{Response, StatusCode};
+use dext_rt::net::TcpStream;
+use dext_rt::tasks::{Either, select};
+use dext_rt::time::{timeout, timeout_at};
+
+use crate::Shared;
+
+/// The read buffer's first size; it grows (by doubling) while a head does not fit.
+const READ_BUFFER: usize = 16 * 1024;
+/// Responses are sent once this much is waiting, even in the middle of a pipelined batch.
+const WRITE_BATCH: usize = 64 * 1024;
+/// After the last response of a closing connection, how long unread input is drained so that
+/// the close does not turn into a reset that destroys the response.
+const LINGER: Duration = Duration::from_millis(500);
+
+/// A connection's reusable state.
+struct Buffers {
+    input: Vec<u8>,
+    out: Vec<u8>,
+    body: Vec<u8>,
+    head: Head,
+    res: Response,
+}
+
+thread_local! {
+    /// Buffers of closed connections, for the next ones on this worker.
+    static POOL: RefCell<Vec<Buffers>> = const { RefCell::new(Vec::new()) };
+    /// The `Date` value, re-formatted when the second changes.
+    static DATE: RefCell<HttpDate> = RefCell::new(HttpDate::from_unix(unix_now()));
+}
+
+/// Pooled buffers kept per worker, beyond which closed connections' buffers are freed.
+const POOL_MAX: usize = 256;
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// The current `Date` value.
+fn date() -> HttpDate {
+    DATE.with(|d| {
+        let mut d = d.borrow_mut();
+        d.update(unix_now());
+        *d
+    })
+}
+
+impl Buffers {
+    fn take(limits: &Limits) -> Buffers {
+        POOL.with(|p| p.borrow_mut().pop()).unwrap_or_else(|| Buffers {
+            input: vec![0; READ_BUFFER],
+            out: Vec::with_capacity(READ_BUFFER),
+            body: Vec::new(),
+            head: Head::new(limits),
+            res: Response::new(),
+        })
+    }
+
+    fn give_back(mut self) {
+        self.out.clear();
+        self.body.clear();
+        if self.input.len() > READ_BUFFER * 4 {
+            self.input.truncate(READ_BUFFER);
+            self.input.shrink_to_fit();
+        }
+        POOL.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < POOL_MAX {
+                p.push(self);
+            }
+        });
+    }
+}
+
+/// Serves one connection until it closes.
+pub(crate) async fn serve(stream: TcpStream, shared: &Shared) {
+    let mut bufs = Buffers::take(&shared.limits);
+    if exchange(&stream, shared, &mut bufs).await.is_ok() {
+        linger(&stream, &mut bufs.input).await;
+    }
+    bufs.give_back();
+}
+
+/// Why a connection loop stopped early: the stream failed, or the peer stopped taking the
+/// response in time.
+type Outcome = io::Result<()>;
+
+async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Outcome {
+    let Buffers { input, out, body, head, res } = bufs;
+    let t = &shared.timeouts;
+    let mut conn = Conn::new(shared.limits.clone());
+    // `input[start..end]` holds the bytes not consumed yet.
+    let (mut start, mut end) = (0, 0);
+    // When the head being read must be complete; `None` while idle between requests.
+    let mut head_deadline = Some(dext_rt::time::now() + t.header);
+    loop {
+        let head_len = match conn.poll_head(&input[start..end], head) {
+            Ok(Status::Complete(req)) => req.len(),
+            Ok(Status::Partial) => {
+                if conn.is_closed() {
+                    break;
+                }
+                flush(stream, out, t.write).await?;
+                // Keep the unparsed bytes at the front, and room after them.
+                input.copy_within(start..end, 0);
+                end -= start;
+                start = 0;
+                if end == input.len() {
+                    input.resize(input.len() * 2, 0);
+                }
+                let n = if end == 0 && conn.requests() > 0 && head_deadline.is_none() {
+                    // Idle between requests: wait for the next one, or for shutdown.
+                    if shared.stop.is_cancelled() {
+                        break;
+                    }
+                    let read = timeout(t.idle, stream.read(&mut input[end..]));
+                    match select(read, shared.stop.cancelled()).await {
+                        Either::Left(Ok(n)) => n?,
+                        // Idle too long, or the server is stopping: close quietly.
+                        Either::Left(Err(_)) | Either::Right(()) => break,
+                    }
+                } else {
+                    let deadline = *head_deadline.get_or_insert_with(|| dext_rt::time::now() + t.header);
+                    match timeout_at(deadline, stream.read(&mut input[end..])).await {
+                        Ok(n) => n?,
+                        Err(_) => {
+                            // Slowloris, or a client that went quiet mid-head: 408, close.
+                            conn.write_timeout(&date(), out);
+                            break;
+                        }
+                    }
+                };
+                if n == 0 {
+                    conn.handle_eof();
+                } else {
+                    end += n;
+                    head_deadline.get_or_insert_with(|| dext_rt::time::now() + t.header);
+                }
+                continue;
+            }
+            Err(e) => {
+                conn.write_error(e, &date(), out);
+                break;
+            }
+        };
+        head_deadline = None;
+
+        // The body, decoded into `body`; the head stays in place in `input`.
+        let mut pos = start + head_len;
+        body.clear();
+        loop {
+            match conn.poll_body(&input[pos..end]) {
+                Ok((n, BodyEvent::Data(d))) => {
+                    body.extend_from_slice(d);
+                    pos += n;
+                }
+                Ok((n, BodyEvent::End)) => {
+                    pos += n;
+                    break;
+                }
+                Ok((n, BodyEvent::Partial)) => {
+                    pos += n;
+                    conn.write_continue(out);
+                    flush(stream, out, t.write).await?;
+                    // Make room after the unread body bytes, keeping the head in place.
+                    if pos == end {
+                        end = start + head_len;
+                        pos = end;
+                    }
+                    if end == input.len() {
+                        input.resize(input.len() * 2, 0);
+                    }
+                    match timeout(t.body, stream.read(&mut input[end..])).await {
+                        Ok(Ok(0)) => {
+                            conn.handle_eof();
+                            return flush(stream, out, t.write).await;
+                        }
+                        Ok(Ok(n)) => end += n,
+                        Ok(Err(e)) => return Err(e),
+                        Err(_) => {
+                            conn.write_timeout(&date(), out);
+                            return flush(stream, out, t.write).await;
+                        }
+                    }
+                }
+                Err(e) => {
+                    conn.write_error(e, &date(), out);
+                    return flush(stream, out, t.write).await;
+                }
+            }
+        }
+
+        let req = head.view(&input[start..end]);
+        if !run_handler(shared.app.serve(req, body, res)).await {
+            res.reset();
+            res.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        if shared.stop.is_cancelled() {
+            // Shutting down: this is the connection's last response.
+            res.close();
+        }
+        conn.write_response(res, &date(), out);
+        start = pos;
+        if conn.is_closed() {
+            break;
+        }
+        if out.len() >= WRITE_BATCH {
+            flush(stream, out, t.write).await?;
+        }
+    }
+    flush(stream, out, t.write).await
+}
+
+/// Awaits a handler's future on this task (a request needs no task of its own), catching a
+/// panic in any of its polls: `false` if it panicked.
+async fn run_handler<F: Future<Output = ()>>(fut: F) -> bool {
+    let mut fut = pin!(fut);
+    poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+        Ok(Poll::Ready(())) => Poll::Ready(true),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(_) => Poll::Ready(false),
+    })
+    .await
+}
+
+/// Sends everything in `out`, each wait up to `limit`.
+async fn flush(stream: &TcpStream, out: &mut Vec<u8>, limit: Duration) -> Outcome {
+    if out.is_empty() {
+        return Ok(());
+    }
+    let result = match timeout(limit, stream.write_all(out)).await {
+        Ok(r) => r,
+        Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "the peer stopped reading")),
+    };
+    out.clear();
+    result
+}
+
+/// Half-closes, then reads and discards what the peer still sends for a moment.
+async fn linger(stream: &TcpStream, scratch: &mut [u8]) {
+    if stream.shutdown(std::net::Shutdown::Write).is_err() {
+        return;
+    }
+    let deadline = dext_rt::time::now() + LINGER;
+    while let Ok(Ok(n)) = timeout_at(deadline, stream.read(scratch)).await {
+        if n == 0 {
+            break;
+        }
+    }
+}

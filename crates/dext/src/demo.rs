@@ -1,0 +1,102 @@
+//! The demo server's routes (see the workspace README for a `curl` line for each).
+//!
+//! - `GET /`: a short text.
+//! - `GET /plaintext`: `Hello, World!`.
+//! - `GET /json`: `{"message":"Hello, World!"}`, serialized per request.
+//! - `POST /echo`: the request body.
+//! - `GET /users/:id`: `{"id":"<id>"}`.
+//! - anything else: 404 (405 for a known path with another method).
+
+use crate::{App, Request, Response};
+
+/// The demo application.
+pub fn app() -> App {
+    App::new()
+        .get("/", index)
+        .get("/plaintext", plaintext)
+        .get("/json", json)
+        .post("/echo", echo)
+        .get("/users/:id", user)
+}
+
+async fn index(_req: &Request<'_>, res: &mut Response) {
+    res.content_type("text/plain").set_body("Dext demo server: try /plaintext, /json, /users/42, POST /echo\n");
+}
+
+async fn plaintext(_req: &Request<'_>, res: &mut Response) {
+    res.content_type("text/plain").set_body("Hello, World!");
+}
+
+async fn json(_req: &Request<'_>, res: &mut Response) {
+    res.content_type("application/json");
+    let out = res.body_mut();
+    out.extend_from_slice(b"{\"message\":");
+    write_json_string(out, "Hello, World!");
+    out.push(b'}');
+}
+
+async fn echo(req: &Request<'_>, res: &mut Response) {
+    if let Some(kind) = req.header("content-type") {
+        res.header("Content-Type", kind);
+    }
+    res.set_body(req.body());
+}
+
+async fn user(req: &Request<'_>, res: &mut Response) {
+    res.content_type("application/json");
+    let id = req.param("id").unwrap_or_default();
+    let out = res.body_mut();
+    out.extend_from_slice(b"{\"id\":");
+    write_json_string(out, id);
+    out.push(b'}');
+}
+
+/// Writes `s` as a JSON string (RFC 8259 section 7): quotes, backslashes and control
+/// characters escaped, everything else as is.
+pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[run..i]);
+        if escape.is_empty() {
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        run = i + 1;
+    }
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_json_string;
+
+    #[test]
+    fn json_strings_are_escaped() {
+        for (input, want) in [
+            ("Hello, World!", r#""Hello, World!""#),
+            ("a\"b\\c", r#""a\"b\\c""#),
+            ("line\nbreak\t\r", r#""line\nbreak\t\r""#),
+            ("\u{1}\u{1f}", r#""\u0001\u001f""#),
+            ("héllo ✓", "\"héllo ✓\""),
+            ("", r#""""#),
+        ] {
+            let mut out = Vec::new();
+            write_json_string(&mut out, input);
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{input:?}");
+        }
+    }
+}

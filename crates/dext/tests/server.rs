@@ -1,0 +1,175 @@
+//! The demo server over real sockets: the shared conformance checker (all cases, the slow
+//! ones included), a panicking handler, a 10 MB echo, and graceful shutdown with a request
+//! in flight.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use dext::{App, Request, Response, Server, ShutdownHandle};
+
+/// A server on a free port, run on its own thread; stopped when dropped.
+struct Running {
+    addr: SocketAddr,
+    stop: ShutdownHandle,
+    thread: Option<thread::JoinHandle<std::io::Result<bool>>>,
+}
+
+impl Running {
+    fn start(app: App) -> Running {
+        let server = Server::builder().bind("127.0.0.1:0").workers(2).handle_signals(false).serve(app).unwrap();
+        let (addr, stop) = (server.local_addr(), server.shutdown_handle());
+        Running { addr, stop, thread: Some(thread::spawn(move || server.run())) }
+    }
+
+    fn stop(mut self) -> std::io::Result<bool> {
+        self.stop.shutdown();
+        self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.shutdown();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Reads one response (Content-Length framed): status and body.
+fn read_response(r: &mut BufReader<TcpStream>) -> (u16, Vec<u8>) {
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("status line {line:?}"));
+    let mut len = 0;
+    loop {
+        line.clear();
+        r.read_line(&mut line).unwrap();
+        if line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                len = value.trim().parse().unwrap();
+            }
+        }
+    }
+    let mut body = vec![0; len];
+    r.read_exact(&mut body).unwrap();
+    (status, body)
+}
+
+fn connect(addr: SocketAddr) -> (TcpStream, BufReader<TcpStream>) {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let r = BufReader::new(s.try_clone().unwrap());
+    (s, r)
+}
+
+#[test]
+fn h1check_passes_every_case_against_the_demo_server() {
+    let checker = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/h1check.py");
+    assert!(checker.exists(), "the shared conformance checker is missing: {}", checker.display());
+    let server = Running::start(dext::demo::app());
+    let report = std::env::temp_dir().join(format!("dext-demo-h1check-{}.json", server.addr.port()));
+    let output = Command::new("python3")
+        .arg(&checker)
+        .args(["--port", &server.addr.port().to_string(), "--out"])
+        .arg(&report)
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(output.status.success(), "h1check failed a MUST case or the server died:\n{stdout}");
+    // At least 95% of all cases, from the summary line `TOTAL  pass N  fail N  skip N  error N`.
+    let total = stdout.lines().find(|l| l.starts_with("TOTAL")).expect("summary line");
+    let n = |key: &str| -> u32 {
+        let mut words = total.split_whitespace();
+        words.position(|w| w == key).and_then(|_| words.next()).and_then(|v| v.parse().ok()).unwrap()
+    };
+    let (pass, fail, error) = (n("pass"), n("fail"), n("error"));
+    assert!(pass >= 90, "too few cases passed: {total}");
+    assert!(pass * 100 >= 95 * (pass + fail + error), "{total}");
+    // The slow case (slowloris) ran and passed.
+    assert!(stdout.lines().any(|l| l.starts_with("PASS") && l.contains("slowloris")), "{stdout}");
+    let _ = std::fs::remove_file(report);
+}
+
+async fn boom(_req: &Request<'_>, _res: &mut Response) {
+    panic!("this handler panics (expected by the test)");
+}
+
+#[test]
+fn a_panicking_handler_gets_a_500_and_the_connection_lives_on() {
+    let server = Running::start(dext::demo::app().get("/boom", boom));
+    let (mut s, mut r) = connect(server.addr);
+    s.write_all(b"GET /boom HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut r).0, 500);
+    s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut r), (200, b"Hello, World!".to_vec()));
+    // And pipelined: the panic answers its own request only.
+    s.write_all(b"GET /boom HTTP/1.1\r\nHost: x\r\n\r\nGET /json HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut r).0, 500);
+    assert_eq!(read_response(&mut r), (200, br#"{"message":"Hello, World!"}"#.to_vec()));
+}
+
+#[test]
+fn a_10_mb_body_is_echoed() {
+    let server = Running::start(dext::demo::app());
+    let (mut s, mut r) = connect(server.addr);
+    let body: Vec<u8> = (0..10 << 20).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let writer = {
+        let mut s = s.try_clone().unwrap();
+        let body = body.clone();
+        thread::spawn(move || {
+            write!(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", body.len()).unwrap();
+            s.write_all(&body).unwrap();
+        })
+    };
+    let (status, echoed) = read_response(&mut r);
+    writer.join().unwrap();
+    assert_eq!(status, 200);
+    assert!(echoed == body, "the echoed body differs ({} bytes back)", echoed.len());
+    // The connection is still good.
+    s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut r).0, 200);
+}
+
+async fn slow(_req: &Request<'_>, res: &mut Response) {
+    dext::rt::sleep(Duration::from_millis(500)).await;
+    res.set_body("done");
+}
+
+#[test]
+fn graceful_shutdown_finishes_requests_in_flight() {
+    let server = Running::start(dext::demo::app().get("/slow", slow));
+    let addr = server.addr;
+    // Several requests in flight, and one idle keep-alive connection.
+    let (idle, mut idle_r) = connect(addr);
+    (&idle).write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut idle_r).0, 200);
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            thread::spawn(move || {
+                let (mut s, mut r) = connect(addr);
+                s.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+                read_response(&mut r)
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(150));
+    let started = Instant::now();
+    assert!(server.stop().unwrap(), "every connection finished within the grace period");
+    for c in clients {
+        assert_eq!(c.join().unwrap(), (200, b"done".to_vec()), "a request in flight was dropped");
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The idle connection was closed, and nothing listens any more.
+    let mut rest = Vec::new();
+    assert_eq!(idle_r.read_to_end(&mut rest).unwrap_or(0), 0);
+    assert!(TcpStream::connect(addr).is_err(), "still accepting after shutdown");
+}
