@@ -151,6 +151,9 @@ impl Builder {
         if self.signals {
             dext_sys::signal::block_termination()?;
         }
+        // Thousands of connections need more descriptors than the usual soft limit of 1,024;
+        // failing to raise it is not fatal (accept backs off when descriptors run out).
+        let _ = dext_sys::thread::raise_fd_limit();
         let workers = match self.workers {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),

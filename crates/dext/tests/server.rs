@@ -173,3 +173,65 @@ fn graceful_shutdown_finishes_requests_in_flight() {
     assert_eq!(idle_r.read_to_end(&mut rest).unwrap_or(0), 0);
     assert!(TcpStream::connect(addr).is_err(), "still accepting after shutdown");
 }
+
+#[test]
+fn a_slowloris_client_is_cut_off_while_others_are_served() {
+    let timeouts = dext::Timeouts { header: Duration::from_millis(800), ..dext::Timeouts::default() };
+    let server = Server::builder()
+        .bind("127.0.0.1:0")
+        .workers(1)
+        .handle_signals(false)
+        .timeouts(timeouts)
+        .serve(dext::demo::app())
+        .unwrap();
+    let addr = server.local_addr();
+    let stop = server.shutdown_handle();
+    let running = thread::spawn(move || server.run());
+
+    // The slow client sends a header line every 100 ms, forever.
+    let slow = thread::spawn(move || {
+        let (mut s, mut r) = connect(addr);
+        let started = Instant::now();
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+        while started.elapsed() < Duration::from_secs(5) {
+            thread::sleep(Duration::from_millis(100));
+            if s.write_all(b"X-Slow: 1\r\n").is_err() {
+                break;
+            }
+        }
+        let mut answer = Vec::new();
+        let _ = r.read_to_end(&mut answer);
+        (started.elapsed(), answer)
+    });
+    // Meanwhile a normal client is served, on the same (single) worker.
+    let (mut s, mut r) = connect(addr);
+    for _ in 0..20 {
+        s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        assert_eq!(read_response(&mut r), (200, b"Hello, World!".to_vec()));
+        thread::sleep(Duration::from_millis(25));
+    }
+    let (elapsed, answer) = slow.join().unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 408 "), "{:?}", String::from_utf8_lossy(&answer));
+    assert!(elapsed < Duration::from_secs(3), "cut off after {elapsed:?}");
+    stop.shutdown();
+    running.join().unwrap().unwrap();
+}
+
+#[test]
+fn a_thousand_concurrent_connections_are_served() {
+    let server = Running::start(dext::demo::app());
+    let addr = server.addr;
+    // All connections open at once, each sends a request, then all read their answers.
+    let mut conns: Vec<_> = (0..1_000).map(|_| connect(addr)).collect();
+    for (i, (s, _)) in conns.iter_mut().enumerate() {
+        write!(s, "GET /users/{i} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    }
+    for (i, (s, r)) in conns.iter_mut().enumerate() {
+        assert_eq!(read_response(r), (200, format!("{{\"id\":\"{i}\"}}").into_bytes()));
+        // And a second request on each, so they are all still open and served.
+        s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    }
+    for (_, r) in conns.iter_mut() {
+        assert_eq!(read_response(r).0, 200);
+    }
+}
