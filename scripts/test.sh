@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it:
 #   1. formatting, clippy and rustdoc with warnings as errors;
-#   2. every crate's unit, integration and doc tests with all features;
+#   2. every crate's unit, integration and doc tests with all features (among them the shared
+#      HTTP/1.1 conformance checker, ../shared/conformance/h1check.py, against the codec and
+#      against the demo server, slow cases included);
 #   3. the loom model checks of the runtime's lock-free protocols (a separate build with
 #      `--cfg loom`, in its own target directory);
 #   4. the HTTP codec forced onto its scalar scanners (`--cfg dext_no_simd`);
