@@ -60,12 +60,14 @@ impl Response {
     /// temporary).
     pub fn header_parts(&mut self, name: &str, parts: &[&[u8]]) -> &mut Response {
         let name_ok = !name.is_empty() && name.bytes().all(|b| TCHAR[b as usize]);
-        let mut bytes = parts.iter().flat_map(|p| p.iter().copied());
-        let first = bytes.clone().next();
+        // Part by part (a flattened iterator costs several times more per byte).
+        let mut value_ok = true;
+        for part in parts {
+            value_ok &= part.iter().all(|&b| is_value_byte(b));
+        }
+        let first = parts.iter().find_map(|p| p.first().copied());
         let last = parts.iter().rev().find_map(|p| p.last().copied());
-        let value_ok = bytes.all(is_value_byte)
-            && first.is_none_or(|b| b != b' ' && b != b'\t')
-            && last.is_none_or(|b| b != b' ' && b != b'\t');
+        let value_ok = value_ok && !matches!(first, Some(b' ' | b'\t')) && !matches!(last, Some(b' ' | b'\t'));
         if !name_ok || !value_ok {
             self.misuse = Some(Error::InvalidResponseHeader);
             return self;

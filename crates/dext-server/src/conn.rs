@@ -19,7 +19,7 @@ use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::task::Poll;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use dext_http::h1::{BodyEvent, Conn, Head, HttpDate, Limits, Status};
 use dext_http::{Response, StatusCode};
@@ -49,12 +49,16 @@ struct Buffers {
 thread_local! {
     /// Buffers of closed connections, for the next ones on this worker.
     static POOL: RefCell<Vec<Buffers>> = const { RefCell::new(Vec::new()) };
-    /// The `Date` value, re-formatted when the second changes.
-    static DATE: RefCell<HttpDate> = RefCell::new(HttpDate::from_unix(unix_now()));
+    /// The `Date` value, and when (on the worker's clock) to read the wall clock again.
+    static DATE: RefCell<(HttpDate, Instant)> = RefCell::new((HttpDate::from_unix(unix_now()), Instant::now()));
 }
 
 /// Pooled buffers kept per worker, beyond which closed connections' buffers are freed.
 const POOL_MAX: usize = 256;
+
+/// How often the wall clock is read for the `Date` value. The worker's clock (read once per
+/// loop iteration) says when; a second's value may thus show up to this much late.
+const DATE_CHECK: Duration = Duration::from_millis(50);
 
 fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
@@ -64,8 +68,12 @@ fn unix_now() -> u64 {
 fn date() -> HttpDate {
     DATE.with(|d| {
         let mut d = d.borrow_mut();
-        d.update(unix_now());
-        *d
+        let now = dext_rt::time::now();
+        if now >= d.1 {
+            d.0.update(unix_now());
+            d.1 = now + DATE_CHECK;
+        }
+        d.0
     })
 }
 
