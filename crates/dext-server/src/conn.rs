@@ -18,14 +18,14 @@ use std::future::{Future, poll_fn};
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use dext_http::h1::{BodyEvent, Conn, Head, HttpDate, Limits, Status};
 use dext_http::{Response, StatusCode};
 use dext_rt::net::TcpStream;
-use dext_rt::tasks::{Either, select};
-use dext_rt::time::{timeout, timeout_at};
+use dext_rt::tasks::WaitForCancellation;
+use dext_rt::time::{Sleep, sleep_until, timeout, timeout_at};
 
 use crate::Shared;
 
@@ -121,6 +121,9 @@ async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Ou
     let Buffers { input, out, body, head, res } = bufs;
     let t = &shared.timeouts;
     let mut conn = Conn::new(shared.limits.clone());
+    // One timer and one shutdown wait for the whole connection (see `Deadline`).
+    let mut timer = Deadline::new(dext_rt::time::now() + t.header);
+    let mut stopping = shared.stop.cancelled();
     // `input[start..end]` holds the bytes not consumed yet.
     let (mut start, mut end) = (0, 0);
     // When the head being read must be complete; `None` while idle between requests.
@@ -134,9 +137,11 @@ async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Ou
                 }
                 flush(stream, out, t.write).await?;
                 // Keep the unparsed bytes at the front, and room after them.
-                input.copy_within(start..end, 0);
-                end -= start;
-                start = 0;
+                if start > 0 {
+                    input.copy_within(start..end, 0);
+                    end -= start;
+                    start = 0;
+                }
                 if end == input.len() {
                     input.resize(input.len() * 2, 0);
                 }
@@ -145,17 +150,18 @@ async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Ou
                     if shared.stop.is_cancelled() {
                         break;
                     }
-                    let read = timeout(t.idle, stream.read(&mut input[end..]));
-                    match select(read, shared.stop.cancelled()).await {
-                        Either::Left(Ok(n)) => n?,
+                    timer.set(dext_rt::time::now() + t.idle);
+                    match read_before(stream, &mut input[end..], &mut timer, Some(&mut stopping)).await {
+                        Some(n) => n?,
                         // Idle too long, or the server is stopping: close quietly.
-                        Either::Left(Err(_)) | Either::Right(()) => break,
+                        None => break,
                     }
                 } else {
                     let deadline = *head_deadline.get_or_insert_with(|| dext_rt::time::now() + t.header);
-                    match timeout_at(deadline, stream.read(&mut input[end..])).await {
-                        Ok(n) => n?,
-                        Err(_) => {
+                    timer.set(deadline);
+                    match read_before(stream, &mut input[end..], &mut timer, None).await {
+                        Some(n) => n?,
+                        None => {
                             // Slowloris, or a client that went quiet mid-head: 408, close.
                             conn.write_timeout(&date(), out);
                             break;
@@ -202,14 +208,15 @@ async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Ou
                     if end == input.len() {
                         input.resize(input.len() * 2, 0);
                     }
-                    match timeout(t.body, stream.read(&mut input[end..])).await {
-                        Ok(Ok(0)) => {
+                    timer.set(dext_rt::time::now() + t.body);
+                    match read_before(stream, &mut input[end..], &mut timer, None).await {
+                        Some(Ok(0)) => {
                             conn.handle_eof();
                             return flush(stream, out, t.write).await;
                         }
-                        Ok(Ok(n)) => end += n,
-                        Ok(Err(e)) => return Err(e),
-                        Err(_) => {
+                        Some(Ok(n)) => end += n,
+                        Some(Err(e)) => return Err(e),
+                        None => {
                             conn.write_timeout(&date(), out);
                             return flush(stream, out, t.write).await;
                         }
@@ -255,14 +262,76 @@ async fn run_handler<F: Future<Output = ()>>(fut: F) -> bool {
     .await
 }
 
+/// A connection's one timer, re-armed lazily. Each wait sets when it must end; the timer is
+/// moved only when that is earlier than where it is armed. When it fires before the current
+/// deadline (because the deadline moved later since it was armed, as it does with every
+/// keep-alive request), it is re-armed then. So a connection that keeps receiving requests
+/// touches the timer wheel about once per idle period, not once per read.
+struct Deadline {
+    sleep: Sleep,
+    at: Instant,
+}
+
+impl Deadline {
+    fn new(at: Instant) -> Deadline {
+        Deadline { sleep: sleep_until(at), at }
+    }
+
+    fn set(&mut self, at: Instant) {
+        self.at = at;
+        if at < self.sleep.deadline() {
+            self.sleep.reset(at);
+        }
+    }
+
+    fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        while self.sleep.poll_elapsed(cx).is_ready() {
+            if dext_rt::time::now() >= self.at {
+                return Poll::Ready(());
+            }
+            self.sleep.reset(self.at);
+        }
+        Poll::Pending
+    }
+}
+
+/// Reads into `buf` unless the deadline passes (or `stop` fires) first: `None` then.
+async fn read_before(
+    stream: &TcpStream,
+    buf: &mut [u8],
+    deadline: &mut Deadline,
+    mut stop: Option<&mut WaitForCancellation>,
+) -> Option<io::Result<usize>> {
+    let mut read = pin!(stream.read(buf));
+    poll_fn(|cx| {
+        if let Poll::Ready(r) = read.as_mut().poll(cx) {
+            return Poll::Ready(Some(r));
+        }
+        if let Some(stop) = stop.as_deref_mut() {
+            if stop.poll_cancelled(cx).is_ready() {
+                return Poll::Ready(None);
+            }
+        }
+        deadline.poll_expired(cx).map(|()| None)
+    })
+    .await
+}
+
 /// Sends everything in `out`, each wait up to `limit`.
 async fn flush(stream: &TcpStream, out: &mut Vec<u8>, limit: Duration) -> Outcome {
     if out.is_empty() {
         return Ok(());
     }
-    let result = match timeout(limit, stream.write_all(out)).await {
-        Ok(r) => r,
-        Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "the peer stopped reading")),
+    // Usually the whole batch goes out at once; a timer is armed only if it does not.
+    let result = {
+        let mut write = pin!(stream.write_all(out));
+        match poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
+            Poll::Ready(r) => r,
+            Poll::Pending => match timeout(limit, write).await {
+                Ok(r) => r,
+                Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "the peer stopped reading")),
+            },
+        }
     };
     out.clear();
     result

@@ -235,3 +235,34 @@ fn a_thousand_concurrent_connections_are_served() {
         assert_eq!(read_response(r).0, 200);
     }
 }
+
+#[test]
+fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
+    let timeouts = dext::Timeouts { idle: Duration::from_millis(300), ..dext::Timeouts::default() };
+    let server = Server::builder()
+        .bind("127.0.0.1:0")
+        .workers(1)
+        .handle_signals(false)
+        .timeouts(timeouts)
+        .serve(dext::demo::app())
+        .unwrap();
+    let addr = server.local_addr();
+    let stop = server.shutdown_handle();
+    let running = thread::spawn(move || server.run());
+    let (mut s, mut r) = connect(addr);
+    // Requests closer together than the timeout keep the connection (the deadline moves on
+    // with each one)...
+    for _ in 0..6 {
+        s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        assert_eq!(read_response(&mut r).0, 200);
+        thread::sleep(Duration::from_millis(150));
+    }
+    // ...and a silence longer than it closes it, quietly.
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    assert_eq!(r.read_to_end(&mut rest).unwrap(), 0, "{:?}", String::from_utf8_lossy(&rest));
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(2), "closed after {waited:?}");
+    stop.shutdown();
+    running.join().unwrap().unwrap();
+}
