@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::future::{Future, poll_fn};
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -230,7 +230,13 @@ async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Ou
         }
 
         let req = head.view(&input[start..end]);
-        if !run_handler(shared.app.serve(req, body, res)).await {
+        // Pinned where it is built: the handler's future is large (its storage is inline), and
+        // each move of it is a copy.
+        let completed = {
+            let handler = pin!(shared.app.serve(req, body, res));
+            run_handler(handler).await
+        };
+        if !completed {
             res.reset();
             res.set_status(StatusCode::INTERNAL_SERVER_ERROR);
         }
@@ -252,8 +258,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Ou
 
 /// Awaits a handler's future on this task (a request needs no task of its own), catching a
 /// panic in any of its polls: `false` if it panicked.
-async fn run_handler<F: Future<Output = ()>>(fut: F) -> bool {
-    let mut fut = pin!(fut);
+async fn run_handler<F: Future<Output = ()>>(mut fut: Pin<&mut F>) -> bool {
     poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
         Ok(Poll::Ready(())) => Poll::Ready(true),
         Ok(Poll::Pending) => Poll::Pending,
