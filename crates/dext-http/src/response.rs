@@ -60,15 +60,7 @@ impl Response {
     /// temporary).
     pub fn header_parts(&mut self, name: &str, parts: &[&[u8]]) -> &mut Response {
         let name_ok = !name.is_empty() && name.bytes().all(|b| TCHAR[b as usize]);
-        // Part by part (a flattened iterator costs several times more per byte).
-        let mut value_ok = true;
-        for part in parts {
-            value_ok &= part.iter().all(|&b| is_value_byte(b));
-        }
-        let first = parts.iter().find_map(|p| p.first().copied());
-        let last = parts.iter().rev().find_map(|p| p.last().copied());
-        let value_ok = value_ok && !matches!(first, Some(b' ' | b'\t')) && !matches!(last, Some(b' ' | b'\t'));
-        if !name_ok || !value_ok {
+        if !name_ok || !value_ok(parts) {
             self.misuse = Some(Error::InvalidResponseHeader);
             return self;
         }
@@ -98,9 +90,17 @@ impl Response {
         self
     }
 
-    /// Sets `Content-Type`.
+    /// Sets `Content-Type`. The same as [`Response::header`] with that name, without checking
+    /// the name (set on most responses, so it has a short path).
     pub fn content_type(&mut self, value: &str) -> &mut Response {
-        self.header("Content-Type", value)
+        if !value_ok(&[value.as_bytes()]) {
+            self.misuse = Some(Error::InvalidResponseHeader);
+            return self;
+        }
+        self.headers.extend_from_slice(b"Content-Type: ");
+        self.headers.extend_from_slice(value.as_bytes());
+        self.headers.extend_from_slice(b"\r\n");
+        self
     }
 
     /// The body buffer, to write into (for example with `std::io::Write` or a serializer).
@@ -146,4 +146,17 @@ impl Response {
     pub fn misuse(&self) -> Option<Error> {
         self.misuse
     }
+}
+
+/// Whether the concatenation of `parts` is a valid field value: field-value bytes, without
+/// leading or trailing whitespace. Part by part (a flattened iterator costs several times more
+/// per byte).
+fn value_ok(parts: &[&[u8]]) -> bool {
+    let mut ok = true;
+    for part in parts {
+        ok &= part.iter().all(|&b| is_value_byte(b));
+    }
+    let first = parts.iter().find_map(|p| p.first().copied());
+    let last = parts.iter().rev().find_map(|p| p.last().copied());
+    ok && !matches!(first, Some(b' ' | b'\t')) && !matches!(last, Some(b' ' | b'\t'))
 }

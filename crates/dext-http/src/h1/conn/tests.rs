@@ -475,3 +475,20 @@ fn trickled_heads_are_not_reparsed_per_byte() {
     sim.run(input.as_bytes(), 1, false);
     assert_eq!(String::from_utf8(sim.out).unwrap(), ok("ok"));
 }
+
+#[test]
+fn content_type_refuses_what_header_refuses() {
+    for bad in ["text/plain\r\nX-Evil: 1", " text/plain", "text/plain\t", "a\0b"] {
+        let mut res = Response::new();
+        res.content_type(bad);
+        assert_eq!(res.misuse(), Some(Error::InvalidResponseHeader), "{bad:?}");
+        assert!(res.header_bytes().is_empty(), "{bad:?}");
+        let mut via_header = Response::new();
+        via_header.header("Content-Type", bad);
+        assert_eq!(via_header.misuse(), res.misuse());
+    }
+    let mut res = Response::new();
+    res.content_type("text/html; charset=utf-8");
+    assert_eq!(res.misuse(), None);
+    assert_eq!(res.header_bytes(), b"Content-Type: text/html; charset=utf-8\r\n");
+}
