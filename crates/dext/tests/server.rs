@@ -1,6 +1,6 @@
 //! The demo server over real sockets: the shared conformance checker (all cases, the slow
-//! ones included), a panicking handler, a 10 MB echo, and graceful shutdown with a request
-//! in flight.
+//! ones included), a panicking handler, a 10 MB echo, graceful shutdown with requests in
+//! flight, the header and idle timeouts, and 1,000 concurrent connections.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -20,7 +20,17 @@ struct Running {
 
 impl Running {
     fn start(app: App) -> Running {
-        let server = Server::builder().bind("127.0.0.1:0").workers(2).handle_signals(false).serve(app).unwrap();
+        Running::start_with(app, 2, dext::Timeouts::default())
+    }
+
+    fn start_with(app: App, workers: usize, timeouts: dext::Timeouts) -> Running {
+        let server = Server::builder()
+            .bind("127.0.0.1:0")
+            .workers(workers)
+            .handle_signals(false)
+            .timeouts(timeouts)
+            .serve(app)
+            .unwrap();
         let (addr, stop) = (server.local_addr(), server.shutdown_handle());
         Running { addr, stop, thread: Some(thread::spawn(move || server.run())) }
     }
@@ -177,16 +187,8 @@ fn graceful_shutdown_finishes_requests_in_flight() {
 #[test]
 fn a_slowloris_client_is_cut_off_while_others_are_served() {
     let timeouts = dext::Timeouts { header: Duration::from_millis(800), ..dext::Timeouts::default() };
-    let server = Server::builder()
-        .bind("127.0.0.1:0")
-        .workers(1)
-        .handle_signals(false)
-        .timeouts(timeouts)
-        .serve(dext::demo::app())
-        .unwrap();
-    let addr = server.local_addr();
-    let stop = server.shutdown_handle();
-    let running = thread::spawn(move || server.run());
+    let server = Running::start_with(dext::demo::app(), 1, timeouts);
+    let addr = server.addr;
 
     // The slow client sends a header line every 100 ms, forever.
     let slow = thread::spawn(move || {
@@ -213,8 +215,7 @@ fn a_slowloris_client_is_cut_off_while_others_are_served() {
     let (elapsed, answer) = slow.join().unwrap();
     assert!(answer.starts_with(b"HTTP/1.1 408 "), "{:?}", String::from_utf8_lossy(&answer));
     assert!(elapsed < Duration::from_secs(3), "cut off after {elapsed:?}");
-    stop.shutdown();
-    running.join().unwrap().unwrap();
+    assert!(server.stop().unwrap(), "every connection finished within the grace period");
 }
 
 #[test]
@@ -239,17 +240,8 @@ fn a_thousand_concurrent_connections_are_served() {
 #[test]
 fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     let timeouts = dext::Timeouts { idle: Duration::from_millis(300), ..dext::Timeouts::default() };
-    let server = Server::builder()
-        .bind("127.0.0.1:0")
-        .workers(1)
-        .handle_signals(false)
-        .timeouts(timeouts)
-        .serve(dext::demo::app())
-        .unwrap();
-    let addr = server.local_addr();
-    let stop = server.shutdown_handle();
-    let running = thread::spawn(move || server.run());
-    let (mut s, mut r) = connect(addr);
+    let server = Running::start_with(dext::demo::app(), 1, timeouts);
+    let (mut s, mut r) = connect(server.addr);
     // Requests closer together than the timeout keep the connection (the deadline moves on
     // with each one)...
     for _ in 0..6 {
@@ -263,6 +255,5 @@ fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     assert_eq!(r.read_to_end(&mut rest).unwrap(), 0, "{:?}", String::from_utf8_lossy(&rest));
     let waited = started.elapsed();
     assert!(waited < Duration::from_secs(2), "closed after {waited:?}");
-    stop.shutdown();
-    running.join().unwrap().unwrap();
+    assert!(server.stop().unwrap(), "every connection finished within the grace period");
 }
