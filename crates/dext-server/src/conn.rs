@@ -122,12 +122,14 @@ async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Ou
     let t = &shared.timeouts;
     let mut conn = Conn::new(shared.limits.clone());
     // One timer and one shutdown wait for the whole connection (see `Deadline`).
-    let mut timer = Deadline::new(dext_rt::time::now() + t.header);
+    // When the head being read must be complete; `None` while idle between requests. The
+    // connection's first head is due `header` after it opened.
+    let first_head = dext_rt::time::now() + t.header;
+    let mut head_deadline = Some(first_head);
+    let mut timer = Deadline::new(first_head);
     let mut stopping = shared.stop.cancelled();
     // `input[start..end]` holds the bytes not consumed yet.
     let (mut start, mut end) = (0, 0);
-    // When the head being read must be complete; `None` while idle between requests.
-    let mut head_deadline = Some(dext_rt::time::now() + t.header);
     loop {
         let head_len = match conn.poll_head(&input[start..end], head) {
             Ok(Status::Complete(req)) => req.len(),
@@ -145,7 +147,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Ou
                 if end == input.len() {
                     input.resize(input.len() * 2, 0);
                 }
-                let n = if end == 0 && conn.requests() > 0 && head_deadline.is_none() {
+                let n = if end == 0 && head_deadline.is_none() {
                     // Idle between requests: wait for the next one, or for shutdown.
                     if shared.stop.is_cancelled() {
                         break;

@@ -163,12 +163,9 @@ impl Builder {
         let shared = Arc::new(Shared { app, limits: self.limits, timeouts: self.timeouts, stop: stop.clone() });
 
         // Worker 0 binds first, so that a port 0 becomes a real port the others share.
-        let mut bound = start_listener(&rt, 0, addr, &shared)?;
+        let bound = start_listener(&rt, 0, addr, &shared)?;
         for i in 1..workers {
             start_listener(&rt, i, bound, &shared)?;
-        }
-        if addr.port() != 0 {
-            bound.set_port(addr.port());
         }
         Ok(Server { rt: Some(rt), addr: bound, stop, signals: self.signals, grace: self.grace })
     }
