@@ -60,5 +60,8 @@ pub use error::{Error, ErrorKind};
 pub use header::{Header, KnownHeader};
 pub use method::{Method, Version};
 pub use response::Response;
-pub use service::{App, Handler, HandlerFn, HandlerFuture, INLINE_CAPACITY, Request};
+pub use service::{
+    App, Body, BodyError, BodyMode, BodyReader, BodySource, Handler, HandlerFn, HandlerFuture, INLINE_CAPACITY,
+    Request, Route,
+};
 pub use status::StatusCode;

@@ -5,7 +5,8 @@
 //! 1. Parse the next head from the unparsed bytes. While it is incomplete, send what is
 //!    answered so far (pipelined responses go out in one write), then read: up to the idle
 //!    timeout between requests, up to the header deadline once a request has started.
-//! 2. Read the body into a reusable buffer (each wait up to the body timeout).
+//! 2. Read the body into a reusable buffer (each wait up to the body timeout), unless the
+//!    route streams bodies: then the handler reads it while it arrives (`crate::body`).
 //! 3. Run the handler (a panic becomes a 500; the connection lives on), encode the response
 //!    after the earlier ones, and go to 1.
 //!
@@ -22,12 +23,13 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use dext_http::h1::{BodyEvent, Conn, Head, HttpDate, Limits, Status};
-use dext_http::{Response, StatusCode};
+use dext_http::{Body, BodyError, BodyMode, Response, StatusCode};
 use dext_rt::net::TcpStream;
 use dext_rt::tasks::WaitForCancellation;
 use dext_rt::time::{Sleep, sleep_until, timeout, timeout_at};
 
-use crate::Shared;
+use crate::body::Incoming;
+use crate::{Shared, Timeouts};
 
 /// The read buffer's first size; it grows (by doubling) while a head does not fit.
 const READ_BUFFER: usize = 16 * 1024;
@@ -185,62 +187,67 @@ async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Ou
         };
         head_deadline = None;
 
-        // The body, decoded into `body`; the head stays in place in `input`.
         let mut pos = start + head_len;
-        body.clear();
-        loop {
-            match conn.poll_body(&input[pos..end]) {
-                Ok((n, BodyEvent::Data(d))) => {
-                    body.extend_from_slice(d);
-                    pos += n;
-                }
-                Ok((n, BodyEvent::End)) => {
-                    pos += n;
-                    break;
-                }
-                Ok((n, BodyEvent::Partial)) => {
-                    pos += n;
-                    conn.write_continue(out);
-                    flush(stream, out, t.write).await?;
-                    // Make room after the unread body bytes, keeping the head in place.
-                    if pos == end {
-                        end = start + head_len;
-                        pos = end;
-                    }
-                    if end == input.len() {
-                        input.resize(input.len() * 2, 0);
-                    }
-                    timer.set(dext_rt::time::now() + t.body);
-                    match read_before(stream, &mut input[end..], &mut timer, None).await {
-                        Some(Ok(0)) => {
-                            conn.handle_eof();
-                            return flush(stream, out, t.write).await;
-                        }
-                        Some(Ok(n)) => end += n,
-                        Some(Err(e)) => return Err(e),
-                        None => {
-                            conn.write_timeout(&date(), out);
-                            return flush(stream, out, t.write).await;
-                        }
-                    }
-                }
-                Err(e) => {
+        let streamed =
+            !conn.is_body_done() && shared.app.body_mode(&head.view(&input[start..end])) == BodyMode::Streamed;
+        if streamed {
+            // The handler reads the body while it arrives. A client that waits for
+            // `100 Continue` gets it now, after the responses before this one.
+            if conn.write_continue(out) {
+                flush(stream, out, t.write).await?;
+            }
+            let req = head.view(&input[start..end]);
+            let incoming = Incoming::new(stream, &mut conn, &mut timer, t.body, &input[pos..end], body);
+            let completed = {
+                let handler = pin!(shared.app.serve(req, Body::Stream(&incoming), res));
+                run_handler(handler).await
+            };
+            let left = incoming.finish();
+            match left.failed {
+                None => {}
+                Some(BodyError::Invalid(e)) => {
                     conn.write_error(e, &date(), out);
                     return flush(stream, out, t.write).await;
                 }
+                Some(BodyError::TimedOut) => {
+                    conn.write_timeout(&date(), out);
+                    return flush(stream, out, t.write).await;
+                }
+                Some(BodyError::Closed) => return flush(stream, out, t.write).await,
+                Some(BodyError::Io(kind)) => return Err(kind.into()),
             }
-        }
-
-        let req = head.view(&input[start..end]);
-        // Pinned where it is built: the handler's future is large (its storage is inline), and
-        // each move of it is a copy.
-        let completed = {
-            let handler = pin!(shared.app.serve(req, body, res));
-            run_handler(handler).await
-        };
-        if !completed {
-            res.reset();
-            res.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+            pos += left.early_used;
+            if !left.raw.is_empty() {
+                // Read past the body (the body used every byte of the head's read): the
+                // start of the next request, which goes where unparsed bytes belong.
+                let n = left.raw.len();
+                if input.len() < n {
+                    input.resize(n, 0);
+                }
+                input[..n].copy_from_slice(&body[left.raw]);
+                (pos, end) = (0, n);
+            }
+            if !completed {
+                res.reset();
+                res.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+            }
+        } else {
+            if !read_body(stream, &mut conn, input, start + head_len, &mut end, &mut pos, body, &mut timer, t, out)
+                .await?
+            {
+                return flush(stream, out, t.write).await;
+            }
+            let req = head.view(&input[start..end]);
+            // Pinned where it is built: the handler's future is large (its storage is inline),
+            // and each move of it is a copy.
+            let completed = {
+                let handler = pin!(shared.app.serve(req, Body::Full(body), res));
+                run_handler(handler).await
+            };
+            if !completed {
+                res.reset();
+                res.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+            }
         }
         if shared.stop.is_cancelled() {
             // Shutting down: this is the connection's last response.
@@ -256,6 +263,67 @@ async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Ou
         }
     }
     flush(stream, out, t.write).await
+}
+
+/// Reads and decodes the current request's body into `body` (cleared first), keeping the head
+/// in place at `input[..head_end]`; `*pos` and `*end` follow the unread bytes. `false` when
+/// the body failed (its error response is in `out`, and the connection closes).
+#[allow(clippy::too_many_arguments)]
+async fn read_body(
+    stream: &TcpStream,
+    conn: &mut Conn,
+    input: &mut Vec<u8>,
+    head_end: usize,
+    end: &mut usize,
+    pos: &mut usize,
+    body: &mut Vec<u8>,
+    timer: &mut Deadline,
+    t: &Timeouts,
+    out: &mut Vec<u8>,
+) -> io::Result<bool> {
+    body.clear();
+    loop {
+        match conn.poll_body(&input[*pos..*end]) {
+            Ok((n, BodyEvent::Data(d))) => {
+                body.extend_from_slice(d);
+                *pos += n;
+            }
+            Ok((n, BodyEvent::End)) => {
+                *pos += n;
+                return Ok(true);
+            }
+            Ok((n, BodyEvent::Partial)) => {
+                *pos += n;
+                conn.write_continue(out);
+                flush(stream, out, t.write).await?;
+                // Make room after the unread body bytes, keeping the head in place.
+                if *pos == *end {
+                    *end = head_end;
+                    *pos = head_end;
+                }
+                if *end == input.len() {
+                    input.resize(input.len() * 2, 0);
+                }
+                timer.set(dext_rt::time::now() + t.body);
+                match read_before(stream, &mut input[*end..], timer, None).await {
+                    Some(Ok(0)) => {
+                        conn.handle_eof();
+                        return Ok(false);
+                    }
+                    Some(Ok(n)) => *end += n,
+                    Some(Err(e)) => return Err(e),
+                    None => {
+                        conn.write_timeout(&date(), out);
+                        return Ok(false);
+                    }
+                }
+            }
+            Err(e) => {
+                conn.write_error(e, &date(), out);
+                return Ok(false);
+            }
+        }
+    }
 }
 
 /// Awaits a handler's future on this task (a request needs no task of its own), catching a
@@ -274,7 +342,7 @@ async fn run_handler<F: Future<Output = ()>>(mut fut: Pin<&mut F>) -> bool {
 /// deadline (because the deadline moved later since it was armed, as it does with every
 /// keep-alive request), it is re-armed then. So a connection that keeps receiving requests
 /// touches the timer wheel about once per idle period, not once per read.
-struct Deadline {
+pub(crate) struct Deadline {
     sleep: Sleep,
     at: Instant,
 }
@@ -284,14 +352,14 @@ impl Deadline {
         Deadline { sleep: sleep_until(at), at }
     }
 
-    fn set(&mut self, at: Instant) {
+    pub(crate) fn set(&mut self, at: Instant) {
         self.at = at;
         if at < self.sleep.deadline() {
             self.sleep.reset(at);
         }
     }
 
-    fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    pub(crate) fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         while self.sleep.poll_elapsed(cx).is_ready() {
             if dext_rt::time::now() >= self.at {
                 return Poll::Ready(());

@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+mod body;
 mod conn;
 
 use std::io;

@@ -3,11 +3,11 @@
 //! - `GET /`: a short text.
 //! - `GET /plaintext`: `Hello, World!`.
 //! - `GET /json`: `{"message":"Hello, World!"}`, serialized per request.
-//! - `POST /echo`: the request body.
+//! - `POST /echo`: the request body, streamed in as it arrives (so it is never held twice).
 //! - `GET /users/:id`: `{"id":"<id>"}`.
 //! - anything else: 404 (405 for a known path with another method).
 
-use crate::{App, Request, Response};
+use crate::{App, BodyMode, Method, Request, Response, StatusCode};
 
 /// The demo application.
 pub fn app() -> App {
@@ -15,7 +15,7 @@ pub fn app() -> App {
         .get("/", index)
         .get("/plaintext", plaintext)
         .get("/json", json)
-        .post("/echo", echo)
+        .route_with(Method::Post, "/echo", BodyMode::Streamed, echo)
         .get("/users/:id", user)
 }
 
@@ -39,7 +39,11 @@ async fn echo(req: &Request<'_>, res: &mut Response) {
     if let Some(kind) = req.header("content-type") {
         res.header("Content-Type", kind);
     }
-    res.set_body(req.body());
+    // A body that breaks off or breaks the rules is answered by the server (400, 408 or 413)
+    // instead of this response; this status covers a connection that just failed.
+    if req.body_reader().read_to_end(res.body_mut()).await.is_err() {
+        res.set_status(StatusCode::BAD_REQUEST);
+    }
 }
 
 async fn user(req: &Request<'_>, res: &mut Response) {

@@ -1,6 +1,7 @@
 //! The demo server over real sockets: the shared conformance checker (all cases, the slow
 //! ones included), a panicking handler, a 10 MB echo, graceful shutdown with requests in
-//! flight, the header and idle timeouts, and 1,000 concurrent connections.
+//! flight, the header and idle timeouts, 1,000 concurrent connections, and request bodies
+//! streamed to handlers.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -9,7 +10,7 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use dext::{App, Request, Response, Server, ShutdownHandle};
+use dext::{App, BodyMode, Method, Request, Response, Server, ShutdownHandle};
 
 /// A server on a free port, run on its own thread; stopped when dropped.
 struct Running {
@@ -24,13 +25,11 @@ impl Running {
     }
 
     fn start_with(app: App, workers: usize, timeouts: dext::Timeouts) -> Running {
-        let server = Server::builder()
-            .bind("127.0.0.1:0")
-            .workers(workers)
-            .handle_signals(false)
-            .timeouts(timeouts)
-            .serve(app)
-            .unwrap();
+        Running::start_from(Server::builder().workers(workers).timeouts(timeouts), app)
+    }
+
+    fn start_from(builder: dext::Builder, app: App) -> Running {
+        let server = builder.bind("127.0.0.1:0").handle_signals(false).serve(app).unwrap();
         let (addr, stop) = (server.local_addr(), server.shutdown_handle());
         Running { addr, stop, thread: Some(thread::spawn(move || server.run())) }
     }
@@ -256,4 +255,147 @@ fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     let waited = started.elapsed();
     assert!(waited < Duration::from_secs(2), "closed after {waited:?}");
     assert!(server.stop().unwrap(), "every connection finished within the grace period");
+}
+
+/// Chunked framing of `body` in pieces of `size` bytes.
+fn chunked(body: &[u8], size: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for piece in body.chunks(size) {
+        write!(out, "{:x};ext=1\r\n", piece.len()).unwrap();
+        out.extend_from_slice(piece);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"0\r\nTrailer: t\r\n\r\n");
+    out
+}
+
+#[test]
+fn a_streamed_chunked_body_arriving_in_pieces_is_echoed_and_the_next_request_is_kept() {
+    let server = Running::start(dext::demo::app());
+    let (mut s, mut r) = connect(server.addr);
+    let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let mut wire = b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    wire.extend_from_slice(&chunked(&body, 777));
+    // The next request follows the body in the same bytes.
+    wire.extend_from_slice(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n");
+    // Sent in uneven pieces with pauses, so that chunk-size lines and the next request's head
+    // are split across reads, and some body bytes come with the head's read.
+    let writer = thread::spawn(move || {
+        for piece in wire.chunks(4_099) {
+            s.write_all(piece).unwrap();
+            thread::sleep(Duration::from_millis(1));
+        }
+        s
+    });
+    let (status, echoed) = read_response(&mut r);
+    assert_eq!(status, 200);
+    assert!(echoed == body, "the echoed body differs ({} bytes back)", echoed.len());
+    assert_eq!(read_response(&mut r), (200, b"Hello, World!".to_vec()));
+    let mut s = writer.join().unwrap();
+    // And the same in one write, pipelined behind a GET.
+    let mut wire =
+        b"GET /json HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            .to_vec();
+    wire.extend_from_slice(&chunked(b"hello, streaming", 5));
+    wire.extend_from_slice(b"GET /users/7 HTTP/1.1\r\nHost: x\r\n\r\n");
+    s.write_all(&wire).unwrap();
+    assert_eq!(read_response(&mut r).0, 200);
+    assert_eq!(read_response(&mut r), (200, b"hello, streaming".to_vec()));
+    assert_eq!(read_response(&mut r), (200, br#"{"id":"7"}"#.to_vec()));
+}
+
+/// Reads the body 7 bytes at a time; answers its length and a checksum.
+async fn sum(req: &Request<'_>, res: &mut Response) {
+    let mut reader = req.body_reader();
+    let (mut len, mut sum) = (0u64, 0u64);
+    let mut buf = [0u8; 7];
+    loop {
+        match reader.read(&mut buf).await {
+            Ok(0) => break,
+            Ok(n) => {
+                len += n as u64;
+                sum = buf[..n].iter().fold(sum, |s, &b| s.wrapping_mul(31).wrapping_add(u64::from(b)));
+            }
+            Err(e) => {
+                res.set_status(dext::StatusCode::BAD_REQUEST).set_body(e.to_string());
+                return;
+            }
+        }
+    }
+    res.set_body(format!("{len} {sum}"));
+}
+
+/// Answers without reading the body.
+async fn ignore_body(_req: &Request<'_>, res: &mut Response) {
+    res.set_body("not read");
+}
+
+#[test]
+fn small_reads_of_a_streamed_body_see_every_byte_in_order() {
+    let app = App::new().route_with(Method::Post, "/sum", BodyMode::Streamed, sum);
+    let server = Running::start(app);
+    let (mut s, mut r) = connect(server.addr);
+    let body: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(7919) >> 3) as u8).collect();
+    let want = body.iter().fold(0u64, |s, &b| s.wrapping_mul(31).wrapping_add(u64::from(b)));
+    write!(s, "POST /sum HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", body.len()).unwrap();
+    s.write_all(&body).unwrap();
+    assert_eq!(read_response(&mut r), (200, format!("{} {want}", body.len()).into_bytes()));
+    let mut wire = b"POST /sum HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    wire.extend_from_slice(&chunked(&body, 1_000));
+    s.write_all(&wire).unwrap();
+    assert_eq!(read_response(&mut r), (200, format!("{} {want}", body.len()).into_bytes()));
+}
+
+#[test]
+fn a_streamed_body_over_the_size_limit_gets_413_and_the_connection_closes() {
+    let limits = dext::http::h1::Limits { max_body: 10_000, ..Default::default() };
+    let app = App::new().route_with(Method::Post, "/sum", BodyMode::Streamed, sum);
+    let server = Running::start_from(Server::builder().workers(1).limits(limits), app);
+    let (mut s, mut r) = connect(server.addr);
+    // Within the limit: served.
+    let mut wire = b"POST /sum HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    wire.extend_from_slice(&chunked(&[1; 10_000], 3_000));
+    s.write_all(&wire).unwrap();
+    assert_eq!(read_response(&mut r).0, 200);
+    // Over it, found while the handler reads: 413 instead of the handler's answer, then close.
+    let mut wire = b"POST /sum HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    wire.extend_from_slice(&chunked(&[1; 12_000], 3_000));
+    s.write_all(&wire).unwrap();
+    assert_eq!(read_response(&mut r).0, 413);
+    let mut rest = Vec::new();
+    assert_eq!(r.read_to_end(&mut rest).unwrap_or(0), 0, "{:?}", String::from_utf8_lossy(&rest));
+}
+
+#[test]
+fn a_body_left_unread_ends_the_connection_after_the_response() {
+    let app = App::new().route_with(Method::Post, "/ignore", BodyMode::Streamed, ignore_body);
+    let server = Running::start(app);
+    let (mut s, mut r) = connect(server.addr);
+    s.write_all(b"POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nsome of it").unwrap();
+    assert_eq!(read_response(&mut r), (200, b"not read".to_vec()));
+    let mut rest = Vec::new();
+    assert_eq!(r.read_to_end(&mut rest).unwrap_or(0), 0, "{:?}", String::from_utf8_lossy(&rest));
+}
+
+#[test]
+fn a_streamed_body_that_stalls_gets_408() {
+    let timeouts = dext::Timeouts { body: Duration::from_millis(300), ..dext::Timeouts::default() };
+    let server = Running::start_with(dext::demo::app(), 1, timeouts);
+    let (mut s, mut r) = connect(server.addr);
+    let started = Instant::now();
+    s.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly this").unwrap();
+    assert_eq!(read_response(&mut r).0, 408);
+    assert!(started.elapsed() < Duration::from_secs(2), "answered after {:?}", started.elapsed());
+}
+
+#[test]
+fn expect_100_continue_is_answered_before_a_streamed_body() {
+    let server = Running::start(dext::demo::app());
+    let (mut s, mut r) = connect(server.addr);
+    s.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n").unwrap();
+    let mut interim = [0u8; 25];
+    r.read_exact(&mut interim).unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    s.write_all(b"hello").unwrap();
+    assert_eq!(read_response(&mut r), (200, b"hello".to_vec()));
 }

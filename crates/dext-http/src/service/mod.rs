@@ -19,11 +19,13 @@
 //! storage, and the handler's future is erased into inline storage ([`HandlerFuture`]) rather
 //! than boxed.
 
+mod body;
 #[allow(unsafe_code)]
 mod inline;
 #[cfg(test)]
 mod tests;
 
+pub use body::{Body, BodyError, BodyMode, BodyReader, BodySource};
 pub use inline::{HandlerFuture, INLINE_CAPACITY};
 
 use crate::h1::{RequestHead, TargetForm};
@@ -37,12 +39,12 @@ pub struct Request<'a> {
     head: RequestHead<'a, 'a>,
     params: Params<'a, 'a>,
     pattern: &'a str,
-    body: &'a [u8],
+    body: Body<'a>,
 }
 
 impl<'a> Request<'a> {
     /// A request from its parts (drivers and tests build these).
-    pub fn new(head: RequestHead<'a, 'a>, params: Params<'a, 'a>, pattern: &'a str, body: &'a [u8]) -> Request<'a> {
+    pub fn new(head: RequestHead<'a, 'a>, params: Params<'a, 'a>, pattern: &'a str, body: Body<'a>) -> Request<'a> {
         Request { head, params, pattern, body }
     }
 
@@ -86,9 +88,24 @@ impl<'a> Request<'a> {
         self.pattern
     }
 
-    /// The request body after transfer decoding.
+    /// The request body after transfer decoding, on a route that buffers bodies (the
+    /// default). Empty on a [`BodyMode::Streamed`] route: read it with
+    /// [`Request::body_reader`] there.
     pub fn body(&self) -> &'a [u8] {
-        self.body
+        match self.body {
+            Body::Full(b) => b,
+            Body::Stream(_) => &[],
+        }
+    }
+
+    /// A reader of the body from its start, on any route (see [`BodyReader`]).
+    pub fn body_reader(&self) -> BodyReader<'a> {
+        BodyReader::new(self.body)
+    }
+
+    /// Whether the body is streamed to the handler (read it with [`Request::body_reader`]).
+    pub fn is_body_streamed(&self) -> bool {
+        matches!(self.body, Body::Stream(_))
     }
 }
 
@@ -136,9 +153,27 @@ where
 /// - the path with its trailing slash added or removed would match: 308 to it (see
 ///   [`TrailingSlash`]).
 pub struct App {
-    router: Router<Box<dyn Handler>>,
+    router: Router<Route>,
     /// Every method some route answers, for `OPTIONS *`.
     methods: [bool; Method::ALL.len()],
+}
+
+/// A route's handler and how it receives request bodies.
+pub struct Route {
+    handler: Box<dyn Handler>,
+    body: BodyMode,
+}
+
+impl Route {
+    /// The handler.
+    pub fn handler(&self) -> &dyn Handler {
+        &*self.handler
+    }
+
+    /// How the handler receives request bodies.
+    pub fn body_mode(&self) -> BodyMode {
+        self.body
+    }
 }
 
 impl Default for App {
@@ -164,9 +199,20 @@ impl App {
         App { router: Router::with_trailing_slash(policy), methods: [false; Method::ALL.len()] }
     }
 
-    /// Adds a route.
+    /// Adds a route whose handler gets buffered request bodies.
     pub fn try_route(&mut self, method: Method, path: &str, handler: impl Handler) -> Result<(), InsertError> {
-        self.router.insert(method, path, Box::new(handler))?;
+        self.try_route_with(method, path, BodyMode::Buffered, handler)
+    }
+
+    /// Adds a route whose handler gets request bodies as `body` says.
+    pub fn try_route_with(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: BodyMode,
+        handler: impl Handler,
+    ) -> Result<(), InsertError> {
+        self.router.insert(method, path, Route { handler: Box::new(handler), body })?;
         if let Some(i) = Method::ALL.iter().position(|&m| m == method) {
             self.methods[i] = true;
         }
@@ -183,6 +229,19 @@ impl App {
     /// Use [`App::try_route`] to handle it instead.
     pub fn route(mut self, method: Method, path: &str, handler: impl Handler) -> App {
         if let Err(e) = self.try_route(method, path, handler) {
+            panic!("route {} {path}: {e}", method.as_str());
+        }
+        self
+    }
+
+    /// Adds a route whose handler gets request bodies as `body` says, builder style: with
+    /// [`BodyMode::Streamed`], the handler reads the body while it arrives
+    /// ([`Request::body_reader`]).
+    ///
+    /// # Panics
+    /// As [`App::route`].
+    pub fn route_with(mut self, method: Method, path: &str, body: BodyMode, handler: impl Handler) -> App {
+        if let Err(e) = self.try_route_with(method, path, body, handler) {
             panic!("route {} {path}: {e}", method.as_str());
         }
         self
@@ -209,13 +268,24 @@ impl App {
     }
 
     /// The router.
-    pub fn router(&self) -> &Router<Box<dyn Handler>> {
+    pub fn router(&self) -> &Router<Route> {
         &self.router
     }
 
+    /// How the request's route takes bodies: drivers ask before reading a body, to read it
+    /// whole or hand it over as a [`Body::Stream`]. Requests that match no route get their
+    /// bodies buffered (and then a 404 or 405), which keeps the connection usable.
+    pub fn body_mode(&self, head: &RequestHead<'_, '_>) -> BodyMode {
+        match self.router.at(head.method(), head.path()) {
+            Lookup::Found(m) => m.value.body,
+            _ => BodyMode::Buffered,
+        }
+    }
+
     /// Routes the request and runs its handler (or writes the 404/405/501/308 answer) into
-    /// `res`, which is reset first.
-    pub async fn serve<'a>(&'a self, head: RequestHead<'a, 'a>, body: &'a [u8], res: &'a mut Response) {
+    /// `res`, which is reset first. `body` is the whole body or, for a route that streams
+    /// bodies ([`App::body_mode`]), its source.
+    pub async fn serve<'a>(&'a self, head: RequestHead<'a, 'a>, body: Body<'a>, res: &'a mut Response) {
         res.reset();
         if head.method() == Method::Other {
             res.set_status(StatusCode::NOT_IMPLEMENTED);
@@ -231,7 +301,7 @@ impl App {
         match self.router.at(head.method(), head.path()) {
             Lookup::Found(m) => {
                 let req = Request::new(head, m.params, m.pattern, body);
-                m.value.call(&req, res).await;
+                m.value.handler.call(&req, res).await;
             }
             Lookup::MethodNotAllowed(allow) => {
                 res.set_status(StatusCode::METHOD_NOT_ALLOWED);

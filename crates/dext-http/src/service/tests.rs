@@ -62,7 +62,7 @@ fn serve(app: &App, input: &str, body: &str) -> String {
     let mut head = Head::new(&limits);
     let Ok(Status::Complete(req)) = head.parse(input.as_bytes(), &limits) else { panic!("bad request {input:?}") };
     let mut res = Response::new();
-    block_on(app.serve(req, body.as_bytes(), &mut res));
+    block_on(app.serve(req, Body::Full(body.as_bytes()), &mut res));
     format!(
         "{} {} {}",
         res.status().as_u16(),
@@ -123,9 +123,9 @@ fn handler_futures_are_inline() {
     };
     let app = app();
     let crate::router::Lookup::Found(m) = app.router().at(req.method(), req.path()) else { panic!() };
-    let request = Request::new(req, m.params, m.pattern, b"");
+    let request = Request::new(req, m.params, m.pattern, Body::Full(b""));
     let mut res = Response::new();
-    let fut = m.value.call(&request, &mut res);
+    let fut = m.value.handler().call(&request, &mut res);
     assert!(fut.is_inline());
     block_on(fut);
     assert_eq!(res.body(), b"a/b /repos/:owner/:repo");
@@ -178,4 +178,60 @@ fn large_futures_are_boxed_and_every_future_is_dropped_once() {
         let _g = guard;
     }));
     assert_eq!(DROPS.load(Ordering::SeqCst), 3);
+}
+
+/// A streamed body that arrives in fixed pieces, pending once before each piece.
+struct Pieces {
+    data: &'static [u8],
+    state: std::sync::Mutex<(usize, bool)>,
+}
+
+impl BodySource for Pieces {
+    fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<Result<usize, BodyError>> {
+        let mut s = self.state.lock().unwrap();
+        if !s.1 {
+            s.1 = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        s.1 = false;
+        let n = (self.data.len() - s.0).min(buf.len()).min(5);
+        buf[..n].copy_from_slice(&self.data[s.0..s.0 + n]);
+        s.0 += n;
+        Poll::Ready(Ok(n))
+    }
+}
+
+async fn collect(req: &Request<'_>, res: &mut Response) {
+    let streamed = req.is_body_streamed();
+    let mut reader = req.body_reader();
+    let mut first = [0u8; 3];
+    let n = reader.read(&mut first).await.unwrap();
+    res.write(if streamed { "stream:" } else { "full:" }).write(&first[..n]).write("|");
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).await.unwrap();
+    res.write(&rest).write("|").write(req.body());
+}
+
+#[test]
+fn body_readers_read_buffered_and_streamed_bodies_alike() {
+    let app = App::new().route_with(Method::Post, "/s", BodyMode::Streamed, collect).post("/b", collect);
+    let limits = Limits::default();
+    let mut head = Head::new(&limits);
+    let input = b"POST /s HTTP/1.1\r\nHost: a\r\nContent-Length: 23\r\n\r\n";
+    let Ok(Status::Complete(req)) = head.parse(input, &limits) else { panic!() };
+    assert_eq!(app.body_mode(&req), BodyMode::Streamed);
+    let source = Pieces { data: b"the body, in 5-byte bits", state: Default::default() };
+    let mut res = Response::new();
+    block_on(app.serve(req, Body::Stream(&source), &mut res));
+    assert_eq!(res.body(), b"stream:the| body, in 5-byte bits|");
+
+    let input = b"POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 8\r\n\r\n";
+    let Ok(Status::Complete(req)) = head.parse(input, &limits) else { panic!() };
+    assert_eq!(app.body_mode(&req), BodyMode::Buffered);
+    block_on(app.serve(req, Body::Full(b"all here"), &mut res));
+    assert_eq!(res.body(), b"full:all| here|all here");
+    // Requests without a route buffer their bodies (and get a 404).
+    let Ok(Status::Complete(req)) = head.parse(b"POST /none HTTP/1.1\r\nHost: a\r\n\r\n", &limits) else { panic!() };
+    assert_eq!(app.body_mode(&req), BodyMode::Buffered);
 }

@@ -9,7 +9,7 @@ mod router;
 use common::block_on;
 
 use dext_http::h1::{BodyEvent, Conn, Head, HttpDate, Limits, Status};
-use dext_http::{App, Request, Response};
+use dext_http::{App, Body, Request, Response};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
@@ -116,7 +116,7 @@ impl Connection {
                 }
             }
             let req = self.head.view(&input[pos..]);
-            block_on(app.serve(req, body, &mut self.res));
+            block_on(app.serve(req, Body::Full(body), &mut self.res));
             self.conn.write_response(&self.res, &self.date, &mut self.out);
             pos = at;
             served += 1;

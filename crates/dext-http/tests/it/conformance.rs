@@ -6,7 +6,7 @@
 
 use crate::common::block_on;
 use dext_http::h1::{BodyEvent, Conn, Head, HttpDate, Limits, Status};
-use dext_http::{App, Request, Response};
+use dext_http::{App, Body, Request, Response};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -93,7 +93,7 @@ fn serve(mut stream: TcpStream, app: &App) -> std::io::Result<()> {
             }
         }
         let req = head.view(&buf[start..]);
-        block_on(app.serve(req, &body, &mut res));
+        block_on(app.serve(req, Body::Full(&body), &mut res));
         conn.write_response(&res, &now(), &mut out);
         start = pos;
         if conn.is_closed() {
