@@ -62,6 +62,32 @@ impl<'a> HandlerFuture<'a> {
         HandlerFuture { storage, vtable: vtable::<F>(inline), _marker: PhantomData, _pin: PhantomPinned }
     }
 
+    /// Erases `future` into `slot` (dropping the future there, if any), building it in place:
+    /// the inline storage is never moved, which [`HandlerFuture::new`] followed by a move
+    /// into place would do (a copy of [`INLINE_CAPACITY`] bytes).
+    pub fn emplace<F: Future<Output = ()> + Send + 'a>(mut slot: Pin<&mut Option<HandlerFuture<'a>>>, future: F) {
+        if !fits::<F>() {
+            slot.set(Some(Self::new(future)));
+            return;
+        }
+        // SAFETY: nothing pinned is moved: the old future (if any) is dropped in place by the
+        // assignment of `None`, then an empty shell is written whose storage is uninitialised
+        // (so no bytes of it are copied), and `future`, which is not pinned yet, is written
+        // into that storage. Nothing between writing the shell and writing the future can
+        // panic, so the shell's vtable never meets uninitialised storage.
+        unsafe {
+            let slot = slot.get_unchecked_mut();
+            *slot = None;
+            let shell = slot.insert(HandlerFuture {
+                storage: Storage(MaybeUninit::uninit()),
+                vtable: vtable::<F>(true),
+                _marker: PhantomData,
+                _pin: PhantomPinned,
+            });
+            shell.storage.0.as_mut_ptr().cast::<F>().write(future);
+        }
+    }
+
     /// Whether the future is stored inline (no allocation was made for it).
     pub fn is_inline(&self) -> bool {
         self.vtable.inline

@@ -28,6 +28,8 @@ mod tests;
 pub use body::{Body, BodyError, BodyMode, BodyReader, BodySource};
 pub use inline::{HandlerFuture, INLINE_CAPACITY};
 
+use core::pin::{Pin, pin};
+
 use crate::h1::{RequestHead, TargetForm};
 use crate::router::{InsertError, Lookup, Params, Router, TrailingSlash};
 use crate::{Method, Response, StatusCode};
@@ -37,14 +39,14 @@ use core::future::Future;
 #[derive(Clone, Copy, Debug)]
 pub struct Request<'a> {
     head: RequestHead<'a, 'a>,
-    params: Params<'a, 'a>,
+    params: &'a Params<'a, 'a>,
     pattern: &'a str,
     body: Body<'a>,
 }
 
 impl<'a> Request<'a> {
     /// A request from its parts (drivers and tests build these).
-    pub fn new(head: RequestHead<'a, 'a>, params: Params<'a, 'a>, pattern: &'a str, body: Body<'a>) -> Request<'a> {
+    pub fn new(head: RequestHead<'a, 'a>, params: &'a Params<'a, 'a>, pattern: &'a str, body: Body<'a>) -> Request<'a> {
         Request { head, params, pattern, body }
     }
 
@@ -79,8 +81,8 @@ impl<'a> Request<'a> {
     }
 
     /// All route parameters.
-    pub fn params(&self) -> &Params<'a, 'a> {
-        &self.params
+    pub fn params(&self) -> &'a Params<'a, 'a> {
+        self.params
     }
 
     /// The pattern of the route that matched, such as `/users/:id`.
@@ -113,6 +115,17 @@ impl<'a> Request<'a> {
 pub trait Handler: Send + Sync + 'static {
     /// Handles one request by filling in `res`.
     fn call<'a>(&'a self, req: &'a Request<'a>, res: &'a mut Response) -> HandlerFuture<'a>;
+
+    /// As [`Handler::call`], with the future built in `slot` rather than returned (which
+    /// saves moving its inline storage; see [`HandlerFuture::emplace`]).
+    fn call_in<'a>(
+        &'a self,
+        req: &'a Request<'a>,
+        res: &'a mut Response,
+        mut slot: Pin<&mut Option<HandlerFuture<'a>>>,
+    ) {
+        slot.set(Some(self.call(req, res)));
+    }
 }
 
 /// The shape of an async handler function for one lifetime `'a`. Stating it per lifetime
@@ -142,6 +155,10 @@ where
 {
     fn call<'a>(&'a self, req: &'a Request<'a>, res: &'a mut Response) -> HandlerFuture<'a> {
         HandlerFuture::new(HandlerFn::call(self, req, res))
+    }
+
+    fn call_in<'a>(&'a self, req: &'a Request<'a>, res: &'a mut Response, slot: Pin<&mut Option<HandlerFuture<'a>>>) {
+        HandlerFuture::emplace(slot, HandlerFn::call(self, req, res));
     }
 }
 
@@ -300,8 +317,13 @@ impl App {
         }
         match self.router.at(head.method(), head.path()) {
             Lookup::Found(m) => {
-                let req = Request::new(head, m.params, m.pattern, body);
-                m.value.handler.call(&req, res).await;
+                let req = Request::new(head, &m.params, m.pattern, body);
+                // Built in place and awaited through a pointer: the future is not moved.
+                let mut fut = pin!(None);
+                m.value.handler.call_in(&req, res, fut.as_mut());
+                if let Some(fut) = fut.as_mut().as_pin_mut() {
+                    fut.await;
+                }
             }
             Lookup::MethodNotAllowed(allow) => {
                 res.set_status(StatusCode::METHOD_NOT_ALLOWED);

@@ -123,7 +123,7 @@ fn handler_futures_are_inline() {
     };
     let app = app();
     let crate::router::Lookup::Found(m) = app.router().at(req.method(), req.path()) else { panic!() };
-    let request = Request::new(req, m.params, m.pattern, Body::Full(b""));
+    let request = Request::new(req, &m.params, m.pattern, Body::Full(b""));
     let mut res = Response::new();
     let fut = m.value.handler().call(&request, &mut res);
     assert!(fut.is_inline());
