@@ -3,6 +3,7 @@
 
 use crate::header::{KnownHeader, TCHAR};
 use crate::simd::scalar::is_value_byte;
+use crate::simd::words::all_value_bytes;
 use crate::{Error, StatusCode};
 
 /// A response under construction.
@@ -93,10 +94,11 @@ impl Response {
     /// Sets `Content-Type`. The same as [`Response::header`] with that name, without checking
     /// the name (set on most responses, so it has a short path).
     pub fn content_type(&mut self, value: &str) -> &mut Response {
-        if !value_ok(&[value.as_bytes()]) {
+        if !value_ok_one(value.as_bytes()) {
             self.misuse = Some(Error::InvalidResponseHeader);
             return self;
         }
+        self.headers.reserve(value.len() + 16);
         self.headers.extend_from_slice(b"Content-Type: ");
         self.headers.extend_from_slice(value.as_bytes());
         self.headers.extend_from_slice(b"\r\n");
@@ -146,6 +148,12 @@ impl Response {
     pub fn misuse(&self) -> Option<Error> {
         self.misuse
     }
+}
+
+/// [`value_ok`] for one part, a word at a time.
+#[inline]
+fn value_ok_one(v: &[u8]) -> bool {
+    all_value_bytes(v) && !matches!(v.first(), Some(b' ' | b'\t')) && !matches!(v.last(), Some(b' ' | b'\t'))
 }
 
 /// Whether the concatenation of `parts` is a valid field value: field-value bytes, without

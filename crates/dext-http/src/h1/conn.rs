@@ -308,6 +308,8 @@ impl Conn {
             self.keep_alive = false;
         }
 
+        // Room for everything at once: the copies below then never grow the buffer.
+        out.reserve(128 + res.header_bytes().len() + res.body().len());
         write_status_line(out, status);
         out.extend_from_slice(b"Date: ");
         out.extend_from_slice(date.as_bytes());

@@ -105,6 +105,15 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 /// Appends the decimal form of `n`.
 #[inline]
 pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
+    // Most lengths have a few digits: fixed-size copies, no division loop.
+    let d = |k: u64| b'0' + (k % 10) as u8;
+    match n {
+        0..=9 => return out.push(d(n)),
+        10..=99 => return out.extend_from_slice(&[d(n / 10), d(n)]),
+        100..=999 => return out.extend_from_slice(&[d(n / 100), d(n / 10), d(n)]),
+        1000..=9999 => return out.extend_from_slice(&[d(n / 1000), d(n / 100), d(n / 10), d(n)]),
+        _ => {}
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {

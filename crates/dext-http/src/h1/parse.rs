@@ -739,11 +739,11 @@ impl core::fmt::Debug for RequestHead<'_, '_> {
     }
 }
 
-/// Turns validated ASCII into `&str`; the check is a fast ASCII scan and cannot fail on the
-/// spans this module produces.
+/// Turns validated ASCII into `&str`; the check is a word-at-a-time ASCII scan and cannot
+/// fail on the spans this module produces.
 #[inline]
 fn ascii(bytes: &[u8]) -> &str {
-    core::str::from_utf8(bytes).unwrap_or_default()
+    crate::simd::words::ascii_str(bytes).unwrap_or_default()
 }
 
 impl<'h, 'b> RequestHead<'h, 'b> {

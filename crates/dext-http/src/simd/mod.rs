@@ -30,6 +30,8 @@ pub(crate) mod scalar;
 #[cfg(test)]
 #[allow(unsafe_code)]
 mod tests;
+#[allow(unsafe_code)]
+pub(crate) mod words;
 #[cfg(all(target_arch = "x86_64", not(dext_no_simd)))]
 #[allow(unsafe_code)]
 pub(crate) mod x86;
