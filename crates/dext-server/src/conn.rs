@@ -50,7 +50,9 @@ struct Buffers {
 
 thread_local! {
     /// Buffers of closed connections, for the next ones on this worker.
-    static POOL: RefCell<Vec<Buffers>> = const { RefCell::new(Vec::new()) };
+    // Boxed so that lending and returning a set moves one pointer, not the whole struct.
+    #[allow(clippy::vec_box)]
+    static POOL: RefCell<Vec<Box<Buffers>>> = const { RefCell::new(Vec::new()) };
     /// The `Date` value, and when (on the worker's clock) to read the wall clock again.
     static DATE: RefCell<(HttpDate, Instant)> = RefCell::new((HttpDate::from_unix(unix_now()), Instant::now()));
 }
@@ -80,17 +82,19 @@ fn date() -> HttpDate {
 }
 
 impl Buffers {
-    fn take(limits: &Limits) -> Buffers {
-        POOL.with(|p| p.borrow_mut().pop()).unwrap_or_else(|| Buffers {
-            input: vec![0; READ_BUFFER],
-            out: Vec::with_capacity(READ_BUFFER),
-            body: Vec::new(),
-            head: Head::new(limits),
-            res: Response::new(),
+    fn take(limits: &Limits) -> Box<Buffers> {
+        POOL.with(|p| p.borrow_mut().pop()).unwrap_or_else(|| {
+            Box::new(Buffers {
+                input: vec![0; READ_BUFFER],
+                out: Vec::with_capacity(READ_BUFFER),
+                body: Vec::new(),
+                head: Head::new(limits),
+                res: Response::new(),
+            })
         })
     }
 
-    fn give_back(mut self) {
+    fn give_back(mut self: Box<Self>) {
         self.out.clear();
         self.body.clear();
         if self.input.len() > READ_BUFFER * 4 {
@@ -108,19 +112,25 @@ impl Buffers {
 
 /// Serves one connection until it closes.
 pub(crate) async fn serve(stream: TcpStream, shared: &Shared) {
-    let mut bufs = Buffers::take(&shared.limits);
-    if exchange(&stream, shared, &mut bufs).await.is_ok() {
+    let mut held = None;
+    if exchange(&stream, shared, &mut held).await.is_ok() {
+        let bufs = held.get_or_insert_with(|| Buffers::take(&shared.limits));
         linger(&stream, &mut bufs.input).await;
     }
-    bufs.give_back();
+    if let Some(bufs) = held {
+        bufs.give_back();
+    }
 }
 
 /// Why a connection loop stopped early: the stream failed, or the peer stopped taking the
 /// response in time.
 type Outcome = io::Result<()>;
 
-async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Outcome {
-    let Buffers { input, out, body, head, res } = bufs;
+/// Serves requests until the connection is done. The buffers are held (`held`) while there
+/// is work; a connection waiting for its next request gives them back to the worker's pool,
+/// so that idle connections hold none and busy ones take turns with the same few, which stay
+/// in the cache.
+async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buffers>>) -> Outcome {
     let t = &shared.timeouts;
     let mut conn = Conn::new(shared.limits.clone());
     // One timer and one shutdown wait for the whole connection (see `Deadline`).
@@ -133,6 +143,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Ou
     // `input[start..end]` holds the bytes not consumed yet.
     let (mut start, mut end) = (0, 0);
     loop {
+        let Buffers { input, out, body, head, res } = &mut **held.get_or_insert_with(|| Buffers::take(&shared.limits));
         let head_len = match conn.poll_head(&input[start..end], head) {
             Ok(Status::Complete(req)) => req.len(),
             Ok(Status::Partial) => {
@@ -155,6 +166,17 @@ async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Ou
                         break;
                     }
                     timer.set(dext_rt::time::now() + t.idle);
+                    if !poll_fn(|cx| Poll::Ready(stream.poll_read_ready(cx).is_ready())).await {
+                        // Nothing buffered, nothing to send, nothing to read yet: wait with
+                        // the buffers back in the pool (`input[..end]` is empty).
+                        if let Some(bufs) = held.take() {
+                            bufs.give_back();
+                        }
+                        if wait_readable(stream, &mut timer, &mut stopping).await {
+                            continue;
+                        }
+                        break;
+                    }
                     match read_before(stream, &mut input[end..], &mut timer, Some(&mut stopping)).await {
                         Some(n) => n?,
                         // Idle too long, or the server is stopping: close quietly.
@@ -262,7 +284,10 @@ async fn exchange(stream: &TcpStream, shared: &Shared, bufs: &mut Buffers) -> Ou
             flush(stream, out, t.write).await?;
         }
     }
-    flush(stream, out, t.write).await
+    match held {
+        Some(bufs) => flush(stream, &mut bufs.out, t.write).await,
+        None => Ok(()),
+    }
 }
 
 /// Reads and decodes the current request's body into `body` (cleared first), keeping the head
@@ -388,6 +413,21 @@ async fn read_before(
             }
         }
         deadline.poll_expired(cx).map(|()| None)
+    })
+    .await
+}
+
+/// Waits until the stream may be readable: `false` if the deadline passes or the server
+/// stops first.
+async fn wait_readable(stream: &TcpStream, deadline: &mut Deadline, stop: &mut WaitForCancellation) -> bool {
+    poll_fn(|cx| {
+        if stream.poll_read_ready(cx).is_ready() {
+            return Poll::Ready(true);
+        }
+        if stop.poll_cancelled(cx).is_ready() {
+            return Poll::Ready(false);
+        }
+        deadline.poll_expired(cx).map(|()| false)
     })
     .await
 }

@@ -190,6 +190,14 @@ impl TcpStream {
         })
     }
 
+    /// Polls until the stream may be readable, without reading (a server can wait so with no
+    /// buffer held). Readiness is cleared only by a read that finds nothing, so a `Ready`
+    /// here can be followed by a read that waits.
+    #[inline]
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.src.reg().poll_read_ready(cx)
+    }
+
     /// Polls a vectored read.
     pub fn poll_read_vectored(&self, cx: &mut Context<'_>, bufs: &mut [IoSliceMut<'_>]) -> Poll<io::Result<usize>> {
         let fd = self.src.sock.as_fd();

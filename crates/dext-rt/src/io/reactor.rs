@@ -196,6 +196,14 @@ impl Registration {
         self.poll_io(cx, READ_MASK, READABLE, &self.io.reader, op)
     }
 
+    /// Ready once the source may be readable (or has hung up), without reading: a readiness
+    /// seen earlier and not yet cleared by a blocked read counts, so the read that follows
+    /// may still find nothing (and then waits as usual).
+    #[inline]
+    pub(crate) fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.io.poll_ready(cx, READ_MASK, &self.io.reader).map(|_| ())
+    }
+
     /// The write-side twin of [`Registration::poll_read_io`].
     #[inline]
     pub(crate) fn poll_write_io<R>(
