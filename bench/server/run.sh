@@ -15,6 +15,8 @@
 #
 #   bench/server/run.sh                       # 3 rounds of 10 s, then callgrind
 #   ROUNDS=1 DURATION=3 CALLGRIND=0 bench/server/run.sh
+#   SERVERS="dext dext-base limit.c" CASES=pipelined DEXT_BASE=/path/to/old/dext bench/server/run.sh
+#                                             # a subset, with an older dext build as a peer
 #
 # Do not build or run anything else while this runs.
 set -euo pipefail
@@ -35,8 +37,11 @@ declare -A CMD=(
     [may-minihttp]="target/release/may-peer"
     [hyper]="target/release/hyper-peer"
     [limit.c]="target/limit"
+    [dext-base]="${DEXT_BASE:-}"
 )
-SERVERS=(dext may-minihttp hyper limit.c)
+read -r -a SERVERS <<<"${SERVERS:-dext may-minihttp hyper limit.c}"
+read -r -a CASES <<<"${CASES:-plaintext pipelined json}"
+NS=${#SERVERS[@]}
 PORT=18080
 HEADERS=(-H "Host: tfb-server:8080"
     -H "Accept: text/plain,text/html;q=0.9,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.7"
@@ -93,8 +98,8 @@ PY
 
 for round in $(seq "$ROUNDS"); do
     # Rotate the order each round.
-    order=("${SERVERS[@]:$(( (round - 1) % 4 ))}" "${SERVERS[@]:0:$(( (round - 1) % 4 ))}")
-    for case in plaintext pipelined json; do
+    order=("${SERVERS[@]:$(( (round - 1) % NS ))}" "${SERVERS[@]:0:$(( (round - 1) % NS ))}")
+    for case in "${CASES[@]}"; do
         for server in "${order[@]}"; do
             run_case "$server" "$case"
         done
@@ -110,7 +115,7 @@ for line in open(sys.argv[1]):
     runs[(c, s)].append((float(rps), float(lat), float(cpu), int(err)))
 for case in ("plaintext", "pipelined", "json"):
     dext = runs.get((case, "dext"))
-    for server in ("dext", "may-minihttp", "hyper", "limit.c"):
+    for server in ("dext", "dext-base", "may-minihttp", "hyper", "limit.c"):
         r = runs.get((case, server))
         if not r:
             continue
@@ -131,7 +136,7 @@ PY
 if [ "${CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
     echo "== callgrind: user-space instructions per request (one worker)"
     N=${N:-20200}
-    for server in dext may-minihttp hyper limit.c; do
+    for server in "${SERVERS[@]}"; do
         for depth in 1 16; do
             counts=()
             for n in 200 "$N"; do
