@@ -222,6 +222,11 @@ struct Route<T> {
 }
 
 impl<T> Route<T> {
+    /// Whether the pattern has no parameter (it matches one path exactly).
+    fn is_static(&self) -> bool {
+        self.parsed.middle.is_empty() && self.parsed.tail == Tail::Static
+    }
+
     /// The value for `method`, falling back to `GET` for `HEAD`.
     #[inline(always)]
     fn value(&self, method: Method) -> Option<&T> {
@@ -244,7 +249,68 @@ impl<T> Route<T> {
 pub struct Router<T> {
     root: Node,
     routes: Vec<Route<T>>,
+    /// The routes without parameters, by exact path: most requests of most APIs hit one, and
+    /// an exact match needs no tree walk.
+    statics: StaticIndex,
     trailing_slash: TrailingSlash,
+}
+
+/// An open-addressing table of route ids, hashed by the path's length and its first and last
+/// eight bytes; a hit is confirmed by comparing the whole path.
+#[derive(Debug, Default)]
+struct StaticIndex {
+    /// A power of two in length (or empty); `tree::NO_ROUTE` marks an empty slot.
+    slots: Box<[u32]>,
+}
+
+impl StaticIndex {
+    #[inline(always)]
+    fn hash(path: &[u8]) -> usize {
+        let n = path.len();
+        let word = |b: &[u8]| {
+            let mut w = [0u8; 8];
+            w[..b.len()].copy_from_slice(b);
+            u64::from_le_bytes(w)
+        };
+        let (first, last) = if n >= 8 { (word(&path[..8]), word(&path[n - 8..])) } else { (word(path), 0) };
+        let h = (first ^ last.rotate_left(29) ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> 32) as usize
+    }
+
+    /// Rebuilds the table for `routes` (at insertion, not per request).
+    fn build<T>(routes: &[Route<T>]) -> StaticIndex {
+        let ids: Vec<u32> = (0..routes.len() as u32).filter(|&id| routes[id as usize].is_static()).collect();
+        if ids.is_empty() {
+            return StaticIndex::default();
+        }
+        let mut slots = vec![tree::NO_ROUTE; (ids.len() * 2).next_power_of_two().max(8)].into_boxed_slice();
+        let mask = slots.len() - 1;
+        for id in ids {
+            let mut i = Self::hash(routes[id as usize].pattern.as_bytes()) & mask;
+            while slots[i] != tree::NO_ROUTE {
+                i = (i + 1) & mask;
+            }
+            slots[i] = id;
+        }
+        StaticIndex { slots }
+    }
+
+    /// The static route whose pattern is `path`.
+    #[inline(always)]
+    fn get<'r, T>(&self, routes: &'r [Route<T>], path: &str) -> Option<&'r Route<T>> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = Self::hash(path.as_bytes()) & mask;
+        loop {
+            let route = routes.get(*self.slots.get(i)? as usize)?;
+            if *route.pattern == *path {
+                return Some(route);
+            }
+            i = (i + 1) & mask;
+        }
+    }
 }
 
 impl<T> Default for Router<T> {
@@ -261,7 +327,7 @@ impl<T> Router<T> {
 
     /// An empty router with the given trailing-slash policy.
     pub fn with_trailing_slash(policy: TrailingSlash) -> Self {
-        Router { root: Node::new(), routes: Vec::new(), trailing_slash: policy }
+        Router { root: Node::new(), routes: Vec::new(), statics: StaticIndex::default(), trailing_slash: policy }
     }
 
     /// The trailing-slash policy.
@@ -323,6 +389,9 @@ impl<T> Router<T> {
                     names: names.into(),
                     parsed,
                 });
+                if self.routes[id].is_static() {
+                    self.statics = StaticIndex::build(&self.routes);
+                }
                 id
             }
         };
@@ -344,6 +413,14 @@ impl<T> Router<T> {
     #[inline]
     #[must_use]
     pub fn at<'r, 'p>(&'r self, method: Method, path: &'p str) -> Lookup<'r, 'p, T> {
+        // A static route matching exactly wins over any parameter route in the tree, so its
+        // value for the method is the answer; without one, the tree decides (a parameter route
+        // may have the method, or the answer is a 405 listing every route's methods).
+        if let Some(route) = self.statics.get(&self.routes, path) {
+            if let Some(value) = route.value(method) {
+                return Lookup::Found(Match { value, params: Params::none(), pattern: &route.pattern });
+            }
+        }
         let found = self.find::<false>(method, path);
         if !matches!(found, Lookup::NotFound) || self.trailing_slash == TrailingSlash::Strict {
             return found;

@@ -39,6 +39,12 @@ impl<'r, 'p> Params<'r, 'p> {
         Params { items, len }
     }
 
+    /// No parameters (the match of a route without any).
+    #[inline(always)]
+    pub(super) const fn none() -> Self {
+        Params { items: [("", ""); MAX_PARAMS], len: 0 }
+    }
+
     /// The number of captured parameters.
     #[inline]
     pub const fn len(&self) -> usize {
