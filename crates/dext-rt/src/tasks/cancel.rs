@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll, RawWakerVTable, Waker};
 
 struct Node {
     cancelled: AtomicBool,
@@ -105,7 +105,7 @@ impl CancellationToken {
 
     /// A future that completes when the token is cancelled.
     pub fn cancelled(&self) -> WaitForCancellation {
-        WaitForCancellation { token: self.clone(), slot: None }
+        WaitForCancellation { token: self.clone(), slot: None, registered: (0, 0) }
     }
 
     /// A guard that cancels the token when dropped.
@@ -125,6 +125,10 @@ impl fmt::Debug for CancellationToken {
 pub struct WaitForCancellation {
     token: CancellationToken,
     slot: Option<usize>,
+    /// The identity (data and vtable addresses, as `Waker::will_wake` compares them) of the
+    /// waker stored in `slot`: polled again by the same task, this future need not take the
+    /// token's lock.
+    registered: (usize, usize),
 }
 
 impl WaitForCancellation {
@@ -133,6 +137,12 @@ impl WaitForCancellation {
         if self.token.is_cancelled() {
             return Poll::Ready(());
         }
+        let waker = cx.waker();
+        let identity = (waker.data() as usize, waker.vtable() as *const RawWakerVTable as usize);
+        if self.slot.is_some() && self.registered == identity {
+            return Poll::Pending;
+        }
+        self.registered = identity;
         let mut inner = self.token.lock();
         // Re-check under the lock: `cancel` sets the flag before taking the waiters.
         if self.token.is_cancelled() {

@@ -104,8 +104,20 @@ impl Epoll {
         };
         let max = events.len().min(libc::c_int::MAX as usize) as libc::c_int;
         // SAFETY: `Event` is `repr(transparent)` over `epoll_event`, and `events` is valid
-        // for writes of `max` elements.
-        let n = unsafe { libc::epoll_wait(self.fd.as_raw_fd(), events.as_mut_ptr().cast(), max, ms) };
+        // for writes of `max` elements; a null signal mask leaves the mask alone. Through
+        // `syscall(2)`, as the request path's reads and writes (see `io`): libc's wrapper is a
+        // cancellation point.
+        let n = unsafe {
+            libc::syscall(
+                libc::SYS_epoll_pwait,
+                self.fd.as_raw_fd(),
+                events.as_mut_ptr(),
+                max,
+                ms,
+                std::ptr::null::<libc::sigset_t>(),
+                8usize,
+            )
+        } as libc::c_int;
         match cvt(n) {
             Ok(n) => Ok(n as usize),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
