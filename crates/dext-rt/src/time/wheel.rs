@@ -47,6 +47,10 @@ pub(crate) struct Wheel {
     entries: Vec<Entry>,
     free: u32,
     len: usize,
+    /// At most the start of the earliest occupied slot (`u64::MAX` when none is): exact after
+    /// `fire_due`, lowered by each insertion, left as is by removals. While the clock is
+    /// before it, nothing can be due, and `fire_due` has nothing to scan.
+    due: u64,
 }
 
 impl Wheel {
@@ -58,19 +62,22 @@ impl Wheel {
             entries: Vec::new(),
             free: NIL,
             len: 0,
+            due: u64::MAX,
         };
         w.elapsed = w.ms_floor(now);
         w
     }
 
+    // Milliseconds from seconds and sub-second parts: `Duration::as_millis` works in `u128`.
     fn ms_floor(&self, t: Instant) -> u64 {
-        t.saturating_duration_since(self.base).as_millis() as u64
+        let d = t.saturating_duration_since(self.base);
+        d.as_secs() * 1000 + u64::from(d.subsec_millis())
     }
 
     /// Deadlines round up, so that a timer never fires early.
     fn ms_ceil(&self, t: Instant) -> u64 {
         let d = t.saturating_duration_since(self.base);
-        d.as_nanos().div_ceil(1_000_000) as u64
+        d.as_secs() * 1000 + u64::from(d.subsec_nanos().div_ceil(1_000_000))
     }
 
     /// Number of pending timers.
@@ -147,6 +154,11 @@ impl Wheel {
         }
         self.levels[level].heads[slot] = key;
         self.levels[level].occupied |= 1 << slot;
+        // The slot starts no earlier than the deadline with the bits below the level cleared
+        // (later, for a top-level slot of the next block).
+        let start =
+            if level == 0 { deadline.max(self.elapsed) } else { deadline & !((1 << (SLOT_BITS * level as u32)) - 1) };
+        self.due = self.due.min(start);
     }
 
     fn unlink(&mut self, key: u32) {
@@ -206,6 +218,9 @@ impl Wheel {
         if self.is_live(key, generation) {
             self.unlink(key);
             drop(self.release(key));
+            if self.len == 0 {
+                self.due = u64::MAX;
+            }
         }
     }
 
@@ -241,9 +256,14 @@ impl Wheel {
     }
 
     /// How long `epoll_wait` may sleep before the next timer is due; `None` if none is set.
+    ///
+    /// This reads the `due` bound, which a removal can leave early: the wait may then end
+    /// before anything is due, never after.
     pub(crate) fn next_timeout(&self, now: Instant) -> Option<Duration> {
-        let (_, _, start) = self.next_expiration()?;
-        let at = self.base + Duration::from_millis(start);
+        if self.due == u64::MAX {
+            return None;
+        }
+        let at = self.base + Duration::from_millis(self.due);
         Some(at.saturating_duration_since(now))
     }
 
@@ -251,8 +271,15 @@ impl Wheel {
     /// after releasing the wheel, so that a woken task may touch timers).
     pub(crate) fn fire_due(&mut self, now: Instant, out: &mut Vec<Waker>) {
         let now_ms = self.ms_floor(now);
+        if now_ms < self.due {
+            // Before the earliest slot: the loop below would stop at once.
+            self.elapsed = self.elapsed.max(now_ms);
+            return;
+        }
+        self.due = u64::MAX;
         while let Some((level, slot, start)) = self.next_expiration() {
             if start > now_ms {
+                self.due = start;
                 break;
             }
             self.elapsed = self.elapsed.max(start);
@@ -280,6 +307,7 @@ impl Wheel {
         self.levels = [Level { occupied: 0, heads: [NIL; SLOTS as usize] }; LEVELS];
         self.free = NIL;
         self.len = 0;
+        self.due = u64::MAX;
     }
 }
 

@@ -146,3 +146,28 @@ fn far_deadlines_are_clamped_to_the_horizon() {
         assert_eq!(w.len(), 0);
     }
 }
+
+#[test]
+fn next_timeout_is_never_late_and_catches_up_after_removals() {
+    let base = Instant::now();
+    let mut w = Wheel::new(base, base);
+    let (k1, g1) = w.insert(base + Duration::from_millis(10), waker());
+    let _k2 = w.insert(base + Duration::from_millis(5_000), waker());
+    assert_eq!(w.next_timeout(base), Some(Duration::from_millis(10)));
+    // Removing the earlier timer may leave the wait short (here: still 10 ms), never long.
+    w.remove(k1, g1);
+    let first = w.next_timeout(base).unwrap();
+    assert!(first <= Duration::from_millis(5_000));
+    // Waking then fires nothing, and the next wait ends no later than the remaining timer:
+    // at the start of its slot (level 2, 4,096 ms wide), where it moves to a lower level.
+    let mut out = Vec::new();
+    w.fire_due(base + first, &mut out);
+    assert!(out.is_empty());
+    let next = w.next_timeout(base + first).unwrap();
+    assert!(first + next <= Duration::from_millis(5_000) && first + next == Duration::from_millis(4_096), "{next:?}");
+    w.fire_due(base + Duration::from_millis(4_999), &mut out);
+    assert!(out.is_empty());
+    w.fire_due(base + Duration::from_millis(5_000), &mut out);
+    assert_eq!(out.len(), 1);
+    assert!(w.next_timeout(base).is_none());
+}
