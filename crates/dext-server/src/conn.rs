@@ -142,6 +142,9 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
     let mut stopping = shared.stop.cancelled();
     // `input[start..end]` holds the bytes not consumed yet.
     let (mut start, mut end) = (0, 0);
+    // The `Date` value for the responses of the current batch: taken once per read (a
+    // pipelined batch shares it), and again after a handler that had to wait.
+    let mut stamp: Option<HttpDate> = None;
     loop {
         let Buffers { input, out, body, head, res } = &mut **held.get_or_insert_with(|| Buffers::take(&shared.limits));
         let head_len = match conn.poll_head(&input[start..end], head) {
@@ -198,6 +201,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                     conn.handle_eof();
                 } else {
                     end += n;
+                    stamp = None;
                     head_deadline.get_or_insert_with(|| dext_rt::time::now() + t.header);
                 }
                 continue;
@@ -222,7 +226,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
             let incoming = Incoming::new(stream, &mut conn, &mut timer, t.body, &input[pos..end], body);
             let completed = {
                 let handler = pin!(shared.app.serve(req, Body::Stream(&incoming), res));
-                run_handler(handler).await
+                run_handler(handler, &mut stamp).await
             };
             let left = incoming.finish();
             match left.failed {
@@ -264,7 +268,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
             // and each move of it is a copy.
             let completed = {
                 let handler = pin!(shared.app.serve(req, Body::Full(body), res));
-                run_handler(handler).await
+                run_handler(handler, &mut stamp).await
             };
             if !completed {
                 res.reset();
@@ -275,7 +279,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
             // Shutting down: this is the connection's last response.
             res.close();
         }
-        conn.write_response(res, &date(), out);
+        conn.write_response(res, stamp.get_or_insert_with(date), out);
         start = pos;
         if conn.is_closed() {
             break;
@@ -352,11 +356,15 @@ async fn read_body(
 }
 
 /// Awaits a handler's future on this task (a request needs no task of its own), catching a
-/// panic in any of its polls: `false` if it panicked.
-async fn run_handler<F: Future<Output = ()>>(mut fut: Pin<&mut F>) -> bool {
+/// panic in any of its polls: `false` if it panicked. A handler that waits makes the batch's
+/// `Date` value (`stamp`) stale.
+async fn run_handler<F: Future<Output = ()>>(mut fut: Pin<&mut F>, stamp: &mut Option<HttpDate>) -> bool {
     poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
         Ok(Poll::Ready(())) => Poll::Ready(true),
-        Ok(Poll::Pending) => Poll::Pending,
+        Ok(Poll::Pending) => {
+            *stamp = None;
+            Poll::Pending
+        }
         Err(_) => Poll::Ready(false),
     })
     .await

@@ -311,9 +311,7 @@ impl Conn {
         // Room for everything at once: the copies below then never grow the buffer.
         out.reserve(128 + res.header_bytes().len() + res.body().len());
         write_status_line(out, status);
-        out.extend_from_slice(b"Date: ");
-        out.extend_from_slice(date.as_bytes());
-        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(date.line());
         out.extend_from_slice(res.header_bytes());
         let no_body = status.forbids_body() || tunnel;
         if !no_body {
@@ -375,9 +373,8 @@ impl Conn {
             return;
         }
         write_status_line(out, status);
-        out.extend_from_slice(b"Date: ");
-        out.extend_from_slice(date.as_bytes());
-        out.extend_from_slice(b"\r\nContent-Type: text/plain\r\nContent-Length: ");
+        out.extend_from_slice(date.line());
+        out.extend_from_slice(b"Content-Type: text/plain\r\nContent-Length: ");
         write_decimal(out, text.len() as u64);
         out.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
         out.extend_from_slice(text.as_bytes());

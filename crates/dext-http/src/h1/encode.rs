@@ -16,7 +16,8 @@ use crate::StatusCode;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HttpDate {
     secs: u64,
-    text: [u8; 29],
+    /// `Date: <date>\r\n`, the whole header line, written with one fixed-size copy.
+    line: [u8; 37],
 }
 
 impl Default for HttpDate {
@@ -28,7 +29,7 @@ impl Default for HttpDate {
 impl HttpDate {
     /// The date for `secs` seconds since the Unix epoch.
     pub fn from_unix(secs: u64) -> HttpDate {
-        let mut date = HttpDate { secs, text: [0; 29] };
+        let mut date = HttpDate { secs, line: *b"Date: Thu, 01 Jan 1970 00:00:00 GMT\r\n" };
         date.format();
         date
     }
@@ -46,12 +47,18 @@ impl HttpDate {
 
     /// The formatted date.
     pub fn as_bytes(&self) -> &[u8; 29] {
-        &self.text
+        self.line[6..35].try_into().expect("the date is 29 bytes of the line")
     }
 
     /// The formatted date as text.
     pub fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.text).unwrap_or_default()
+        core::str::from_utf8(&self.line[6..35]).unwrap_or_default()
+    }
+
+    /// The header line: `Date: <date>\r\n`.
+    #[inline(always)]
+    pub(crate) fn line(&self) -> &[u8; 37] {
+        &self.line
     }
 
     fn format(&mut self) {
@@ -63,7 +70,7 @@ impl HttpDate {
         let days = secs / 86_400;
         let rem = secs % 86_400;
         let (year, month, day) = civil_from_days(days as i64);
-        let t = &mut self.text;
+        let t = &mut self.line[6..35];
         t[..3].copy_from_slice(DAYS[(days % 7) as usize]);
         t[3..5].copy_from_slice(b", ");
         two(&mut t[5..7], day);
@@ -103,7 +110,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// Appends the decimal form of `n`.
-#[inline]
+#[inline(always)]
 pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
     // Most lengths have a few digits: fixed-size copies, no division loop.
     let d = |k: u64| b'0' + (k % 10) as u8;
@@ -128,7 +135,7 @@ pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
 }
 
 /// Appends `HTTP/1.1 <code> <reason>\r\n`.
-#[inline]
+#[inline(always)]
 pub(crate) fn write_status_line(out: &mut Vec<u8>, status: StatusCode) {
     // The two most common lines in one copy each.
     match status.as_u16() {
