@@ -258,8 +258,10 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                 res.set_status(StatusCode::INTERNAL_SERVER_ERROR);
             }
         } else {
-            if !read_body(stream, &mut conn, input, start + head_len, &mut end, &mut pos, body, &mut timer, t, out)
-                .await?
+            body.clear();
+            if !conn.is_body_done()
+                && !read_body(stream, &mut conn, input, start + head_len, &mut end, &mut pos, body, &mut timer, t, out)
+                    .await?
             {
                 return flush(stream, out, t.write).await;
             }
@@ -310,7 +312,6 @@ async fn read_body(
     t: &Timeouts,
     out: &mut Vec<u8>,
 ) -> io::Result<bool> {
-    body.clear();
     loop {
         match conn.poll_body(&input[*pos..*end]) {
             Ok((n, BodyEvent::Data(d))) => {

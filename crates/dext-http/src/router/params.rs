@@ -11,11 +11,14 @@ pub const MAX_PARAMS: usize = 8;
 
 /// The parameters captured by a matched route, in the order they appear in the route.
 ///
-/// Names borrow from the router (`'r`) and values from the request path (`'p`); the storage is a fixed array
-/// of [`MAX_PARAMS`] pairs, so building, copying and reading a `Params` never touches the heap.
+/// Names borrow from the router (`'r`) and values from the request path (`'p`). The captures are
+/// byte ranges of the path in a fixed array of [`MAX_PARAMS`] slots, so building, copying and
+/// reading a `Params` never touches the heap, and a copy is about a hundred bytes.
 #[derive(Clone, Copy)]
 pub struct Params<'r, 'p> {
-    items: [(&'r str, &'p str); MAX_PARAMS],
+    names: &'r [Box<str>],
+    path: &'p str,
+    spans: [(u32, u32); MAX_PARAMS],
     len: usize,
 }
 
@@ -27,22 +30,20 @@ impl<'r, 'p> Params<'r, 'p> {
     /// ranges, so backtracking never copies names or slices, and nothing is copied twice.
     #[inline(always)]
     pub(super) fn from_captures(names: &'r [Box<str>], path: &'p str, captures: &Captures) -> Self {
-        let mut items = [("", ""); MAX_PARAMS];
-        let spans = captures.spans.get(..captures.len).unwrap_or(&[]);
-        let mut len = 0;
-        for ((slot, name), &(start, end)) in items.iter_mut().zip(names).zip(spans) {
-            // Captures start after a `/` and end at a `/` or the end of the path, so they are char boundaries
-            // and `get` succeeds; an empty value would be the harmless fallback.
-            *slot = (name, path.get(start..end).unwrap_or(""));
-            len += 1;
+        let mut spans = [(0, 0); MAX_PARAMS];
+        let len = captures.len.min(names.len()).min(MAX_PARAMS);
+        for (slot, &(start, end)) in spans.iter_mut().zip(&captures.spans[..len]) {
+            // Paths are far shorter than 4 GiB (the parser's limits); `get` in `value` keeps an
+            // impossible overflow harmless.
+            *slot = (start as u32, end as u32);
         }
-        Params { items, len }
+        Params { names, path, spans, len }
     }
 
     /// No parameters (the match of a route without any).
     #[inline(always)]
     pub(super) const fn none() -> Self {
-        Params { items: [("", ""); MAX_PARAMS], len: 0 }
+        Params { names: &[], path: "", spans: [(0, 0); MAX_PARAMS], len: 0 }
     }
 
     /// The number of captured parameters.
@@ -57,12 +58,14 @@ impl<'r, 'p> Params<'r, 'p> {
         self.len == 0
     }
 
-    /// The captured `(name, value)` pairs as a slice.
+    /// The `i`th pair (`i < len`).
     #[inline]
-    fn as_slice(&self) -> &[(&'r str, &'p str)] {
-        // `len` counts the slots `from_captures` filled, so it is at most the array's length; `get` keeps
-        // this panic-free regardless.
-        self.items.get(..self.len).unwrap_or(&[])
+    fn pair(&self, i: usize) -> (&'r str, &'p str) {
+        let name = self.names.get(i).map_or("", |n| &**n);
+        let (start, end) = self.spans.get(i).copied().unwrap_or_default();
+        // Captures start after a `/` and end at a `/` or the end of the path, so they are char
+        // boundaries and `get` succeeds; an empty value would be the harmless fallback.
+        (name, self.path.get(start as usize..end as usize).unwrap_or(""))
     }
 
     /// The value captured for `name`, if the route has a parameter of that name.
@@ -70,13 +73,14 @@ impl<'r, 'p> Params<'r, 'p> {
     /// A linear scan: with at most [`MAX_PARAMS`] short names it beats any map.
     #[inline]
     pub fn get(&self, name: &str) -> Option<Param<'p>> {
-        self.as_slice().iter().find(|(n, _)| *n == name).map(|&(_, v)| Param { raw: v })
+        let i = self.names.get(..self.len)?.iter().position(|n| **n == *name)?;
+        Some(Param { raw: self.pair(i).1 })
     }
 
     /// Iterates over the `(name, value)` pairs in route order.
     #[inline]
     pub fn iter(&self) -> ParamsIter<'_, 'r, 'p> {
-        ParamsIter { inner: self.as_slice().iter() }
+        ParamsIter { params: self, front: 0, back: self.len }
     }
 }
 
@@ -127,14 +131,14 @@ impl Captures {
 
 impl fmt::Debug for Params<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.as_slice().iter().map(|(n, v)| (n, v))).finish()
+        f.debug_map().entries((0..self.len).map(|i| self.pair(i))).finish()
     }
 }
 
 impl PartialEq for Params<'_, '_> {
     /// Compares the captured pairs only; unused slots do not take part.
     fn eq(&self, other: &Self) -> bool {
-        self.as_slice() == other.as_slice()
+        self.len == other.len && (0..self.len).all(|i| self.pair(i) == other.pair(i))
     }
 }
 
@@ -152,7 +156,9 @@ impl<'a, 'r, 'p> IntoIterator for &'a Params<'r, 'p> {
 /// Iterator over the `(name, value)` pairs of [`Params`], returned by [`Params::iter`].
 #[derive(Clone, Debug)]
 pub struct ParamsIter<'a, 'r, 'p> {
-    inner: std::slice::Iter<'a, (&'r str, &'p str)>,
+    params: &'a Params<'r, 'p>,
+    front: usize,
+    back: usize,
 }
 
 impl<'r, 'p> Iterator for ParamsIter<'_, 'r, 'p> {
@@ -160,12 +166,17 @@ impl<'r, 'p> Iterator for ParamsIter<'_, 'r, 'p> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next().map(|&(n, v)| (n, Param { raw: v }))
+        if self.front == self.back {
+            return None;
+        }
+        let (n, v) = self.params.pair(self.front);
+        self.front += 1;
+        Some((n, Param { raw: v }))
     }
 
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
+        (self.back - self.front, Some(self.back - self.front))
     }
 }
 
@@ -174,7 +185,12 @@ impl ExactSizeIterator for ParamsIter<'_, '_, '_> {}
 impl DoubleEndedIterator for ParamsIter<'_, '_, '_> {
     #[inline]
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.inner.next_back().map(|&(n, v)| (n, Param { raw: v }))
+        if self.front == self.back {
+            return None;
+        }
+        self.back -= 1;
+        let (n, v) = self.params.pair(self.back);
+        Some((n, Param { raw: v }))
     }
 }
 
