@@ -11,7 +11,8 @@
 #
 # Then user-space instructions per request (valgrind callgrind, one worker): the difference
 # between a run of N requests and a run of 200, divided by N - 200, one request per write and
-# 16 per write.
+# 16 per write, for the TechEmpower request (170 bytes of headers) and for the short request
+# wrk sends by default (`GET /plaintext` with a Host header).
 #
 #   bench/server/run.sh                       # 3 rounds of 10 s, then callgrind
 #   ROUNDS=1 DURATION=3 CALLGRIND=0 bench/server/run.sh
@@ -137,6 +138,7 @@ if [ "${CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
     echo "== callgrind: user-space instructions per request (one worker)"
     N=${N:-20200}
     for server in "${SERVERS[@]}"; do
+      for kind in te short; do
         for depth in 1 16; do
             counts=()
             for n in 200 "$N"; do
@@ -148,7 +150,7 @@ if [ "${CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
                 fi
                 PID=$!
                 for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$PORT/plaintext" && break; sleep 0.1; done
-                python3 client.py "$PORT" "$n" "$depth"
+                python3 client.py "$PORT" "$n" "$depth" "$kind"
                 # Under valgrind a termination signal is sometimes not seen: repeat until the
                 # server exits (it must exit on its own, or callgrind writes nothing).
                 for _ in $(seq 30); do kill -TERM "$PID" 2>/dev/null || break; sleep 0.5; done
@@ -156,7 +158,8 @@ if [ "${CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
                 counts+=("$(awk '/Collected/ {print $4}' "$f")")
                 rm -f "$f"
             done
-            echo "$server depth $depth: $(( (counts[1] - counts[0]) / (N - 200) )) instructions/request"
+            echo "$server $kind request, depth $depth: $(( (counts[1] - counts[0]) / (N - 200) )) instructions/request"
         done
+      done
     done
 fi
