@@ -153,7 +153,9 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                 if conn.is_closed() {
                     break;
                 }
-                flush(stream, out, t.write).await?;
+                if !out.is_empty() {
+                    flush(stream, out, t.write).await?;
+                }
                 // Keep the unparsed bytes at the front, and room after them.
                 if start > 0 {
                     input.copy_within(start..end, 0);
