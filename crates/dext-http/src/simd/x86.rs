@@ -359,9 +359,17 @@ impl Scan for Avx2 {
 
     #[inline(always)]
     fn host_value(self, buf: &[u8], start: usize, end: usize) -> Option<bool> {
-        // One load gives the host bytes and the digits of a value that fits 32 bytes.
+        // One load gives the host bytes and the digits of a value that fits 32 bytes. Near
+        // the end of the buffer (a Host line that ends the head) the buffer's last block is
+        // loaded instead, and the lanes before `start` are shifted out of the masks.
         let n = end - start;
-        let Some(b) = buf.get(start..start + 32).and_then(|b| <&[u8; 32]>::try_from(b).ok()) else {
+        let len = buf.len();
+        let block = match buf.get(start..start + 32) {
+            Some(b) => Some((start, b)),
+            None if len >= 32 && start < len && end <= len => Some((len - 32, &buf[len - 32..])),
+            None => None,
+        };
+        let Some((base, b)) = block.and_then(|(base, b)| Some((base, <&[u8; 32]>::try_from(b).ok()?))) else {
             cold_path();
             return host_value_with(self, buf, start, end);
         };
@@ -369,11 +377,14 @@ impl Scan for Avx2 {
             cold_path();
             return host_value_with(self, buf, start, end);
         }
-        let stop = HostMaskAvx2::mask(b).trailing_zeros() as usize;
+        let off = start - base;
+        // Lanes past the block read as host bytes (zero bits), so a value that runs to the
+        // block's end has no stop, as it should.
+        let stop = (HostMaskAvx2::mask(b) >> off).trailing_zeros() as usize;
         if stop >= n {
             return Some(true);
         }
-        match b[stop & 31] {
+        match b[(off + stop) & 31] {
             b':' => {
                 // SAFETY: only reached inside `run_avx2` (the `Avx2` token proves AVX2); the
                 // load reads the 32 bytes of `b`. Signed compares: bytes >= 0x80 are negative.
@@ -384,7 +395,7 @@ impl Scan for Avx2 {
                         _mm256_cmpgt_epi8(_mm256_set1_epi8(b'9' as i8 + 1), v),
                     );
                     _mm256_movemask_epi8(digit) as u32
-                };
+                } >> off;
                 let need = low_bits(n) & !low_bits(stop + 1);
                 Some(digits & need == need)
             }
