@@ -91,16 +91,21 @@ impl Response {
         self
     }
 
-    /// Sets `Content-Type`. The same as [`Response::header`] with that name, without checking
-    /// the name (set on most responses, so it has a short path).
-    pub fn content_type(&mut self, value: &str) -> &mut Response {
-        if !value_ok_one(value.as_bytes()) {
+    /// Sets `Content-Type`: a `&str` (checked as [`Response::header`] checks values), or a
+    /// [`ContentType`], checked once when it was made and written with one copy.
+    pub fn content_type<'v>(&mut self, value: impl Into<ContentType<'v>>) -> &mut Response {
+        let value = value.into();
+        if let Some(line) = value.line {
+            self.headers.extend_from_slice(line.as_bytes());
+            return self;
+        }
+        if !value.checked && !value_ok_one(value.value.as_bytes()) {
             self.misuse = Some(Error::InvalidResponseHeader);
             return self;
         }
-        self.headers.reserve(value.len() + 16);
+        self.headers.reserve(value.value.len() + 16);
         self.headers.extend_from_slice(b"Content-Type: ");
-        self.headers.extend_from_slice(value.as_bytes());
+        self.headers.extend_from_slice(value.value.as_bytes());
         self.headers.extend_from_slice(b"\r\n");
         self
     }
@@ -147,6 +152,70 @@ impl Response {
     /// The first misuse recorded (an invalid or reserved header), if any.
     pub fn misuse(&self) -> Option<Error> {
         self.misuse
+    }
+}
+
+/// A `Content-Type` value for [`Response::content_type`]. The constants and
+/// [`ContentType::from_static`] are checked when they are made (at compile time for a
+/// `const`), so setting them skips the check; a `&str` converts into an unchecked one, which
+/// `content_type` checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContentType<'a> {
+    value: &'a str,
+    checked: bool,
+    /// The whole header line, for the constants: written with one copy.
+    line: Option<&'static str>,
+}
+
+/// A constant with its header line.
+macro_rules! content_type {
+    ($value:literal) => {{
+        let checked = ContentType::from_static($value);
+        ContentType { line: Some(concat!("Content-Type: ", $value, "\r\n")), ..checked }
+    }};
+}
+
+impl ContentType<'static> {
+    /// `text/plain`.
+    pub const TEXT_PLAIN: ContentType<'static> = content_type!("text/plain");
+    /// `text/plain; charset=utf-8`.
+    pub const TEXT_PLAIN_UTF8: ContentType<'static> = content_type!("text/plain; charset=utf-8");
+    /// `text/html; charset=utf-8`.
+    pub const HTML: ContentType<'static> = content_type!("text/html; charset=utf-8");
+    /// `application/json`.
+    pub const JSON: ContentType<'static> = content_type!("application/json");
+    /// `application/octet-stream`.
+    pub const OCTET_STREAM: ContentType<'static> = content_type!("application/octet-stream");
+
+    /// A checked value.
+    ///
+    /// # Panics
+    /// If `value` is not a valid field value (a control byte, or leading or trailing
+    /// whitespace); in a `const`, that is a compile error.
+    pub const fn from_static(value: &'static str) -> ContentType<'static> {
+        let b = value.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            assert!(crate::simd::scalar::is_value_byte(b[i]), "invalid Content-Type value");
+            i += 1;
+        }
+        if let (Some(&first), Some(&last)) = (b.first(), b.last()) {
+            assert!(first != b' ' && first != b'\t' && last != b' ' && last != b'\t', "invalid Content-Type value");
+        }
+        ContentType { value, checked: true, line: None }
+    }
+}
+
+impl ContentType<'_> {
+    /// The value.
+    pub fn as_str(&self) -> &str {
+        self.value
+    }
+}
+
+impl<'a> From<&'a str> for ContentType<'a> {
+    fn from(value: &'a str) -> Self {
+        ContentType { value, checked: false, line: None }
     }
 }
 

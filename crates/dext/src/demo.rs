@@ -7,7 +7,7 @@
 //! - `GET /users/:id`: `{"id":"<id>"}`.
 //! - anything else: 404 (405 for a known path with another method).
 
-use crate::{App, BodyMode, Method, Request, Response, StatusCode};
+use crate::{App, BodyMode, ContentType, Method, Request, Response, StatusCode};
 
 /// The demo application.
 pub fn app() -> App {
@@ -20,15 +20,16 @@ pub fn app() -> App {
 }
 
 async fn index(_req: &Request<'_>, res: &mut Response) {
-    res.content_type("text/plain").set_body("Dext demo server: try /plaintext, /json, /users/42, POST /echo\n");
+    res.content_type(ContentType::TEXT_PLAIN)
+        .set_body("Dext demo server: try /plaintext, /json, /users/42, POST /echo\n");
 }
 
 async fn plaintext(_req: &Request<'_>, res: &mut Response) {
-    res.content_type("text/plain").set_body("Hello, World!");
+    res.content_type(ContentType::TEXT_PLAIN).set_body("Hello, World!");
 }
 
 async fn json(_req: &Request<'_>, res: &mut Response) {
-    res.content_type("application/json");
+    res.content_type(ContentType::JSON);
     let out = res.body_mut();
     out.extend_from_slice(b"{\"message\":");
     write_json_string(out, "Hello, World!");
@@ -47,7 +48,7 @@ async fn echo(req: &Request<'_>, res: &mut Response) {
 }
 
 async fn user(req: &Request<'_>, res: &mut Response) {
-    res.content_type("application/json");
+    res.content_type(ContentType::JSON);
     let id = req.param("id").unwrap_or_default();
     let out = res.body_mut();
     out.extend_from_slice(b"{\"id\":");

@@ -16,7 +16,9 @@
 
 pub mod demo;
 
-pub use dext_http::{App, BodyError, BodyMode, BodyReader, Handler, Method, Request, Response, StatusCode};
+pub use dext_http::{
+    App, BodyError, BodyMode, BodyReader, ContentType, Handler, Method, Request, Response, StatusCode,
+};
 pub use dext_server::{Builder, Server, ShutdownHandle, Timeouts};
 
 /// The HTTP/1.1 codec (`dext-http`).

@@ -492,3 +492,26 @@ fn content_type_refuses_what_header_refuses() {
     assert_eq!(res.misuse(), None);
     assert_eq!(res.header_bytes(), b"Content-Type: text/html; charset=utf-8\r\n");
 }
+
+#[test]
+fn content_type_constants_write_what_strings_write() {
+    use crate::ContentType;
+    for (constant, text) in [
+        (ContentType::TEXT_PLAIN, "text/plain"),
+        (ContentType::TEXT_PLAIN_UTF8, "text/plain; charset=utf-8"),
+        (ContentType::HTML, "text/html; charset=utf-8"),
+        (ContentType::JSON, "application/json"),
+        (ContentType::OCTET_STREAM, "application/octet-stream"),
+        (ContentType::from_static("image/svg+xml"), "image/svg+xml"),
+    ] {
+        let (mut a, mut b) = (Response::new(), Response::new());
+        a.content_type(constant);
+        b.content_type(text);
+        assert_eq!(a.header_bytes(), b.header_bytes(), "{text}");
+        assert_eq!(a.misuse(), None);
+        assert_eq!(constant.as_str(), text);
+    }
+    // Checked when made: an invalid static value panics (a compile error in a `const`).
+    assert!(std::panic::catch_unwind(|| ContentType::from_static("text/plain\r\nX: y")).is_err());
+    assert!(std::panic::catch_unwind(|| ContentType::from_static(" text/plain")).is_err());
+}
