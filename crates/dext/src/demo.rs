@@ -4,7 +4,7 @@
 //! - `GET /plaintext`: `Hello, World!`.
 //! - `GET /json`: `{"message":"Hello, World!"}`, serialized per request.
 //! - `POST /echo`: the request body, streamed in as it arrives (so it is never held twice).
-//! - `GET /users/:id`: `{"id":"<id>"}`.
+//! - `GET /users/:id`: `{"id":"<id>"}`, the id percent-decoded (400 if that fails).
 //! - anything else: 404 (405 for a known path with another method).
 
 use crate::{App, BodyMode, ContentType, Method, Request, Response, StatusCode};
@@ -48,11 +48,18 @@ async fn echo(req: &Request<'_>, res: &mut Response) {
 }
 
 async fn user(req: &Request<'_>, res: &mut Response) {
+    // The id percent-decoded (`/users/a%20b` is `a b`); no allocation unless it has a `%`.
+    let id = match req.params().get("id").map(|p| p.decoded()) {
+        Some(Ok(id)) => id,
+        _ => {
+            res.set_status(StatusCode::BAD_REQUEST).set_body("the id is not valid percent-encoded UTF-8\n");
+            return;
+        }
+    };
     res.content_type(ContentType::JSON);
-    let id = req.param("id").unwrap_or_default();
     let out = res.body_mut();
     out.extend_from_slice(b"{\"id\":");
-    write_json_string(out, id);
+    write_json_string(out, &id);
     out.push(b'}');
 }
 

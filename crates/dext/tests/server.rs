@@ -218,6 +218,18 @@ fn a_slowloris_client_is_cut_off_while_others_are_served() {
 }
 
 #[test]
+fn user_ids_are_percent_decoded_and_json_escaped() {
+    let server = Running::start(dext::demo::app());
+    let (mut s, mut r) = connect(server.addr);
+    s.write_all(b"GET /users/a%20%22b%22%2F%C3%A9 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut r), (200, "{\"id\":\"a \\\"b\\\"/\u{e9}\"}".as_bytes().to_vec()));
+    s.write_all(b"GET /users/%FF HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut r).0, 400);
+    s.write_all(b"GET /users/%zz HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut r).0, 400);
+}
+
+#[test]
 fn a_thousand_concurrent_connections_are_served() {
     let server = Running::start(dext::demo::app());
     let addr = server.addr;
