@@ -84,20 +84,22 @@ run_case() { # server case
     t1=$(cpu_ticks "$PID")
     kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
     hz=$(getconf CLK_TCK)
-    python3 - "$server" "$case" "$t0" "$t1" "$hz" "$wrk_out" >>"$OUT" <<'PY'
+    python3 - "$server" "$case" "$t0" "$t1" "$hz" "$wrk_out" "$ROUND" >>"$OUT" <<'PY'
 import re, sys
 server, case, t0, t1, hz, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+rnd = sys.argv[7]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 total = int(re.search(r"(\d+) requests in", out).group(1))
 m = re.search(r"Latency\s+([\d.]+)(us|ms|s)", out)
 lat_ms = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 cpu_us = (t1 - t0) / hz * 1e6 / max(total, 1)
-print(server, case, rps, lat_ms, cpu_us, errors.group(1) if errors else 0)
+print(server, case, rps, lat_ms, cpu_us, errors.group(1) if errors else 0, rnd)
 PY
 }
 
-for round in $(seq "$ROUNDS"); do
+for ROUND in $(seq "$ROUNDS"); do
+    round=$ROUND
     # Rotate the order each round.
     order=("${SERVERS[@]:$(( (round - 1) % NS ))}" "${SERVERS[@]:0:$(( (round - 1) % NS ))}")
     for case in "${CASES[@]}"; do
@@ -107,31 +109,35 @@ for round in $(seq "$ROUNDS"); do
     done
 done
 
-echo "== wrk: medians over $ROUNDS rounds of ${DURATION} s; ratio = dext / peer (req/s) and dext / peer (CPU per request)"
+echo "== wrk: medians over $ROUNDS rounds of ${DURATION} s; ratios = medians of the per-round ratios dext / peer (req/s, and CPU per request)"
 python3 - "$OUT" <<'PY'
 import sys, statistics, collections
-runs = collections.defaultdict(list)
+runs = collections.defaultdict(dict)
 for line in open(sys.argv[1]):
-    s, c, rps, lat, cpu, err = line.split()
-    runs[(c, s)].append((float(rps), float(lat), float(cpu), int(err)))
+    s, c, rps, lat, cpu, err, rnd = line.split()
+    runs[(c, s)][rnd] = (float(rps), float(lat), float(cpu), int(err))
 for case in ("plaintext", "pipelined", "json"):
-    dext = runs.get((case, "dext"))
+    dext = runs.get((case, "dext"), {})
     for server in ("dext", "dext-base", "may-minihttp", "hyper", "limit.c"):
         r = runs.get((case, server))
         if not r:
             continue
-        rps = statistics.median(x[0] for x in r)
-        lat = statistics.median(x[1] for x in r)
-        cpu = statistics.median(x[2] for x in r)
-        err = sum(x[3] for x in r)
+        rps = statistics.median(x[0] for x in r.values())
+        lat = statistics.median(x[1] for x in r.values())
+        cpu = statistics.median(x[2] for x in r.values())
+        err = sum(x[3] for x in r.values())
         line = f"{case:10} {server:13} {rps:12,.0f} req/s  latency {lat:7.2f} ms  cpu {cpu:6.2f} us/req"
-        if dext and server != "dext":
-            drps = statistics.median(x[0] for x in dext)
-            dcpu = statistics.median(x[2] for x in dext)
-            line += f"  dext/peer req/s {drps / rps:.2f}x  cpu {dcpu / cpu:.2f}x"
+        both = [k for k in r if k in dext]
+        if server != "dext" and both:
+            rr = statistics.median(dext[k][0] / r[k][0] for k in both)
+            cr = statistics.median(dext[k][2] / r[k][2] for k in both)
+            line += f"  dext/peer req/s {rr:.2f}x  cpu {cr:.2f}x"
         if err:
             line += f"  ({err} non-2xx)"
         print(line)
+print("all samples (req/s, mean latency ms, CPU us/req) per round:")
+for (case, server), r in sorted(runs.items()):
+    print(f"  {case:10} {server:13} " + "  ".join(f"r{k}: {v[0]:,.0f} {v[1]:.2f} {v[2]:.2f}" for k, v in sorted(r.items())))
 PY
 
 if [ "${CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
