@@ -51,6 +51,9 @@ pub(crate) struct Wheel {
     /// `fire_due`, lowered by each insertion, left as is by removals. While the clock is
     /// before it, nothing can be due, and `fire_due` has nothing to scan.
     due: u64,
+    /// `due` as an instant (far in the future when `due` is `u64::MAX`), so that a loop turn
+    /// compares instants instead of converting the clock to milliseconds.
+    due_at: Instant,
 }
 
 impl Wheel {
@@ -63,8 +66,10 @@ impl Wheel {
             free: NIL,
             len: 0,
             due: u64::MAX,
+            due_at: now,
         };
         w.elapsed = w.ms_floor(now);
+        w.set_due(u64::MAX);
         w
     }
 
@@ -158,7 +163,9 @@ impl Wheel {
         // (later, for a top-level slot of the next block).
         let start =
             if level == 0 { deadline.max(self.elapsed) } else { deadline & !((1 << (SLOT_BITS * level as u32)) - 1) };
-        self.due = self.due.min(start);
+        if start < self.due {
+            self.set_due(start);
+        }
     }
 
     fn unlink(&mut self, key: u32) {
@@ -219,7 +226,7 @@ impl Wheel {
             self.unlink(key);
             drop(self.release(key));
             if self.len == 0 {
-                self.due = u64::MAX;
+                self.set_due(u64::MAX);
             }
         }
     }
@@ -263,23 +270,29 @@ impl Wheel {
         if self.due == u64::MAX {
             return None;
         }
-        let at = self.base + Duration::from_millis(self.due);
-        Some(at.saturating_duration_since(now))
+        Some(self.due_at.saturating_duration_since(now))
+    }
+
+    fn set_due(&mut self, ms: u64) {
+        self.due = ms;
+        // Past the horizon from the base (about 2.2 years of milliseconds, far inside what an
+        // `Instant` holds) stands for "never".
+        self.due_at = self.base + Duration::from_millis(ms.min(HORIZON * 4));
     }
 
     /// Fires every timer due at `now`, pushing their wakers into `out` (the caller wakes them
     /// after releasing the wheel, so that a woken task may touch timers).
     pub(crate) fn fire_due(&mut self, now: Instant, out: &mut Vec<Waker>) {
-        let now_ms = self.ms_floor(now);
-        if now_ms < self.due {
-            // Before the earliest slot: the loop below would stop at once.
-            self.elapsed = self.elapsed.max(now_ms);
+        if now < self.due_at {
+            // Before the earliest slot: nothing is due, and the wheel's time can stay behind
+            // (every position is relative to it; the next firing catches up).
             return;
         }
-        self.due = u64::MAX;
+        let now_ms = self.ms_floor(now);
+        let mut due = u64::MAX;
         while let Some((level, slot, start)) = self.next_expiration() {
             if start > now_ms {
-                self.due = start;
+                due = start;
                 break;
             }
             self.elapsed = self.elapsed.max(start);
@@ -299,6 +312,7 @@ impl Wheel {
             }
         }
         self.elapsed = self.elapsed.max(now_ms);
+        self.set_due(due);
     }
 
     /// Drops every timer (runtime shutdown).
@@ -307,7 +321,7 @@ impl Wheel {
         self.levels = [Level { occupied: 0, heads: [NIL; SLOTS as usize] }; LEVELS];
         self.free = NIL;
         self.len = 0;
-        self.due = u64::MAX;
+        self.set_due(u64::MAX);
     }
 }
 
