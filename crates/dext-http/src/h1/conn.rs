@@ -82,6 +82,10 @@ enum State {
 #[derive(Debug, Clone)]
 pub struct Conn {
     limits: Limits,
+    /// From the limits: the longest a line may be with its CRLF, and the most bytes a head
+    /// can take (request line, headers, slack) before it must be an error.
+    line_limit: usize,
+    head_limit: usize,
     state: State,
     decoder: BodyDecoder,
     /// The current request's body has bytes still to decode.
@@ -104,6 +108,12 @@ impl Conn {
     pub fn new(limits: Limits) -> Conn {
         let decoder = BodyDecoder::new(Framing::None, &limits);
         Conn {
+            line_limit: limits.max_request_line.saturating_add(2),
+            head_limit: limits
+                .max_request_line
+                .saturating_mul(2)
+                .saturating_add(limits.max_header_bytes)
+                .saturating_add(8),
             limits,
             state: State::Head,
             decoder,
@@ -139,6 +149,12 @@ impl Conn {
         if self.state != State::Head {
             return Ok(Status::Partial);
         }
+        if input.is_empty() {
+            // Between requests, with nothing read yet.
+            self.scanned = 0;
+            self.line_end = 0;
+            return Ok(self.partial());
+        }
         // A head ends with LF, so it cannot be complete before a new LF arrives: a trickle of
         // bytes (down to one per read) costs a search of the new bytes, not a re-parse. The
         // parse stops at the last LF, so a malformed line is reported once it ends, however
@@ -151,14 +167,12 @@ impl Conn {
         }
         let new_lf = input[self.scanned..].iter().rposition(|&b| b == b'\n').map(|i| self.scanned + i + 1);
         self.scanned = input.len();
-        let line_limit = self.limits.max_request_line.saturating_add(2);
-        let all_limits = self.limits.max_request_line.saturating_mul(2).saturating_add(self.limits.max_header_bytes);
         if let Some(end) = new_lf {
             self.line_end = end;
         }
         // Whole when past all the limits, or when the unterminated line alone is longer than
         // any line may be; else up to the last line end, if a new one arrived.
-        let end = if input.len() > all_limits.saturating_add(8) || input.len() - self.line_end > line_limit {
+        let end = if input.len() > self.head_limit || input.len() - self.line_end > self.line_limit {
             input.len()
         } else if new_lf.is_some() {
             self.line_end
