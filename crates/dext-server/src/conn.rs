@@ -57,6 +57,12 @@ thread_local! {
     static DATE: RefCell<(HttpDate, Instant)> = RefCell::new((HttpDate::from_unix(unix_now()), Instant::now()));
 }
 
+/// How many buffer sets wait in this thread's pool (on a worker: the sets that neither an
+/// open connection mid-request nor a closed one holds). For tests and diagnostics.
+pub(crate) fn pooled_buffer_sets() -> usize {
+    POOL.with(|p| p.borrow().len())
+}
+
 /// Pooled buffers kept per worker, beyond which closed connections' buffers are freed.
 const POOL_MAX: usize = 256;
 

@@ -35,6 +35,15 @@
 mod body;
 mod conn;
 
+/// How many connection buffer sets (read, write and body buffers, a parsed head and a
+/// response) wait in the calling worker's pool. A connection holds a set only while it has a
+/// request to read or answer, so on a worker whose connections are all idle between requests,
+/// every set is here. Call it from a handler (handlers run on the worker); elsewhere it is 0.
+#[doc(hidden)]
+pub fn pooled_buffer_sets() -> usize {
+    conn::pooled_buffer_sets()
+}
+
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;

@@ -25,3 +25,5 @@ pub use dext_server::{Builder, Server, ShutdownHandle, Timeouts};
 pub use dext_http as http;
 /// The runtime (`dext-rt`).
 pub use dext_rt as rt;
+/// The server (`dext-server`).
+pub use dext_server as server;

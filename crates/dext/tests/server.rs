@@ -229,6 +229,46 @@ fn user_ids_are_percent_decoded_and_json_escaped() {
     assert_eq!(read_response(&mut r).0, 400);
 }
 
+/// Answers how many buffer sets wait in this worker's pool.
+async fn pooled(_req: &Request<'_>, res: &mut Response) {
+    res.set_body(dext::server::pooled_buffer_sets().to_string());
+}
+
+#[test]
+fn idle_connections_hold_no_buffers() {
+    let server = Running::start_with(dext::demo::app().get("/pooled", pooled), 1, dext::Timeouts::default());
+    let (mut probe, mut probe_r) = connect(server.addr);
+    let mut pooled_now = || {
+        probe.write_all(b"GET /pooled HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let (status, body) = read_response(&mut probe_r);
+        assert_eq!(status, 200);
+        String::from_utf8(body).unwrap().parse::<usize>().unwrap()
+    };
+    // 50 connections, each served once and now idle between requests: their sets are back in
+    // the pool. (A connection that kept its set until it closed would leave the pool empty.)
+    let mut conns: Vec<_> = (0..50).map(|_| connect(server.addr)).collect();
+    for (s, r) in conns.iter_mut() {
+        s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        assert_eq!(read_response(r).0, 200);
+    }
+    let idle = pooled_now();
+    assert!(idle >= 45, "{idle} sets pooled with 50 idle connections");
+    // Each starts a request (half a head): each takes a set while it waits for the rest.
+    for (s, _) in conns.iter_mut() {
+        s.write_all(b"GET /json HTTP/1.1\r\n").unwrap();
+    }
+    thread::sleep(Duration::from_millis(200));
+    let busy = pooled_now();
+    assert!(busy + 45 <= idle, "{busy} sets pooled while 50 requests are half read (idle: {idle})");
+    // Once answered, the sets come back.
+    for (s, r) in conns.iter_mut() {
+        s.write_all(b"Host: x\r\n\r\n").unwrap();
+        assert_eq!(read_response(r).0, 200);
+    }
+    let again = pooled_now();
+    assert!(again >= idle, "{again} sets pooled after the requests (before: {idle})");
+}
+
 #[test]
 fn a_thousand_concurrent_connections_are_served() {
     let server = Running::start(dext::demo::app());
