@@ -99,9 +99,8 @@ PY
 }
 
 for ROUND in $(seq "$ROUNDS"); do
-    round=$ROUND
     # Rotate the order each round.
-    order=("${SERVERS[@]:$(( (round - 1) % NS ))}" "${SERVERS[@]:0:$(( (round - 1) % NS ))}")
+    order=("${SERVERS[@]:$(( (ROUND - 1) % NS ))}" "${SERVERS[@]:0:$(( (ROUND - 1) % NS ))}")
     for case in "${CASES[@]}"; do
         for server in "${order[@]}"; do
             run_case "$server" "$case"
