@@ -173,6 +173,8 @@ pub struct App {
     router: Router<Route>,
     /// Every method some route answers, for `OPTIONS *`.
     methods: [bool; Method::ALL.len()],
+    /// Whether some route streams bodies; without one, [`App::body_mode`] needs no lookup.
+    streams: bool,
 }
 
 /// A route's handler and how it receives request bodies.
@@ -208,12 +210,12 @@ impl core::fmt::Debug for App {
 impl App {
     /// An app with no routes; trailing slashes redirect.
     pub fn new() -> App {
-        App { router: Router::new(), methods: [false; Method::ALL.len()] }
+        App::with_trailing_slash(TrailingSlash::default())
     }
 
     /// An app with no routes and the given trailing-slash policy.
     pub fn with_trailing_slash(policy: TrailingSlash) -> App {
-        App { router: Router::with_trailing_slash(policy), methods: [false; Method::ALL.len()] }
+        App { router: Router::with_trailing_slash(policy), methods: [false; Method::ALL.len()], streams: false }
     }
 
     /// Adds a route whose handler gets buffered request bodies.
@@ -230,6 +232,7 @@ impl App {
         handler: impl Handler,
     ) -> Result<(), InsertError> {
         self.router.insert(method, path, Route { handler: Box::new(handler), body })?;
+        self.streams |= body == BodyMode::Streamed;
         if let Some(i) = Method::ALL.iter().position(|&m| m == method) {
             self.methods[i] = true;
         }
@@ -293,6 +296,9 @@ impl App {
     /// whole or hand it over as a [`Body::Stream`]. Requests that match no route get their
     /// bodies buffered (and then a 404 or 405), which keeps the connection usable.
     pub fn body_mode(&self, head: &RequestHead<'_, '_>) -> BodyMode {
+        if !self.streams {
+            return BodyMode::Buffered;
+        }
         match self.router.at(head.method(), head.path()) {
             Lookup::Found(m) => m.value.body,
             _ => BodyMode::Buffered,
