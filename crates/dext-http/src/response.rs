@@ -21,9 +21,26 @@ use crate::{Error, StatusCode};
 pub struct Response {
     status: Option<StatusCode>,
     headers: Vec<u8>,
+    /// The `Content-Type` line: a constant's, by reference (no copy per response), or one
+    /// encoded into `content_type_buf`. Kept apart from `headers` so that setting it again
+    /// replaces it.
+    content_type: ContentTypeLine,
+    content_type_buf: Vec<u8>,
     body: Vec<u8>,
+    /// A body set with [`Response::set_static_body`], sent from where it lives; `body` is
+    /// empty meanwhile.
+    static_body: Option<&'static [u8]>,
     close: bool,
     misuse: Option<Error>,
+}
+
+/// Where the `Content-Type` line is.
+#[derive(Debug, Default, Clone, Copy)]
+enum ContentTypeLine {
+    #[default]
+    None,
+    Static(&'static str),
+    Buffer,
 }
 
 impl Response {
@@ -36,7 +53,9 @@ impl Response {
     pub fn reset(&mut self) {
         self.status = None;
         self.headers.clear();
+        self.content_type = ContentTypeLine::None;
         self.body.clear();
+        self.static_body = None;
         self.close = false;
         self.misuse = None;
     }
@@ -91,49 +110,80 @@ impl Response {
         self
     }
 
-    /// Sets `Content-Type`: a `&str` (checked as [`Response::header`] checks values), or a
-    /// [`ContentType`], checked once when it was made and written with one copy.
+    /// Sets `Content-Type` (replacing an earlier one): a `&str` (checked as
+    /// [`Response::header`] checks values), or a [`ContentType`], checked once when it was
+    /// made; a constant's line is sent from where it lives, with no copy into the response.
     pub fn content_type<'v>(&mut self, value: impl Into<ContentType<'v>>) -> &mut Response {
         let value = value.into();
         if let Some(line) = value.line {
-            self.headers.extend_from_slice(line.as_bytes());
+            self.content_type = ContentTypeLine::Static(line);
             return self;
         }
         if !value.checked && !value_ok_one(value.value.as_bytes()) {
             self.misuse = Some(Error::InvalidResponseHeader);
             return self;
         }
-        self.headers.reserve(value.value.len() + 16);
-        self.headers.extend_from_slice(b"Content-Type: ");
-        self.headers.extend_from_slice(value.value.as_bytes());
-        self.headers.extend_from_slice(b"\r\n");
+        let buf = &mut self.content_type_buf;
+        buf.clear();
+        buf.extend_from_slice(b"Content-Type: ");
+        buf.extend_from_slice(value.value.as_bytes());
+        buf.extend_from_slice(b"\r\n");
+        self.content_type = ContentTypeLine::Buffer;
         self
     }
 
+    /// The `Content-Type` header line (`Content-Type: value\r\n`), empty if none was set.
+    pub fn content_type_line(&self) -> &[u8] {
+        match self.content_type {
+            ContentTypeLine::None => &[],
+            ContentTypeLine::Static(line) => line.as_bytes(),
+            ContentTypeLine::Buffer => &self.content_type_buf,
+        }
+    }
+
     /// The body buffer, to write into (for example with `std::io::Write` or a serializer).
+    /// A static body set before is copied in first.
     pub fn body_mut(&mut self) -> &mut Vec<u8> {
+        if let Some(s) = self.static_body.take() {
+            self.body.clear();
+            self.body.extend_from_slice(s);
+        }
         &mut self.body
     }
 
     /// Replaces the body with a copy of `bytes`.
     pub fn set_body(&mut self, bytes: impl AsRef<[u8]>) -> &mut Response {
+        self.static_body = None;
         self.body.clear();
         self.body.extend_from_slice(bytes.as_ref());
         self
     }
 
+    /// Replaces the body with `bytes`, which are sent from where they are: no copy into the
+    /// response. Appending later ([`Response::write`], [`Response::body_mut`]) copies them
+    /// into the body buffer first.
+    pub fn set_static_body(&mut self, bytes: &'static [u8]) -> &mut Response {
+        self.body.clear();
+        self.static_body = Some(bytes);
+        self
+    }
+
     /// Appends to the body.
     pub fn write(&mut self, bytes: impl AsRef<[u8]>) -> &mut Response {
-        self.body.extend_from_slice(bytes.as_ref());
+        self.body_mut().extend_from_slice(bytes.as_ref());
         self
     }
 
     /// The body so far.
     pub fn body(&self) -> &[u8] {
-        &self.body
+        match self.static_body {
+            Some(s) => s,
+            None => &self.body,
+        }
     }
 
-    /// The encoded header lines (`Name: value\r\n` each).
+    /// The header lines added with [`Response::header`] (`Name: value\r\n` each); the
+    /// `Content-Type` line is apart ([`Response::content_type_line`]).
     pub fn header_bytes(&self) -> &[u8] {
         &self.headers
     }

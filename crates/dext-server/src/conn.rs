@@ -172,26 +172,27 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                     input.resize(input.len() * 2, 0);
                 }
                 let n = if end == 0 && head_deadline.is_none() {
-                    // Idle between requests: wait for the next one, or for shutdown.
+                    // Idle between requests: read what is there, else wait for the next
+                    // request, or for shutdown.
                     if shared.stop.is_cancelled() {
                         break;
                     }
-                    timer.set(dext_rt::time::now() + t.idle);
-                    if !poll_fn(|cx| Poll::Ready(stream.poll_read_ready(cx).is_ready())).await {
-                        // Nothing buffered, nothing to send, nothing to read yet: wait with
-                        // the buffers back in the pool (`input[..end]` is empty).
-                        if let Some(bufs) = held.take() {
-                            bufs.give_back();
+                    // Not charged to the task's budget: the response's write is.
+                    match stream.try_read(&mut input[end..]) {
+                        Ok(n) => n,
+                        Err(e) if e.kind() != io::ErrorKind::WouldBlock => return Err(e),
+                        Err(_) => {
+                            // Nothing buffered, nothing to send, nothing to read yet: wait
+                            // with the buffers back in the pool (`input[..end]` is empty).
+                            if let Some(bufs) = held.take() {
+                                bufs.give_back();
+                            }
+                            timer.set(dext_rt::time::now() + t.idle);
+                            if wait_readable(stream, &mut timer, &mut stopping).await {
+                                continue;
+                            }
+                            break;
                         }
-                        if wait_readable(stream, &mut timer, &mut stopping).await {
-                            continue;
-                        }
-                        break;
-                    }
-                    match read_before(stream, &mut input[end..], &mut timer, Some(&mut stopping)).await {
-                        Some(n) => n?,
-                        // Idle too long, or the server is stopping: close quietly.
-                        None => break,
                     }
                 } else {
                     let deadline = *head_deadline.get_or_insert_with(|| dext_rt::time::now() + t.header);
@@ -208,9 +209,10 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                 if n == 0 {
                     conn.handle_eof();
                 } else {
+                    // A head has started: its deadline is set when the connection first
+                    // waits for the rest of it (below), which a head read whole never does.
                     end += n;
                     stamp = None;
-                    head_deadline.get_or_insert_with(|| dext_rt::time::now() + t.header);
                 }
                 continue;
             }
@@ -454,19 +456,32 @@ async fn flush(stream: &TcpStream, out: &mut Vec<u8>, limit: Duration) -> Outcom
     if out.is_empty() {
         return Ok(());
     }
-    // Usually the whole batch goes out at once; a timer is armed only if it does not.
-    let result = {
-        let mut write = pin!(stream.write_all(out));
-        match poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
-            Poll::Ready(r) => r,
-            Poll::Pending => match timeout(limit, write).await {
-                Ok(r) => r,
-                Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "the peer stopped reading")),
-            },
-        }
+    // Usually the whole batch goes out at once, in this poll; a timer is armed only if not.
+    let mut sent = 0;
+    let result = match poll_fn(|cx| Poll::Ready(write_some(stream, cx, out, &mut sent))).await {
+        Poll::Ready(r) => r,
+        Poll::Pending => match timeout(limit, stream.write_all(&out[sent..])).await {
+            Ok(r) => r,
+            Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "the peer stopped reading")),
+        },
     };
     out.clear();
     result
+}
+
+/// Writes `out[*sent..]` until all of it is sent (`Ready`) or the socket is full (`Pending`,
+/// with `*sent` advanced and the waker registered).
+#[inline]
+fn write_some(stream: &TcpStream, cx: &mut Context<'_>, out: &[u8], sent: &mut usize) -> Poll<Outcome> {
+    while *sent < out.len() {
+        match stream.poll_write(cx, &out[*sent..]) {
+            Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+            Poll::Ready(Ok(n)) => *sent += n,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        }
+    }
+    Poll::Ready(Ok(()))
 }
 
 /// Half-closes, then reads and discards what the peer still sends for a moment.

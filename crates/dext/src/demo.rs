@@ -25,7 +25,7 @@ async fn index(_req: &Request<'_>, res: &mut Response) {
 }
 
 async fn plaintext(_req: &Request<'_>, res: &mut Response) {
-    res.content_type(ContentType::TEXT_PLAIN).set_body("Hello, World!");
+    res.content_type(ContentType::TEXT_PLAIN).set_static_body(b"Hello, World!");
 }
 
 async fn json(_req: &Request<'_>, res: &mut Response) {

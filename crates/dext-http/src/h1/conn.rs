@@ -38,7 +38,7 @@
 
 use super::Limits;
 use super::decode::{BodyDecoder, Decoded};
-use super::encode::{HttpDate, write_chunk, write_decimal, write_last_chunk, write_status_line};
+use super::encode::{HttpDate, write_chunk, write_content_length, write_last_chunk, write_status_line};
 use super::parse::{Framing, Head, RequestHead, Status};
 use crate::{Error, Method, Response, StatusCode, Version};
 
@@ -323,18 +323,16 @@ impl Conn {
         }
 
         // Room for everything at once: the copies below then never grow the buffer.
-        out.reserve(128 + res.header_bytes().len() + res.body().len());
+        let (content_type, headers, bytes) = (res.content_type_line(), res.header_bytes(), res.body());
+        out.reserve(128 + content_type.len() + headers.len() + bytes.len());
         write_status_line(out, status);
         out.extend_from_slice(date.line());
-        out.extend_from_slice(res.header_bytes());
+        out.extend_from_slice(content_type);
+        out.extend_from_slice(headers);
         let no_body = status.forbids_body() || tunnel;
         if !no_body {
             match body {
-                ResponseBody::Full => {
-                    out.extend_from_slice(b"Content-Length: ");
-                    write_decimal(out, res.body().len() as u64);
-                    out.extend_from_slice(b"\r\n");
-                }
+                ResponseBody::Full => write_content_length(out, bytes.len() as u64),
                 ResponseBody::Streaming if chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
                 ResponseBody::Streaming => {}
             }
@@ -353,7 +351,7 @@ impl Conn {
         match body {
             ResponseBody::Full => {
                 if send_body {
-                    out.extend_from_slice(res.body());
+                    out.extend_from_slice(bytes);
                 }
                 self.end_exchange();
             }
@@ -388,9 +386,9 @@ impl Conn {
         }
         write_status_line(out, status);
         out.extend_from_slice(date.line());
-        out.extend_from_slice(b"Content-Type: text/plain\r\nContent-Length: ");
-        write_decimal(out, text.len() as u64);
-        out.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
+        out.extend_from_slice(b"Content-Type: text/plain\r\n");
+        write_content_length(out, text.len() as u64);
+        out.extend_from_slice(b"Connection: close\r\n\r\n");
         out.extend_from_slice(text.as_bytes());
         self.state = State::Closed;
     }

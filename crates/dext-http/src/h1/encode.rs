@@ -109,29 +109,49 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-/// Appends the decimal form of `n`.
+/// Appends `Content-Length: <n>\r\n`; lengths below 10,000 as one fixed-size copy.
 #[inline(always)]
-pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
-    // Most lengths have a few digits: fixed-size copies, no division loop.
-    let d = |k: u64| b'0' + (k % 10) as u8;
-    match n {
-        0..=9 => return out.push(d(n)),
-        10..=99 => return out.extend_from_slice(&[d(n / 10), d(n)]),
-        100..=999 => return out.extend_from_slice(&[d(n / 100), d(n / 10), d(n)]),
-        1000..=9999 => return out.extend_from_slice(&[d(n / 1000), d(n / 100), d(n / 10), d(n)]),
-        _ => {}
+pub(crate) fn write_content_length(out: &mut Vec<u8>, n: u64) {
+    const PREFIX: &[u8; 16] = b"Content-Length: ";
+    #[inline(always)]
+    fn line<const N: usize>(out: &mut Vec<u8>, mut n: u64) {
+        let mut b = [0u8; N];
+        b[..16].copy_from_slice(PREFIX);
+        b[N - 2] = b'\r';
+        b[N - 1] = b'\n';
+        let mut i = N - 3;
+        loop {
+            b[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if i == 16 {
+                break;
+            }
+            i -= 1;
+        }
+        out.extend_from_slice(&b);
     }
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+    match n {
+        0..=9 => line::<19>(out, n),
+        10..=99 => line::<20>(out, n),
+        100..=999 => line::<21>(out, n),
+        1000..=9999 => line::<22>(out, n),
+        _ => {
+            out.extend_from_slice(PREFIX);
+            let mut digits = [0u8; 20];
+            let mut i = digits.len();
+            let mut n = n;
+            loop {
+                i -= 1;
+                digits[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            out.extend_from_slice(&digits[i..]);
+            out.extend_from_slice(b"\r\n");
         }
     }
-    out.extend_from_slice(&buf[i..]);
 }
 
 /// Appends `HTTP/1.1 <code> <reason>\r\n`.

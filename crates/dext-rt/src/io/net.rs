@@ -190,6 +190,22 @@ impl TcpStream {
         })
     }
 
+    /// Reads without waiting: `Err(WouldBlock)` when nothing is there (known from the
+    /// readiness, or found by the read, which then clears it). Registers no waker and is not
+    /// charged to the task's cooperative budget: for a task that polls afterwards when it finds
+    /// nothing (for example with [`TcpStream::poll_read_ready`]). On a stream that has hung up
+    /// (or failed) and holds nothing, `Ok(0)`, as a read would give.
+    #[inline]
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let fd = self.src.sock.as_fd();
+        let len = buf.len();
+        self.src.reg().try_read_io(0, || {
+            let r = sysio::read(fd, buf);
+            let drained = matches!(r, Ok(n) if n > 0 && n < len);
+            (r, drained)
+        })
+    }
+
     /// Polls until the stream may be readable, without reading (a server can wait so with no
     /// buffer held). Readiness is cleared only by a read that finds nothing, so a `Ready`
     /// here can be followed by a read that waits.

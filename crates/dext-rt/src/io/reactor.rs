@@ -204,6 +204,38 @@ impl Registration {
         self.io.poll_ready(cx, READ_MASK, &self.io.reader).map(|_| ())
     }
 
+    /// One read-side attempt with no waiting: `WouldBlock` when the source is not known to be
+    /// readable (no syscall then), or when the operation found nothing (readiness is then
+    /// cleared, so a later poll waits for the next edge). Nothing is registered and nothing is
+    /// charged to the cooperative budget.
+    ///
+    /// A source that has hung up or failed (a sticky bit) and still finds nothing gives
+    /// `eof` instead of `WouldBlock`: no data can follow a hang-up, and a `WouldBlock` there
+    /// would send a caller that waits for readiness straight back here, forever.
+    #[inline]
+    pub(crate) fn try_read_io<R>(&self, eof: R, op: impl FnOnce() -> (io::Result<R>, bool)) -> io::Result<R> {
+        let word = self.io.readiness.load(Ordering::Acquire);
+        if word & READ_MASK == 0 {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let ev = ReadyEvent { word };
+        match op() {
+            (Err(e), _) if e.kind() == io::ErrorKind::WouldBlock => {
+                if word & READABLE == 0 {
+                    return Ok(eof);
+                }
+                self.io.clear(ev, READABLE);
+                Err(e)
+            }
+            (res, drained) => {
+                if drained {
+                    self.io.clear(ev, READABLE);
+                }
+                res
+            }
+        }
+    }
+
     /// The write-side twin of [`Registration::poll_read_io`].
     #[inline]
     pub(crate) fn poll_write_io<R>(

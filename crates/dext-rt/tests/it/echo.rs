@@ -182,6 +182,35 @@ fn peer_and_local_addresses() {
     });
 }
 
+#[test]
+fn try_read_never_waits() {
+    let rt = rt(1);
+    rt.block_on(async {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let c = TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+        let (s, _) = l.accept().await.unwrap();
+        let mut buf = [0u8; 16];
+        // Nothing sent yet: WouldBlock, at once.
+        let e = s.try_read(&mut buf).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+        c.write_all(b"hello").await.unwrap();
+        // Wait for readiness, then the bytes come without waiting.
+        std::future::poll_fn(|cx| s.poll_read_ready(cx)).await;
+        assert_eq!(s.try_read(&mut buf).unwrap(), 5);
+        assert_eq!(&buf[..5], b"hello");
+        // Drained (a short read cleared readiness): WouldBlock again, and poll_read_ready
+        // now waits for the next edge.
+        assert_eq!(s.try_read(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+        let waited = std::future::poll_fn(|cx| std::task::Poll::Ready(s.poll_read_ready(cx).is_pending())).await;
+        assert!(waited, "readiness was cleared");
+        // A hang-up: end of stream, not WouldBlock.
+        c.shutdown(Shutdown::Write).unwrap();
+        std::future::poll_fn(|cx| s.poll_read_ready(cx)).await;
+        assert_eq!(s.try_read(&mut buf).unwrap(), 0);
+        assert_eq!(s.try_read(&mut buf).unwrap(), 0);
+    });
+}
+
 #[cfg(feature = "futures-io")]
 #[test]
 fn futures_io_traits() {

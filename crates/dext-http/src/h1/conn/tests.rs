@@ -482,7 +482,7 @@ fn content_type_refuses_what_header_refuses() {
         let mut res = Response::new();
         res.content_type(bad);
         assert_eq!(res.misuse(), Some(Error::InvalidResponseHeader), "{bad:?}");
-        assert!(res.header_bytes().is_empty(), "{bad:?}");
+        assert!(res.content_type_line().is_empty(), "{bad:?}");
         let mut via_header = Response::new();
         via_header.header("Content-Type", bad);
         assert_eq!(via_header.misuse(), res.misuse());
@@ -490,7 +490,43 @@ fn content_type_refuses_what_header_refuses() {
     let mut res = Response::new();
     res.content_type("text/html; charset=utf-8");
     assert_eq!(res.misuse(), None);
-    assert_eq!(res.header_bytes(), b"Content-Type: text/html; charset=utf-8\r\n");
+    assert_eq!(res.content_type_line(), b"Content-Type: text/html; charset=utf-8\r\n");
+    // Setting it again replaces it, whichever kind each value is.
+    res.content_type(crate::ContentType::JSON);
+    assert_eq!(res.content_type_line(), b"Content-Type: application/json\r\n");
+    res.content_type("text/csv");
+    assert_eq!(res.content_type_line(), b"Content-Type: text/csv\r\n");
+    res.reset();
+    assert!(res.content_type_line().is_empty());
+}
+
+#[test]
+fn static_bodies_are_sent_and_appended_to() {
+    let date = HttpDate::from_unix(0);
+    let mut res = Response::new();
+    res.content_type(crate::ContentType::TEXT_PLAIN).set_static_body(b"Hello");
+    assert_eq!(res.body(), b"Hello");
+    let mut conn = Conn::new(Limits::default());
+    let mut head = Head::new(&Limits::default());
+    let mut out = Vec::new();
+    assert!(matches!(conn.poll_head(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", &mut head), Ok(Status::Complete(_))));
+    conn.write_response(&res, &date, &mut out);
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.contains("\r\nContent-Type: text/plain\r\n"), "{text}");
+    assert!(text.ends_with("\r\nContent-Length: 5\r\n\r\nHello"), "{text}");
+    // Appending copies the static bytes in first; setting a copied body drops them.
+    res.write(", world");
+    assert_eq!(res.body(), b"Hello, world");
+    res.set_static_body(b"x");
+    res.body_mut().push(b'y');
+    assert_eq!(res.body(), b"xy");
+    res.set_static_body(b"z");
+    res.set_body("w");
+    assert_eq!(res.body(), b"w");
+    res.set_static_body(b"z");
+    res.reset();
+    assert!(res.body().is_empty());
 }
 
 #[test]
@@ -507,7 +543,8 @@ fn content_type_constants_write_what_strings_write() {
         let (mut a, mut b) = (Response::new(), Response::new());
         a.content_type(constant);
         b.content_type(text);
-        assert_eq!(a.header_bytes(), b.header_bytes(), "{text}");
+        assert_eq!(a.content_type_line(), b.content_type_line(), "{text}");
+        assert!(a.header_bytes().is_empty() && !a.content_type_line().is_empty());
         assert_eq!(a.misuse(), None);
         assert_eq!(constant.as_str(), text);
     }

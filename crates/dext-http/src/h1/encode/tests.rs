@@ -65,10 +65,11 @@ fn chunks_and_numbers() {
     want.extend_from_slice(b"\r\n0\r\n\r\n");
     assert_eq!(out, want);
 
-    for n in [0u64, 7, 10, 99, 100, 12_345, u64::MAX] {
-        let mut out = Vec::new();
-        write_decimal(&mut out, n);
-        assert_eq!(out, n.to_string().as_bytes());
+    // Each fixed-size width, both ends, and the general case.
+    for n in [0u64, 9, 10, 13, 99, 100, 999, 1000, 9999, 10_000, 123_456_789, u64::MAX] {
+        let mut out = b"x".to_vec();
+        write_content_length(&mut out, n);
+        assert_eq!(String::from_utf8(out).unwrap(), format!("xContent-Length: {n}\r\n"));
     }
 }
 
