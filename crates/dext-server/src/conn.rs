@@ -19,7 +19,7 @@ use std::future::{Future, poll_fn};
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, RawWakerVTable};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use dext_http::h1::{BodyEvent, Conn, Head, HttpDate, Limits, Status};
@@ -389,27 +389,43 @@ async fn run_handler<F: Future<Output = ()>>(mut fut: Pin<&mut F>, stamp: &mut O
 pub(crate) struct Deadline {
     sleep: Sleep,
     at: Instant,
+    /// The waker (data and vtable pointers) that the armed sleep registered, while that
+    /// registration stands: polling again with the same waker before the sleep's deadline
+    /// then needs no trip to the timer wheel.
+    armed: Option<(usize, usize)>,
 }
 
 impl Deadline {
     fn new(at: Instant) -> Deadline {
-        Deadline { sleep: sleep_until(at), at }
+        Deadline { sleep: sleep_until(at), at, armed: None }
     }
 
     pub(crate) fn set(&mut self, at: Instant) {
         self.at = at;
         if at < self.sleep.deadline() {
             self.sleep.reset(at);
+            self.armed = None;
         }
     }
 
     pub(crate) fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let waker = cx.waker();
+        let id = (waker.data() as usize, waker.vtable() as *const RawWakerVTable as usize);
+        // The wheel drops an entry only when it fires it (once the worker's clock has reached
+        // its deadline: deadlines round up, and the clock is set before firing) or when the
+        // sleep is reset (which disarms). So before the deadline, the registration stands.
+        // (Every deadline here is within a year, `MAX_TIMEOUT`, far inside the wheel's range.)
+        if self.armed == Some(id) && dext_rt::time::now() < self.sleep.deadline() {
+            return Poll::Pending;
+        }
+        self.armed = None;
         while self.sleep.poll_elapsed(cx).is_ready() {
             if dext_rt::time::now() >= self.at {
                 return Poll::Ready(());
             }
             self.sleep.reset(self.at);
         }
+        self.armed = Some(id);
         Poll::Pending
     }
 }

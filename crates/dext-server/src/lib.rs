@@ -71,6 +71,9 @@ pub struct Timeouts {
     pub write: Duration,
 }
 
+/// The longest timeout [`Builder::timeouts`] accepts (365 days); longer ones are cut to it.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
+
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
@@ -133,9 +136,16 @@ impl Builder {
         self
     }
 
-    /// The timeouts. Default: [`Timeouts::default`].
+    /// The timeouts. Default: [`Timeouts::default`]. Each is capped at a year
+    /// ([`MAX_TIMEOUT`]): "never" in practice, and still a point in time that can be computed.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Builder {
-        self.timeouts = timeouts;
+        let cap = |d: Duration| d.min(MAX_TIMEOUT);
+        self.timeouts = Timeouts {
+            header: cap(timeouts.header),
+            body: cap(timeouts.body),
+            idle: cap(timeouts.idle),
+            write: cap(timeouts.write),
+        };
         self
     }
 

@@ -309,6 +309,21 @@ fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     assert!(server.stop().unwrap(), "every connection finished within the grace period");
 }
 
+#[test]
+fn timeouts_too_long_to_compute_mean_a_year() {
+    // `now + Duration::MAX` cannot be computed; the builder caps each timeout at a year.
+    let t = Duration::MAX;
+    let timeouts = dext::Timeouts { header: t, body: t, idle: t, write: t };
+    let server = Running::start_with(dext::demo::app(), 1, timeouts);
+    let (mut s, mut r) = connect(server.addr);
+    for _ in 0..3 {
+        s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        assert_eq!(read_response(&mut r).0, 200);
+    }
+    drop((s, r));
+    assert!(server.stop().unwrap());
+}
+
 /// Chunked framing of `body` in pieces of `size` bytes.
 fn chunked(body: &[u8], size: usize) -> Vec<u8> {
     let mut out = Vec::new();
