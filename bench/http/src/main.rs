@@ -112,6 +112,7 @@ fn run_pair(bench: &str, iters: u64, pairs: usize) {
         "parse-te" => Some(requests::TECHEMPOWER),
         "parse-browser" => Some(requests::BROWSER),
         "parse-minimal" => Some(requests::MINIMAL),
+        "parse-short" => Some(requests::SHORT),
         "parse-ten" => Some(requests::TEN_FIELDS),
         _ => None,
     };
@@ -169,6 +170,8 @@ fn main() {
         ("parse-browser", "dext") => parse_dext(requests::BROWSER, iters),
         ("parse-browser", "httparse") => parse_httparse(requests::BROWSER, iters),
         ("parse-minimal", "dext") => parse_dext(requests::MINIMAL, iters),
+        ("parse-short", "dext") => parse_dext(requests::SHORT, iters),
+        ("parse-short", "httparse") => parse_httparse(requests::SHORT, iters),
         ("parse-minimal", "httparse") => parse_httparse(requests::MINIMAL, iters),
         ("parse-ten", "dext") => parse_dext(requests::TEN_FIELDS, iters),
         ("parse-ten", "httparse") => parse_httparse(requests::TEN_FIELDS, iters),

@@ -28,6 +28,9 @@ Cookie: session=3f2a9c1e7b5d4a8f; theme=dark; _ga=GA1.1.123456789.1700000000\r\n
 \r\n";
 
 /// The smallest valid HTTP/1.1 request (for measuring the fixed cost of a parse).
+/// What `wrk` sends without extra headers (48 bytes).
+pub const SHORT: &[u8] = b"GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n";
+
 pub const MINIMAL: &[u8] = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
 
 /// [`MINIMAL`] with ten short fields more (for measuring the cost of one field line).
