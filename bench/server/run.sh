@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The demo server against may-minihttp, hyper 1.x and limit.c (../shared/bench/limit.c: a
 # canned-reply epoll loop that does no HTTP work, the limit of this machine), one worker each;
-# and `rt-floor` (crates/dext-rt/examples/floor.rs: limit.c's loop as a dext-rt task per
-# connection), which separates the runtime's cost (rt-floor minus limit.c) from the HTTP
-# layer's (dext minus rt-floor).
+# and two floors: `rt-floor` (crates/dext-rt/examples/floor.rs: limit.c's loop as a dext-rt
+# task per connection: the runtime without HTTP) and `http-floor`
+# (crates/dext-server/examples/bare.rs: dext-http over a bare epoll loop: HTTP without the
+# runtime).
 #
 # wrk (Debian package `wrk`), server pinned to CPU 0 and wrk (1 thread) to CPU 1, DURATION-second
 # runs with TechEmpower-style request headers, ROUNDS rounds, the servers interleaved (the
@@ -30,7 +31,8 @@ SHARED=$(cd "$ROOT/.." && pwd)/shared
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
-(cd "$ROOT" && cargo build --release --quiet -p dext && cargo build --release --quiet -p dext-rt --example floor)
+(cd "$ROOT" && cargo build --release --quiet -p dext && cargo build --release --quiet -p dext-rt --example floor &&
+    cargo build --release --quiet -p dext-server --example bare)
 cargo build --release --quiet
 cc -O2 -o target/limit "$SHARED/bench/limit.c"
 OUT=$(mktemp)
@@ -42,9 +44,10 @@ declare -A CMD=(
     [hyper]="target/release/hyper-peer"
     [limit.c]="target/limit"
     [rt-floor]="$ROOT/target/release/examples/floor"
+    [http-floor]="$ROOT/target/release/examples/bare"
     [dext-base]="${DEXT_BASE:-}"
 )
-read -r -a SERVERS <<<"${SERVERS:-dext may-minihttp hyper limit.c rt-floor}"
+read -r -a SERVERS <<<"${SERVERS:-dext may-minihttp hyper limit.c rt-floor http-floor}"
 read -r -a CASES <<<"${CASES:-plaintext pipelined json}"
 NS=${#SERVERS[@]}
 PORT=18080
@@ -76,7 +79,7 @@ run_case() { # server case
         pipelined) conns=256; path=/plaintext; extra=(-s "$SHARED/bench/pipeline.lua") ;;
         json) conns=64; path=/json ;;
     esac
-    if [ "$case" = json ] && { [ "$server" = limit.c ] || [ "$server" = rt-floor ]; }; then return 0; fi
+    if [ "$case" = json ] && [[ $server =~ ^(limit.c|rt-floor|http-floor)$ ]]; then return 0; fi
     start "$server"
     local t0 wrk_out t1 hz
     t0=$(cpu_ticks "$PID")
@@ -121,7 +124,7 @@ for line in open(sys.argv[1]):
     runs[(c, s)][rnd] = (float(rps), float(lat), float(cpu), int(err))
 for case in ("plaintext", "pipelined", "json"):
     dext = runs.get((case, "dext"), {})
-    for server in ("dext", "dext-base", "may-minihttp", "hyper", "limit.c", "rt-floor"):
+    for server in ("dext", "dext-base", "may-minihttp", "hyper", "limit.c", "rt-floor", "http-floor"):
         r = runs.get((case, server))
         if not r:
             continue
