@@ -8,7 +8,8 @@
 #      `--cfg loom`, in its own target directory);
 #   4. the HTTP codec forced onto its scalar scanners (`--cfg dext_no_simd`);
 #   5. a build of every fuzz target (on stable, without fuzzing instrumentation: this checks
-#      they compile; fuzzing itself is `crates/dext-http/fuzz/run.sh`).
+#      they compile; fuzzing itself is `crates/dext-http/fuzz/run.sh` and
+#      `crates/dext-json/fuzz/run.sh`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
@@ -18,3 +19,4 @@ cargo test --workspace --all-features
 RUSTFLAGS="--cfg loom" cargo test -p dext-rt --lib --target-dir target/loom loom_tests
 RUSTFLAGS="--cfg dext_no_simd" cargo test -p dext-http --lib --target-dir target/nosimd
 cargo build --manifest-path crates/dext-http/fuzz/Cargo.toml --target-dir target/fuzz --bins
+cargo build --manifest-path crates/dext-json/fuzz/Cargo.toml --target-dir target/fuzz --bins

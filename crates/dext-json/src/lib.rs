@@ -1,0 +1,24 @@
+//! JSON on UTF-8 bytes, with no intermediate strings.
+//!
+//! Today: [`Reader`], a pull tokenizer over `&[u8]` that validates the whole grammar of
+//! RFC 8259 as it goes (structure, nesting depth, numbers, escapes, UTF-8, trailing bytes)
+//! and allocates nothing: strings are borrowed from the input and unescaped into a caller's
+//! buffer only when they hold escapes, numbers are their text with exact conversions, and an
+//! error says what was wrong and where (byte offset, line and column). [`validate`] checks a
+//! whole document. A writer, a DOM and serde support come next (see `ARCHITECTURE.md`).
+//!
+//! ```text
+//!   &[u8] ──▶ Reader::next_token ──▶ Token { StartObject, Key(Str), Number(Number), ... }
+//!                                         │
+//!                       Str::decode(&mut String) / Number::as_f64 ...
+//! ```
+//!
+//! This crate does no I/O and depends on nothing.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+pub mod read;
+
+pub use error::{Error, ErrorKind};
+pub use read::{Number, Reader, ReaderOptions, Str, Token, validate};

@@ -1,0 +1,533 @@
+//! The pull reader: [`Reader`] walks a document token by token and validates everything on
+//! the way, allocating nothing.
+//!
+//! Grammar and limits (RFC 8259):
+//! - a document is one value, with optional whitespace (space, tab, LF, CR) around it;
+//!   anything after it is [`ErrorKind::TrailingCharacters`];
+//! - no byte-order mark, no comments, no trailing commas, no `NaN` or `Infinity`, no single
+//!   quotes;
+//! - strings are UTF-8 with no unescaped control characters; `\u` escapes of UTF-16
+//!   surrogates must form pairs;
+//! - arrays and objects nest at most [`ReaderOptions::max_depth`] deep (128 by default).
+//!
+//! The reader never looks back: each token is produced from the bytes after the previous one,
+//! and the nesting is a bit stack (one bit per level: object or array) in the reader itself.
+
+mod number;
+#[cfg(test)]
+mod tests;
+
+pub use number::Number;
+
+use crate::error::{Error, ErrorKind};
+
+/// Deepest nesting a reader can be configured for: its bit stack has this many bits.
+pub const MAX_DEPTH_LIMIT: u32 = 1024;
+
+/// How a [`Reader`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReaderOptions {
+    /// The deepest nesting of arrays and objects accepted (default 128, at most
+    /// [`MAX_DEPTH_LIMIT`]; larger values are cut to it). `[[1]]` is 2 deep.
+    pub max_depth: u32,
+}
+
+impl Default for ReaderOptions {
+    fn default() -> Self {
+        ReaderOptions { max_depth: 128 }
+    }
+}
+
+impl ReaderOptions {
+    /// With [`ReaderOptions::max_depth`] set to `depth`.
+    pub fn max_depth(mut self, depth: u32) -> ReaderOptions {
+        self.max_depth = depth;
+        self
+    }
+}
+
+/// One token of a document.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Token<'a> {
+    /// `{`
+    StartObject,
+    /// `}`
+    EndObject,
+    /// `[`
+    StartArray,
+    /// `]`
+    EndArray,
+    /// An object's key (its value is the next token).
+    Key(Str<'a>),
+    /// A string value.
+    String(Str<'a>),
+    /// A number, as its text.
+    Number(Number<'a>),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+}
+
+/// A string as it appears between its quotes: valid UTF-8 with its escapes (already checked)
+/// still in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Str<'a> {
+    raw: &'a str,
+    escaped: bool,
+}
+
+impl<'a> Str<'a> {
+    /// The text between the quotes, escapes as written.
+    pub fn raw(&self) -> &'a str {
+        self.raw
+    }
+
+    /// Whether the string holds escapes (then [`Str::as_str`] is `None`).
+    pub fn has_escapes(&self) -> bool {
+        self.escaped
+    }
+
+    /// The string, borrowed from the input, when it holds no escapes.
+    pub fn as_str(&self) -> Option<&'a str> {
+        if self.escaped { None } else { Some(self.raw) }
+    }
+
+    /// The string with its escapes decoded: borrowed from the input when there are none,
+    /// else decoded into `scratch` (cleared first), which keeps its capacity for the next.
+    pub fn decode<'s>(&self, scratch: &'s mut String) -> &'s str
+    where
+        'a: 's,
+    {
+        if !self.escaped {
+            return self.raw;
+        }
+        scratch.clear();
+        unescape(self.raw, scratch);
+        scratch
+    }
+}
+
+/// Appends `raw` (string contents whose escapes were validated) with its escapes decoded.
+fn unescape(raw: &str, out: &mut String) {
+    let mut rest = raw;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let esc = &rest[i + 1..];
+        let (ch, used) = match esc.as_bytes().first() {
+            Some(b'n') => ('\n', 1),
+            Some(b't') => ('\t', 1),
+            Some(b'r') => ('\r', 1),
+            Some(b'b') => ('\u{8}', 1),
+            Some(b'f') => ('\u{c}', 1),
+            Some(b'u') => {
+                let hi = hex4(&esc.as_bytes()[1..]).unwrap_or(0xfffd);
+                if (0xd800..0xdc00).contains(&hi) {
+                    // Validated: a low surrogate escape follows.
+                    let lo = hex4(&esc.as_bytes()[7..]).unwrap_or(0xdc00);
+                    let c = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+                    (char::from_u32(c).unwrap_or('\u{fffd}'), 11)
+                } else {
+                    (char::from_u32(hi).unwrap_or('\u{fffd}'), 5)
+                }
+            }
+            // `"`, `\` and `/` stand for themselves.
+            Some(&b) => (char::from(b), 1),
+            None => break,
+        };
+        out.push(ch);
+        rest = &esc[used..];
+    }
+    out.push_str(rest);
+}
+
+/// The value of four hex digits at the start of `b`.
+#[inline]
+fn hex4(b: &[u8]) -> Option<u32> {
+    let digits = b.get(..4)?;
+    let mut v = 0;
+    for &d in digits {
+        v = v << 4 | (d as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// What the reader expects next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// The document's value.
+    Root,
+    /// A value: after `:`, or after `,` in an array.
+    Value,
+    /// After `[`: a value or `]`.
+    FirstElement,
+    /// After `{`: a key or `}`.
+    FirstKey,
+    /// After a value inside an array or object.
+    CommaOrEnd,
+    /// After the document's value: only whitespace.
+    Done,
+}
+
+/// A validating pull tokenizer over a document's bytes (see the module docs for the rules).
+///
+/// ```
+/// use dext_json::{Reader, Token};
+///
+/// let mut r = Reader::new(br#"{"a": [1, "x\n"]}"#);
+/// let mut scratch = String::new();
+/// assert_eq!(r.next_token().unwrap(), Some(Token::StartObject));
+/// let Some(Token::Key(k)) = r.next_token().unwrap() else { panic!() };
+/// assert_eq!(k.as_str(), Some("a"));
+/// assert_eq!(r.next_token().unwrap(), Some(Token::StartArray));
+/// let Some(Token::Number(n)) = r.next_token().unwrap() else { panic!() };
+/// assert_eq!(n.as_i64(), Some(1));
+/// let Some(Token::String(s)) = r.next_token().unwrap() else { panic!() };
+/// assert_eq!(s.decode(&mut scratch), "x\n");
+/// assert_eq!(r.next_token().unwrap(), Some(Token::EndArray));
+/// assert_eq!(r.next_token().unwrap(), Some(Token::EndObject));
+/// assert_eq!(r.next_token().unwrap(), None);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Reader<'a> {
+    input: &'a [u8],
+    pos: usize,
+    expect: Expect,
+    depth: u32,
+    max_depth: u32,
+    /// Bit `d` set: level `d + 1` is an object (else an array).
+    stack: [u64; (MAX_DEPTH_LIMIT / 64) as usize],
+}
+
+/// Bytes that end a string's plain run: `"`, `\`, and the control characters.
+static STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+impl<'a> Reader<'a> {
+    /// A reader of `input` with the default options.
+    pub fn new(input: &'a [u8]) -> Reader<'a> {
+        Reader::with_options(input, ReaderOptions::default())
+    }
+
+    /// A reader of `input` with `options`.
+    pub fn with_options(input: &'a [u8], options: ReaderOptions) -> Reader<'a> {
+        Reader {
+            input,
+            pos: 0,
+            expect: Expect::Root,
+            depth: 0,
+            max_depth: options.max_depth.min(MAX_DEPTH_LIMIT),
+            stack: [0; (MAX_DEPTH_LIMIT / 64) as usize],
+        }
+    }
+
+    /// The byte offset of the next unread byte.
+    pub fn offset(&self) -> usize {
+        self.pos
+    }
+
+    /// The current nesting depth (0 outside any array or object).
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+
+    #[cold]
+    fn fail<T>(&self, kind: ErrorKind, at: usize) -> Result<T, Error> {
+        Err(Error::at(kind, self.input, at))
+    }
+
+    /// Skips whitespace; the next byte, if any.
+    #[inline(always)]
+    fn skip_ws(&mut self) -> Option<u8> {
+        while let Some(&b) = self.input.get(self.pos) {
+            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                return Some(b);
+            }
+            self.pos += 1;
+        }
+        None
+    }
+
+    fn in_object(&self) -> bool {
+        let d = (self.depth - 1) as usize;
+        self.stack[d / 64] >> (d % 64) & 1 == 1
+    }
+
+    /// The next token; `Ok(None)` once the document is complete (after checking that only
+    /// whitespace follows it). After an error the reader is not to be used further.
+    pub fn next_token(&mut self) -> Result<Option<Token<'a>>, Error> {
+        let Some(b) = self.skip_ws() else {
+            return match self.expect {
+                Expect::Done => Ok(None),
+                _ => self.fail(ErrorKind::UnexpectedEnd, self.input.len()),
+            };
+        };
+        match self.expect {
+            Expect::Root | Expect::Value => self.value(b),
+            Expect::FirstElement => {
+                if b == b']' {
+                    return self.close(b']');
+                }
+                self.value(b)
+            }
+            Expect::FirstKey => match b {
+                b'}' => self.close(b'}'),
+                b'"' => self.key(),
+                _ => self.fail(ErrorKind::ExpectedKey, self.pos),
+            },
+            Expect::CommaOrEnd => match b {
+                b',' => {
+                    self.pos += 1;
+                    let Some(b) = self.skip_ws() else { return self.fail(ErrorKind::UnexpectedEnd, self.input.len()) };
+                    if self.in_object() {
+                        if b != b'"' {
+                            return self.fail(ErrorKind::ExpectedKey, self.pos);
+                        }
+                        self.key()
+                    } else {
+                        self.value(b)
+                    }
+                }
+                b'}' | b']' => self.close(b),
+                _ => self.fail(ErrorKind::ExpectedCommaOrEnd, self.pos),
+            },
+            Expect::Done => self.fail(ErrorKind::TrailingCharacters, self.pos),
+        }
+    }
+
+    /// After a value: what the container (or the document) expects next.
+    #[inline(always)]
+    fn after_value(&mut self) {
+        self.expect = if self.depth == 0 { Expect::Done } else { Expect::CommaOrEnd };
+    }
+
+    /// A key at `pos` (a `"`), and its `:`.
+    fn key(&mut self) -> Result<Option<Token<'a>>, Error> {
+        let s = self.string()?;
+        match self.skip_ws() {
+            Some(b':') => self.pos += 1,
+            Some(_) => return self.fail(ErrorKind::ExpectedColon, self.pos),
+            None => return self.fail(ErrorKind::UnexpectedEnd, self.input.len()),
+        }
+        self.expect = Expect::Value;
+        Ok(Some(Token::Key(s)))
+    }
+
+    /// A value starting with byte `b` at `pos`.
+    #[inline]
+    fn value(&mut self, b: u8) -> Result<Option<Token<'a>>, Error> {
+        let token = match b {
+            b'"' => Token::String(self.string()?),
+            b'{' | b'[' => {
+                if self.depth >= self.max_depth {
+                    return self.fail(ErrorKind::TooDeep, self.pos);
+                }
+                let d = self.depth as usize;
+                let bit = 1u64 << (d % 64);
+                if b == b'{' {
+                    self.stack[d / 64] |= bit;
+                } else {
+                    self.stack[d / 64] &= !bit;
+                }
+                self.depth += 1;
+                self.pos += 1;
+                self.expect = if b == b'{' { Expect::FirstKey } else { Expect::FirstElement };
+                return Ok(Some(if b == b'{' { Token::StartObject } else { Token::StartArray }));
+            }
+            b'-' | b'0'..=b'9' => Token::Number(self.number()?),
+            b't' => self.literal(b"true", Token::Bool(true))?,
+            b'f' => self.literal(b"false", Token::Bool(false))?,
+            b'n' => self.literal(b"null", Token::Null)?,
+            _ => return self.fail(ErrorKind::ExpectedValue, self.pos),
+        };
+        self.after_value();
+        Ok(Some(token))
+    }
+
+    /// A closing bracket `b` at `pos`.
+    fn close(&mut self, b: u8) -> Result<Option<Token<'a>>, Error> {
+        if self.depth == 0 || self.in_object() != (b == b'}') {
+            return self.fail(ErrorKind::MismatchedBracket, self.pos);
+        }
+        self.depth -= 1;
+        self.pos += 1;
+        self.after_value();
+        Ok(Some(if b == b'}' { Token::EndObject } else { Token::EndArray }))
+    }
+
+    fn literal(&mut self, word: &[u8], token: Token<'a>) -> Result<Token<'a>, Error> {
+        let end = self.pos + word.len();
+        match self.input.get(self.pos..end) {
+            Some(w) if w == word => {
+                self.pos = end;
+                Ok(token)
+            }
+            _ => {
+                // Point at the first byte that differs (or the end).
+                let same = self.input[self.pos..].iter().zip(word).take_while(|(a, b)| a == b).count();
+                let at = self.pos + same;
+                let kind = if at >= self.input.len() { ErrorKind::UnexpectedEnd } else { ErrorKind::ExpectedValue };
+                self.fail(kind, at)
+            }
+        }
+    }
+
+    /// A string whose opening quote is at `pos`; leaves `pos` after the closing quote.
+    fn string(&mut self) -> Result<Str<'a>, Error> {
+        let start = self.pos + 1;
+        let input = self.input;
+        let mut i = start;
+        let mut escaped = false;
+        loop {
+            while let Some(&b) = input.get(i) {
+                if STRING_STOP[b as usize] {
+                    break;
+                }
+                i += 1;
+            }
+            match input.get(i) {
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    escaped = true;
+                    i = self.escape(i)?;
+                }
+                Some(_) => return self.fail(ErrorKind::ControlCharacter, i),
+                None => return self.fail(ErrorKind::UnexpectedEnd, input.len()),
+            }
+        }
+        let raw = match core::str::from_utf8(&input[start..i]) {
+            Ok(s) => s,
+            Err(e) => return self.fail(ErrorKind::InvalidUtf8, start + e.valid_up_to()),
+        };
+        self.pos = i + 1;
+        Ok(Str { raw, escaped })
+    }
+
+    /// Checks the escape whose `\` is at `at`; returns the index after it.
+    fn escape(&self, at: usize) -> Result<usize, Error> {
+        match self.input.get(at + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(at + 2),
+            Some(b'u') => {
+                let Some(hi) = hex4(&self.input[at + 2..]) else { return self.bad_hex(at + 2) };
+                match hi {
+                    0xd800..=0xdbff => {
+                        // A high surrogate: a `\u` low surrogate must follow.
+                        let next = at + 6;
+                        if self.input.get(next..next + 2) != Some(b"\\u") {
+                            return self.fail(ErrorKind::LoneSurrogate, at);
+                        }
+                        let Some(lo) = hex4(&self.input[next + 2..]) else { return self.bad_hex(next + 2) };
+                        if !(0xdc00..=0xdfff).contains(&lo) {
+                            return self.fail(ErrorKind::LoneSurrogate, at);
+                        }
+                        Ok(next + 6)
+                    }
+                    0xdc00..=0xdfff => self.fail(ErrorKind::LoneSurrogate, at),
+                    _ => Ok(at + 6),
+                }
+            }
+            Some(_) => self.fail(ErrorKind::InvalidEscape, at),
+            None => self.fail(ErrorKind::UnexpectedEnd, self.input.len()),
+        }
+    }
+
+    /// The error for four hex digits expected at `at`: the end of input, or the first
+    /// non-hex byte.
+    #[cold]
+    fn bad_hex<T>(&self, at: usize) -> Result<T, Error> {
+        let digits =
+            self.input[at.min(self.input.len())..].iter().take(4).take_while(|b| b.is_ascii_hexdigit()).count();
+        if at + digits >= self.input.len() {
+            return self.fail(ErrorKind::UnexpectedEnd, self.input.len());
+        }
+        self.fail(ErrorKind::InvalidUnicodeEscape, at + digits)
+    }
+
+    /// A number starting at `pos` (RFC 8259 section 6); leaves `pos` after it.
+    fn number(&mut self) -> Result<Number<'a>, Error> {
+        let input = self.input;
+        let start = self.pos;
+        let mut i = start;
+        let digits = |mut i: usize| {
+            while input.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            i
+        };
+        if input[i] == b'-' {
+            i += 1;
+        }
+        match input.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => i = digits(i + 1),
+            Some(_) => return self.fail(ErrorKind::InvalidNumber, i),
+            None => return self.fail(ErrorKind::UnexpectedEnd, i),
+        }
+        let mut integer = true;
+        if input.get(i) == Some(&b'.') {
+            integer = false;
+            let end = digits(i + 1);
+            if end == i + 1 {
+                return self.number_fail(end);
+            }
+            i = end;
+        }
+        if matches!(input.get(i), Some(b'e' | b'E')) {
+            integer = false;
+            i += 1;
+            if matches!(input.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let end = digits(i);
+            if end == i {
+                return self.number_fail(end);
+            }
+            i = end;
+        }
+        // The grammar ends here; a digit or letter glued on (`01`, `1x`) is not a number.
+        if input.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.') {
+            return self.fail(ErrorKind::InvalidNumber, i);
+        }
+        self.pos = i;
+        // Only ASCII digits, signs, `.` and `e` were accepted: always valid UTF-8.
+        let text = core::str::from_utf8(&input[start..i]).unwrap_or_default();
+        Ok(Number::new(text, integer))
+    }
+
+    #[cold]
+    fn number_fail<T>(&self, at: usize) -> Result<T, Error> {
+        let kind = if at >= self.input.len() { ErrorKind::UnexpectedEnd } else { ErrorKind::InvalidNumber };
+        self.fail(kind, at)
+    }
+
+    /// Skips the next value whole (a scalar, or an array or object with everything in it);
+    /// after a key, skips that key's value. Validates what it skips.
+    pub fn skip_value(&mut self) -> Result<(), Error> {
+        let depth = self.depth;
+        loop {
+            match self.next_token()? {
+                Some(Token::StartObject | Token::StartArray | Token::Key(_)) => {}
+                Some(_) if self.depth <= depth => return Ok(()),
+                Some(_) => {}
+                None => return Ok(()),
+            }
+        }
+    }
+}
+
+/// Checks that `input` is one valid JSON document (with the default options).
+pub fn validate(input: &[u8]) -> Result<(), Error> {
+    let mut r = Reader::new(input);
+    while r.next_token()?.is_some() {}
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! The reader against small documents: the tokens of valid ones, the error (kind and offset)
+//! of invalid ones.
+
+use super::*;
+
+/// The tokens of `input`, written compactly (`{ k:a n:1 s:x [ ] T F N }`), or the error.
+fn tokens(input: &str) -> Result<String, (ErrorKind, usize)> {
+    let mut r = Reader::new(input.as_bytes());
+    let mut out = Vec::new();
+    let mut scratch = String::new();
+    loop {
+        match r.next_token() {
+            Ok(None) => return Ok(out.join(" ")),
+            Ok(Some(t)) => out.push(match t {
+                Token::StartObject => "{".to_string(),
+                Token::EndObject => "}".to_string(),
+                Token::StartArray => "[".to_string(),
+                Token::EndArray => "]".to_string(),
+                Token::Key(k) => format!("k:{}", k.decode(&mut scratch)),
+                Token::String(s) => format!("s:{}", s.decode(&mut scratch)),
+                Token::Number(n) => format!("n:{}", n.as_str()),
+                Token::Bool(b) => (if b { "T" } else { "F" }).to_string(),
+                Token::Null => "N".to_string(),
+            }),
+            Err(e) => return Err((e.kind(), e.offset())),
+        }
+    }
+}
+
+fn check(input: &str, want: Result<&str, (ErrorKind, usize)>) {
+    assert_eq!(tokens(input), want.map(str::to_string), "{input:?}");
+}
+
+#[test]
+fn valid_documents() {
+    for (input, want) in [
+        ("0", "n:0"),
+        (" -1.5e+3 ", "n:-1.5e+3"),
+        ("\"\"", "s:"),
+        ("[]", "[ ]"),
+        ("{}", "{ }"),
+        ("[1,[2,[]],{}]", "[ n:1 [ n:2 [ ] ] { } ]"),
+        ("{\"a\":1,\"b\":[true,false,null]}", "{ k:a n:1 k:b [ T F N ] }"),
+        ("\t\r\n{ \"a\" : { \"b\" : \"c\" } }\n", "{ k:a { k:b s:c } }"),
+        (r#""a\"b\\c\/d\be\ff\ng\rh\ti""#, "s:a\"b\\c/d\u{8}e\u{c}f\ng\rh\ti"),
+        (r#""\u00e9\u4e2d\ud83d\ude00""#, "s:é中😀"),
+        ("\"é中😀\"", "s:é中😀"),
+        (
+            "[-0, 0.0, 1E2, 1e-2, 123456789012345678901234567890]",
+            "[ n:-0 n:0.0 n:1E2 n:1e-2 n:123456789012345678901234567890 ]",
+        ),
+    ] {
+        check(input, Ok(want));
+    }
+}
+
+#[test]
+fn invalid_documents_say_what_and_where() {
+    use ErrorKind::*;
+    for (input, kind, offset) in [
+        ("", UnexpectedEnd, 0),
+        ("   ", UnexpectedEnd, 3),
+        ("[1,2", UnexpectedEnd, 4),
+        ("[1,]", ExpectedValue, 3),
+        ("{\"a\":1,}", ExpectedKey, 7),
+        ("{1:2}", ExpectedKey, 1),
+        ("{\"a\" 1}", ExpectedColon, 5),
+        ("[1 2]", ExpectedCommaOrEnd, 3),
+        ("[1}", MismatchedBracket, 2),
+        ("{\"a\":1]", MismatchedBracket, 6),
+        ("]", ExpectedValue, 0),
+        ("1 2", TrailingCharacters, 2),
+        ("{} x", TrailingCharacters, 3),
+        ("01", InvalidNumber, 1),
+        ("-", UnexpectedEnd, 1),
+        ("-a", InvalidNumber, 1),
+        ("1.", UnexpectedEnd, 2),
+        ("1.e3", InvalidNumber, 2),
+        (".5", ExpectedValue, 0),
+        ("1e", UnexpectedEnd, 2),
+        ("1e+x", InvalidNumber, 3),
+        ("+1", ExpectedValue, 0),
+        ("1x", InvalidNumber, 1),
+        ("tru", UnexpectedEnd, 3),
+        ("trUe", ExpectedValue, 2),
+        ("nul l", ExpectedValue, 3),
+        ("NaN", ExpectedValue, 0),
+        ("'a'", ExpectedValue, 0),
+        ("\"abc", UnexpectedEnd, 4),
+        ("\"a\tb\"", ControlCharacter, 2),
+        ("\"\\x\"", InvalidEscape, 1),
+        ("\"\\u12\"", InvalidUnicodeEscape, 5),
+        ("\"\\u12", UnexpectedEnd, 5),
+        ("\"\\ud800\"", LoneSurrogate, 1),
+        ("\"\\ud800\\u0041\"", LoneSurrogate, 1),
+        ("\"\\udc00\"", LoneSurrogate, 1),
+    ] {
+        check(input, Err((kind, offset)));
+    }
+    // U+FEFF inside a string is just a character.
+    check("\"a\u{feff}\"", Ok("s:a\u{feff}"));
+    // Invalid UTF-8 inside a string, pointing at the first bad byte.
+    let r = validate(b"[\"ab\xff\"]").unwrap_err();
+    assert_eq!((r.kind(), r.offset()), (InvalidUtf8, 4));
+    let r = validate(b"\xef\xbb\xbf{}").unwrap_err();
+    assert_eq!((r.kind(), r.offset()), (ExpectedValue, 0), "a byte-order mark is refused");
+}
+
+#[test]
+fn errors_carry_line_and_column() {
+    let e = validate(b"{\n  \"a\": [1,\n    2,,\n  ]\n}").unwrap_err();
+    assert_eq!((e.kind(), e.line(), e.column()), (ErrorKind::ExpectedValue, 3, 7));
+    assert_eq!(e.to_string(), "expected a value at line 3 column 7 (byte 19)");
+}
+
+#[test]
+fn nesting_depth_is_limited() {
+    let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    assert!(validate(deep(128).as_bytes()).is_ok());
+    let e = validate(deep(129).as_bytes()).unwrap_err();
+    assert_eq!((e.kind(), e.offset()), (ErrorKind::TooDeep, 128));
+    let three = deep(3);
+    let mut r = Reader::with_options(three.as_bytes(), ReaderOptions { max_depth: 2 });
+    assert_eq!(r.skip_value().unwrap_err().kind(), ErrorKind::TooDeep);
+    // Objects and arrays interleaved across the 64-bit words of the stack.
+    let mixed: String = (0..200).map(|i| if i % 3 == 0 { "{\"k\":" } else { "[" }).collect::<String>()
+        + "0"
+        + &(0..200).rev().map(|i| if i % 3 == 0 { "}" } else { "]" }).collect::<String>();
+    let mut r = Reader::with_options(mixed.as_bytes(), ReaderOptions { max_depth: 200 });
+    r.skip_value().unwrap();
+    assert_eq!(r.next_token().unwrap(), None);
+    assert_eq!(Reader::with_options(b"[]", ReaderOptions { max_depth: u32::MAX }).max_depth, MAX_DEPTH_LIMIT);
+}
+
+#[test]
+fn skip_value_skips_one_value() {
+    let mut r = Reader::new(br#"{"a": {"b": [1, {"c": null}]}, "d": 2}"#);
+    assert_eq!(r.next_token().unwrap(), Some(Token::StartObject));
+    assert!(matches!(r.next_token().unwrap(), Some(Token::Key(k)) if k.raw() == "a"));
+    r.skip_value().unwrap();
+    assert!(matches!(r.next_token().unwrap(), Some(Token::Key(k)) if k.raw() == "d"));
+    r.skip_value().unwrap();
+    assert_eq!(r.next_token().unwrap(), Some(Token::EndObject));
+    assert_eq!(r.next_token().unwrap(), None);
+}
+
+#[test]
+fn numbers_convert_exactly() {
+    let num = |s: &'static str| {
+        let mut r = Reader::new(s.as_bytes());
+        match r.next_token().unwrap() {
+            Some(Token::Number(n)) => n,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(num("0").as_u64(), Some(0));
+    assert_eq!(num("-0").as_u64(), Some(0));
+    assert_eq!(num("18446744073709551615").as_u64(), Some(u64::MAX));
+    assert_eq!(num("18446744073709551616").as_u64(), None);
+    assert_eq!(num("-1").as_u64(), None);
+    assert_eq!(num("9223372036854775807").as_i64(), Some(i64::MAX));
+    assert_eq!(num("-9223372036854775808").as_i64(), Some(i64::MIN));
+    assert_eq!(num("9223372036854775808").as_i64(), None);
+    assert_eq!(num("-9223372036854775809").as_i64(), None);
+    assert_eq!(num("1.0").as_i64(), None);
+    assert_eq!(num("1e2").as_u64(), None);
+    assert!(num("1e2").as_f64() == 100.0 && !num("1e2").is_integer());
+    assert_eq!(num("-0").as_f64().to_bits(), (-0.0f64).to_bits());
+    assert_eq!(num("0.1").as_f64(), 0.1);
+    assert_eq!(num("123456789012345678").as_f64(), 123456789012345678f64);
+    assert_eq!(num("1e400").as_f64(), f64::INFINITY);
+    assert_eq!(num("-1e400").as_f64(), f64::NEG_INFINITY);
+    assert_eq!(num("1e-400").as_f64(), 0.0);
+    assert_eq!(num("2.2250738585072011e-308").as_f64(), "2.2250738585072011e-308".parse::<f64>().unwrap());
+}
+
+#[test]
+fn str_decodes_into_scratch_only_when_escaped() {
+    let mut r = Reader::new(br#"["plain", "esc\naped"]"#);
+    let mut scratch = String::from("left over");
+    r.next_token().unwrap();
+    let Some(Token::String(plain)) = r.next_token().unwrap() else { panic!() };
+    assert_eq!((plain.as_str(), plain.has_escapes()), (Some("plain"), false));
+    assert_eq!(plain.decode(&mut scratch), "plain");
+    assert_eq!(scratch, "left over", "an unescaped string does not touch the scratch buffer");
+    let Some(Token::String(esc)) = r.next_token().unwrap() else { panic!() };
+    assert_eq!((esc.as_str(), esc.raw()), (None, "esc\\naped"));
+    assert_eq!(esc.decode(&mut scratch), "esc\naped");
+}

@@ -1,0 +1,72 @@
+//! The reader allocates nothing: tokenizing `twitter.json` (and decoding every string into
+//! one reused buffer, once it has grown) counts zero heap allocations.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use dext_json::{Reader, Token};
+
+struct Counting;
+
+thread_local! {
+    /// Allocations made by this thread while counting is on.
+    static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+fn note() {
+    // `try_with`: the allocator may run while thread-locals are torn down.
+    let _ = COUNT.try_with(|c| {
+        if let Some(n) = c.get() {
+            c.set(Some(n + 1));
+        }
+    });
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; counting touches no heap.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: the caller's contract is passed on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note();
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Reads the whole document; returns (tokens, bytes of decoded strings).
+fn read_all(input: &[u8], scratch: &mut String) -> (usize, usize) {
+    let mut r = Reader::new(input);
+    let (mut tokens, mut text) = (0, 0);
+    while let Some(t) = r.next_token().unwrap() {
+        tokens += 1;
+        if let Token::Key(s) | Token::String(s) = t {
+            text += s.decode(scratch).len();
+        }
+    }
+    (tokens, text)
+}
+
+#[test]
+fn tokenizing_twitter_allocates_nothing() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/json/bench/twitter.json");
+    let input = std::fs::read(path).unwrap();
+    let mut scratch = String::new();
+    // Warm-up: the scratch buffer grows to the longest escaped string.
+    let first = read_all(&input, &mut scratch);
+    COUNT.with(|c| c.set(Some(0)));
+    let again = read_all(&input, &mut scratch);
+    let allocations = COUNT.with(|c| c.replace(None)).unwrap();
+    assert_eq!(first, again);
+    assert!(again.0 > 20_000 && again.1 > 100_000, "{again:?}");
+    assert_eq!(allocations, 0, "allocations while reading twitter.json");
+}

@@ -1,0 +1,58 @@
+//! JSONTestSuite (`test_parsing/`): every `y_` file accepted, every `n_` file refused, and
+//! every `i_` file answered one way or the other without a panic. The `i_` answers are listed
+//! in `crates/dext-json/README.md`; this test holds the reader to that list.
+
+use std::collections::BTreeMap;
+
+use dext_json::validate;
+
+/// The `i_` files this reader accepts (all others it refuses).
+const I_ACCEPTED: &[&str] = &[
+    "i_number_double_huge_neg_exp.json",
+    "i_number_huge_exp.json",
+    "i_number_neg_int_huge_exp.json",
+    "i_number_pos_double_huge_exp.json",
+    "i_number_real_neg_overflow.json",
+    "i_number_real_pos_overflow.json",
+    "i_number_real_underflow.json",
+    "i_number_too_big_neg_int.json",
+    "i_number_too_big_pos_int.json",
+    "i_number_very_big_negative_int.json",
+];
+
+#[test]
+fn json_test_suite() {
+    let dir = super::data("JSONTestSuite/test_parsing");
+    let mut wrong = Vec::new();
+    let mut implementation_defined = BTreeMap::new();
+    let mut counts = [0usize; 3];
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let bytes = std::fs::read(&path).unwrap();
+        let result = validate(&bytes);
+        match &name[..2] {
+            "y_" => {
+                counts[0] += 1;
+                if let Err(e) = result {
+                    wrong.push(format!("{name}: refused ({e})"));
+                }
+            }
+            "n_" => {
+                counts[1] += 1;
+                if result.is_ok() {
+                    wrong.push(format!("{name}: accepted"));
+                }
+            }
+            "i_" => {
+                counts[2] += 1;
+                implementation_defined.insert(name, result.is_ok());
+            }
+            _ => {}
+        }
+    }
+    assert!(wrong.is_empty(), "{} wrong answers:\n{}", wrong.len(), wrong.join("\n"));
+    assert_eq!(counts, [95, 188, 35], "the suite's files (y_, n_, i_)");
+    let accepted: Vec<&str> = implementation_defined.iter().filter(|(_, ok)| **ok).map(|(n, _)| n.as_str()).collect();
+    assert_eq!(accepted, I_ACCEPTED, "the i_ files accepted changed: update I_ACCEPTED and the README");
+}
