@@ -1,20 +1,26 @@
 //! Numbers as their text, with exact conversions.
 
-/// A number token: its text as written (already checked against the grammar), and whether it
-/// has neither fraction nor exponent.
+/// A number token: its text as written (already checked against the grammar, so ASCII), and
+/// whether it has neither fraction nor exponent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Number<'a> {
-    text: &'a str,
+    text: &'a [u8],
     integer: bool,
 }
 
 impl<'a> Number<'a> {
-    pub(crate) fn new(text: &'a str, integer: bool) -> Number<'a> {
+    pub(crate) fn new(text: &'a [u8], integer: bool) -> Number<'a> {
         Number { text, integer }
     }
 
     /// The text as written (for example to keep big numbers exactly).
     pub fn as_str(&self) -> &'a str {
+        // The grammar admits only ASCII digits, signs, `.` and `e`: always UTF-8.
+        core::str::from_utf8(self.text).unwrap_or_default()
+    }
+
+    /// The text as written, as bytes.
+    pub fn as_bytes(&self) -> &'a [u8] {
         self.text
     }
 
@@ -28,7 +34,7 @@ impl<'a> Number<'a> {
         if !self.integer {
             return None;
         }
-        match self.text.as_bytes() {
+        match self.text {
             [b'-', digits @ ..] => digits.iter().all(|&d| d == b'0').then_some(0),
             digits => accumulate(digits),
         }
@@ -39,7 +45,7 @@ impl<'a> Number<'a> {
         if !self.integer {
             return None;
         }
-        match self.text.as_bytes() {
+        match self.text {
             [b'-', digits @ ..] => {
                 let magnitude = accumulate(digits)?;
                 // `i64::MIN`'s magnitude is one more than `i64::MAX`.
@@ -56,11 +62,11 @@ impl<'a> Number<'a> {
             // Up to 15 digits an integer is exact in an `f64`.
             if let Some(v) = self.as_i64() {
                 // -0 keeps its sign.
-                return if v == 0 && self.text.starts_with('-') { -0.0 } else { v as f64 };
+                return if v == 0 && self.text.first() == Some(&b'-') { -0.0 } else { v as f64 };
             }
         }
         // The grammar checked by the reader is a subset of what `parse` accepts.
-        self.text.parse().unwrap_or(f64::NAN)
+        self.as_str().parse().unwrap_or(f64::NAN)
     }
 }
 

@@ -187,3 +187,27 @@ fn str_decodes_into_scratch_only_when_escaped() {
     assert_eq!((esc.as_str(), esc.raw()), (None, "esc\\naped"));
     assert_eq!(esc.decode(&mut scratch), "esc\naped");
 }
+
+#[test]
+fn plain_runs_end_where_the_table_says() {
+    // Every byte value at every position of a 20-byte run, over a few backgrounds (ASCII,
+    // high bytes, bytes just above the control range), against a byte-at-a-time scan.
+    let slow = |input: &[u8], i: usize| {
+        input[i..].iter().position(|&b| STRING_STOP[b as usize]).map_or(input.len(), |p| i + p)
+    };
+    for background in [b'a', 0xe4, 0x20, 0x7f, 0xff] {
+        for stop_at in 0..20 {
+            for b in 0..=255u8 {
+                let mut input = vec![background; 20];
+                input[stop_at] = b;
+                if stop_at + 3 < 20 {
+                    // A second candidate after the first, which must not be the answer.
+                    input[stop_at + 3] = b'"';
+                }
+                for start in 0..=stop_at.min(9) {
+                    assert_eq!(plain_run_end(&input, start), slow(&input, start), "{input:?} from {start}");
+                }
+            }
+        }
+    }
+}
