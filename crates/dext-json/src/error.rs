@@ -2,8 +2,12 @@
 
 use core::fmt;
 
-/// Why a document was refused. Every kind is the input's fault (malformed JSON) except
-/// [`ErrorKind::TooDeep`], a limit of the reader's configuration.
+/// Why a document was refused, or a write was. For the reader every kind is the input's
+/// fault (malformed JSON) except [`ErrorKind::TooDeep`], a limit of its configuration. For
+/// the [`crate::Writer`], the kind says what a misuse would have produced: `ExpectedKey` (a
+/// value where a key is due), `ExpectedValue` (a key, or an end, where a value is due),
+/// `MismatchedBracket`, `TrailingCharacters` (a second value), `UnexpectedEnd` (finished too
+/// early), `InvalidNumber` (number text outside the grammar), `NonFiniteNumber`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -34,8 +38,11 @@ pub enum ErrorKind {
     LoneSurrogate,
     /// Bytes inside a string that are not UTF-8 (RFC 8259 section 8.1).
     InvalidUtf8,
-    /// Deeper nesting than the reader's limit ([`crate::ReaderOptions::max_depth`]).
+    /// Deeper nesting than the reader's limit ([`crate::ReaderOptions::max_depth`]), or
+    /// than the writer's (1,024 levels).
     TooDeep,
+    /// A NaN or an infinity given to the writer: JSON has no form for them.
+    NonFiniteNumber,
 }
 
 impl ErrorKind {
@@ -55,6 +62,7 @@ impl ErrorKind {
             ErrorKind::LoneSurrogate => "unpaired UTF-16 surrogate in a \\u escape",
             ErrorKind::InvalidUtf8 => "invalid UTF-8",
             ErrorKind::TooDeep => "nesting too deep",
+            ErrorKind::NonFiniteNumber => "NaN and infinities have no JSON form",
         }
     }
 }

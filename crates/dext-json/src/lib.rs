@@ -5,7 +5,9 @@
 //! and allocates nothing: strings are borrowed from the input and unescaped into a caller's
 //! buffer only when they hold escapes, numbers are their text with exact conversions, and an
 //! error says what was wrong and where (byte offset, line and column). [`validate`] checks a
-//! whole document. A writer, a DOM and serde support come next (see `ARCHITECTURE.md`).
+//! whole document. [`Writer`] appends a document to a `Vec<u8>` value by value (strings
+//! escaped, integers and shortest round-trip floats formatted), compact or indented, and
+//! refuses misuse with an error. A DOM and serde support come next (see `ARCHITECTURE.md`).
 //!
 //! ```text
 //!   &[u8] ──▶ Reader::next_token ──▶ Token { StartObject, Key(Str), Number(Number), ... }
@@ -13,12 +15,15 @@
 //!                       Str::decode(&mut String) / Number::as_f64 ...
 //! ```
 //!
-//! This crate does no I/O and depends on nothing.
+//! This crate does no I/O. Its one dependency is `zmij` (float formatting).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod error;
 pub mod read;
+mod scan;
+pub mod write;
 
 pub use error::{Error, ErrorKind};
 pub use read::{Number, Reader, ReaderOptions, Str, Token, validate};
+pub use write::{Writer, write_string};

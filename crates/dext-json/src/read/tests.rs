@@ -2,6 +2,7 @@
 //! of invalid ones.
 
 use super::*;
+use crate::scan::{STRING_STOP, plain_run_end};
 
 /// The tokens of `input`, written compactly (`{ k:a n:1 s:x [ ] T F N }`), or the error.
 fn tokens(input: &str) -> Result<String, (ErrorKind, usize)> {

@@ -5,7 +5,7 @@
 use dext_json::{Reader, Token};
 use serde_json::{Map, Number, Value};
 
-const FILES: &[&str] = &[
+pub(crate) const FILES: &[&str] = &[
     "bench/twitter.json",
     "bench/citm_catalog.json",
     "bench/canada.json",

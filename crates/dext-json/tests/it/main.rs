@@ -1,8 +1,9 @@
 //! dext-json against shared data: JSONTestSuite, and the JSON corpora (differentially against
-//! serde_json). The data lives in `../shared/data/json/` beside the repository.
+//! serde_json), read and written. The data lives in `../shared/data/json/` beside the repository.
 
 mod corpus;
 mod suite;
+mod write;
 
 use std::path::PathBuf;
 
