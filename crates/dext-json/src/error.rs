@@ -43,6 +43,11 @@ pub enum ErrorKind {
     TooDeep,
     /// A NaN or an infinity given to the writer: JSON has no form for them.
     NonFiniteNumber,
+    /// An object repeats a key, and the [`crate::Document`] was asked to refuse that
+    /// ([`crate::ParseOptions::reject_duplicate_keys`]).
+    DuplicateKey,
+    /// A document too large to index (more than 2^32 nodes or bytes of decoded strings).
+    TooLarge,
 }
 
 impl ErrorKind {
@@ -63,6 +68,8 @@ impl ErrorKind {
             ErrorKind::InvalidUtf8 => "invalid UTF-8",
             ErrorKind::TooDeep => "nesting too deep",
             ErrorKind::NonFiniteNumber => "NaN and infinities have no JSON form",
+            ErrorKind::DuplicateKey => "duplicate key in an object",
+            ErrorKind::TooLarge => "document too large",
         }
     }
 }

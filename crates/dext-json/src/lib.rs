@@ -7,7 +7,9 @@
 //! error says what was wrong and where (byte offset, line and column). [`validate`] checks a
 //! whole document. [`Writer`] appends a document to a `Vec<u8>` value by value (strings
 //! escaped, integers and shortest round-trip floats formatted), compact or indented, and
-//! refuses misuse with an error. A DOM and serde support come next (see `ARCHITECTURE.md`).
+//! refuses misuse with an error. [`Document`] is the DOM: one flat array of nodes per
+//! document, strings borrowed where they can be, with [`Value`] views, indexing and JSON
+//! Pointer look-ups. serde support comes next (see `ARCHITECTURE.md`).
 //!
 //! ```text
 //!   &[u8] ──▶ Reader::next_token ──▶ Token { StartObject, Key(Str), Number(Number), ... }
@@ -22,8 +24,10 @@
 mod error;
 pub mod read;
 mod scan;
+pub mod value;
 pub mod write;
 
 pub use error::{Error, ErrorKind};
 pub use read::{Number, Reader, ReaderOptions, Str, Token, validate};
+pub use value::{Document, Kind, ParseOptions, Value};
 pub use write::{Writer, write_string};

@@ -70,3 +70,21 @@ fn tokenizing_twitter_allocates_nothing() {
     assert!(again.0 > 20_000 && again.1 > 100_000, "{again:?}");
     assert_eq!(allocations, 0, "allocations while reading twitter.json");
 }
+
+#[test]
+fn a_document_is_a_few_buffers_whatever_its_size() {
+    // The allocations of a DOM parse do not grow with the number of values: twitter.json
+    // (29,573 tokens) takes about as many as a document of a handful.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/json/bench/twitter.json");
+    let input = std::fs::read(path).unwrap();
+    let count = |doc: &[u8]| {
+        COUNT.with(|c| c.set(Some(0)));
+        let parsed = dext_json::Document::parse(doc).unwrap();
+        let n = COUNT.with(|c| c.replace(None)).unwrap();
+        drop(parsed);
+        n
+    };
+    let big = count(&input);
+    let small = count(br#"{"a": [1, "x\n"], "b": {"c": null}}"#);
+    assert!(big <= small + 24, "twitter.json: {big} allocations, a small document: {small}");
+}

@@ -108,6 +108,15 @@ impl<'a> Str<'a> {
         unescape(self.raw, scratch);
         scratch
     }
+
+    /// Appends the string, escapes decoded, to `out`.
+    pub fn decode_into(&self, out: &mut String) {
+        if self.escaped {
+            unescape(self.raw, out);
+        } else {
+            out.push_str(self.raw);
+        }
+    }
 }
 
 /// Appends `raw` (string contents whose escapes were validated) with its escapes decoded.

@@ -114,3 +114,36 @@ fn truncated_documents_are_refused_at_their_end() {
         assert!(e.offset() <= cut, "{cut}: {e}");
     }
 }
+
+/// A DOM value as a serde_json `Value` (numbers as `to_value` converts them).
+fn dom_to_value(v: dext_json::Value<'_, '_>) -> Value {
+    use dext_json::Kind;
+    match v.kind().unwrap() {
+        Kind::Null => Value::Null,
+        Kind::Bool => Value::Bool(v.as_bool().unwrap()),
+        Kind::Number => Value::Number(match (v.as_u64(), v.as_i64()) {
+            (Some(u), _) => Number::from(u),
+            (None, Some(i)) => Number::from(i),
+            _ => Number::from_f64(v.as_f64().unwrap()).unwrap(),
+        }),
+        Kind::String => Value::String(v.as_str().unwrap().to_string()),
+        Kind::Array => Value::Array(v.elements().map(dom_to_value).collect()),
+        Kind::Object => {
+            let mut o = Map::new();
+            for (k, x) in v.members() {
+                o.insert(k.to_string(), dom_to_value(x));
+            }
+            Value::Object(o)
+        }
+    }
+}
+
+#[test]
+fn corpora_as_documents_are_what_serde_json_reads() {
+    for file in FILES {
+        let bytes = std::fs::read(super::data(file)).unwrap();
+        let doc = dext_json::Document::parse(&bytes).unwrap();
+        let theirs: Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(dom_to_value(doc.root()) == theirs, "{file}: the DOM differs");
+    }
+}

@@ -1,0 +1,425 @@
+//! The DOM: [`Document`] holds a whole document as one flat array of nodes (a tape), built in
+//! one pass of the [`Reader`], and [`Value`] is a cheap view of one node with
+//! typed accessors, indexing and JSON Pointer (RFC 6901) look-ups.
+//!
+//! A document's storage is two buffers whatever its shape: the node array (sized from the
+//! input's length up front), and one `String` for the strings that held escapes (grown as
+//! needed); building it also uses a stack of the open containers. Strings without escapes and
+//! number texts are borrowed from the input. Containers record where their subtree ends, so
+//! skipping one is a jump.
+//!
+//! Duplicate keys are kept; a look-up by key finds the last one (the usual "last wins"), or,
+//! with [`ParseOptions::reject_duplicate_keys`], a document with one is refused
+//! ([`ErrorKind::DuplicateKey`]).
+
+#[cfg(test)]
+mod tests;
+
+use crate::error::{Error, ErrorKind};
+use crate::read::{Number, Reader, ReaderOptions, Token};
+
+/// How [`Document::parse_with`] reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ParseOptions {
+    /// The reader's options (nesting depth).
+    pub reader: ReaderOptions,
+    /// Refuse a document whose objects repeat a key (default: keep all, the last one wins
+    /// in look-ups).
+    pub reject_duplicate_keys: bool,
+}
+
+impl ParseOptions {
+    /// With [`ParseOptions::reject_duplicate_keys`] set.
+    pub fn reject_duplicate_keys(mut self, on: bool) -> ParseOptions {
+        self.reject_duplicate_keys = on;
+        self
+    }
+
+    /// With the reader's nesting limit set (see [`ReaderOptions::max_depth`]).
+    pub fn max_depth(mut self, depth: u32) -> ParseOptions {
+        self.reader = self.reader.max_depth(depth);
+        self
+    }
+}
+
+/// One node of the tape.
+#[derive(Clone, Copy, Debug)]
+enum Node<'a> {
+    Null,
+    Bool(bool),
+    Number(Number<'a>),
+    /// A string without escapes, borrowed from the input.
+    Str(&'a str),
+    /// A decoded string: `text[start..end]`.
+    Decoded {
+        start: u32,
+        end: u32,
+    },
+    /// An array of `len` elements, whose subtree ends before node `end`.
+    Array {
+        len: u32,
+        end: u32,
+    },
+    /// An object of `len` members (each a key node, then the value's subtree), whose subtree
+    /// ends before node `end`.
+    Object {
+        len: u32,
+        end: u32,
+    },
+}
+
+/// A parsed document (see the module docs).
+///
+/// ```
+/// use dext_json::Document;
+///
+/// let doc = Document::parse(br#"{"users": [{"name": "Ada", "id": 1}, {"name": "Lin\u00e9", "id": 2}]}"#)?;
+/// let root = doc.root();
+/// assert_eq!(root.get("users").index(1).get("name").as_str(), Some("Liné"));
+/// assert_eq!(root.pointer("/users/0/id").and_then(|v| v.as_u64()), Some(1));
+/// assert_eq!(root.get("users").len(), 2);
+/// assert!(root.get("nope").index(3).is_missing());
+/// # Ok::<(), dext_json::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Document<'a> {
+    nodes: Vec<Node<'a>>,
+    text: String,
+}
+
+impl<'a> Document<'a> {
+    /// Parses `input` with the default options.
+    pub fn parse(input: &'a [u8]) -> Result<Document<'a>, Error> {
+        Document::parse_with(input, ParseOptions::default())
+    }
+
+    /// Parses `input` with `options`.
+    pub fn parse_with(input: &'a [u8], options: ParseOptions) -> Result<Document<'a>, Error> {
+        let mut r = Reader::with_options(input, options.reader);
+        // A guess that avoids most regrowth: about one node per 8 bytes in typical documents.
+        let mut nodes = Vec::with_capacity(input.len() / 8 + 1);
+        let mut text = String::new();
+        // Open containers: their node index and the member/element count so far.
+        let mut open: Vec<(usize, u32)> = Vec::new();
+        while let Some(token) = r.next_token()? {
+            let node = match token {
+                Token::StartObject | Token::StartArray => {
+                    if let Some((_, n)) = open.last_mut() {
+                        *n += 1;
+                    }
+                    open.push((nodes.len(), 0));
+                    nodes.push(if token == Token::StartObject {
+                        Node::Object { len: 0, end: 0 }
+                    } else {
+                        Node::Array { len: 0, end: 0 }
+                    });
+                    continue;
+                }
+                Token::EndObject | Token::EndArray => {
+                    let Some((at, count)) = open.pop() else { break };
+                    let end = index(nodes.len(), &r, input)?;
+                    nodes[at] = match nodes[at] {
+                        Node::Object { .. } => Node::Object { len: count, end },
+                        _ => Node::Array { len: count, end },
+                    };
+                    if options.reject_duplicate_keys && matches!(nodes[at], Node::Object { .. }) {
+                        check_duplicates(&nodes, &text, at, input, &r)?;
+                    }
+                    continue;
+                }
+                Token::Key(k) => {
+                    // A key is a node of its own, before its value; it does not count.
+                    nodes.push(string_node(k, &mut text, &r, input)?);
+                    continue;
+                }
+                Token::String(s) => string_node(s, &mut text, &r, input)?,
+                Token::Number(n) => Node::Number(n),
+                Token::Bool(b) => Node::Bool(b),
+                Token::Null => Node::Null,
+            };
+            if let Some((_, n)) = open.last_mut() {
+                *n += 1;
+            }
+            nodes.push(node);
+        }
+        Ok(Document { nodes, text })
+    }
+
+    /// The document's value.
+    pub fn root(&self) -> Value<'_, 'a> {
+        Value { doc: self, at: Some(0) }
+    }
+}
+
+/// `n` as a node index (documents of more than 2^32 nodes are refused as too large).
+fn index(n: usize, r: &Reader<'_>, input: &[u8]) -> Result<u32, Error> {
+    u32::try_from(n).map_err(|_| Error::at(ErrorKind::TooLarge, input, r.offset()))
+}
+
+fn string_node<'a>(s: crate::Str<'a>, text: &mut String, r: &Reader<'_>, input: &[u8]) -> Result<Node<'a>, Error> {
+    if let Some(plain) = s.as_str() {
+        return Ok(Node::Str(plain));
+    }
+    let start = index(text.len(), r, input)?;
+    s.decode_into(text);
+    Ok(Node::Decoded { start, end: index(text.len(), r, input)? })
+}
+
+/// Refuses the object at `at` if two of its keys are equal (quadratic in its size: asked for
+/// only when wanted).
+fn check_duplicates(nodes: &[Node<'_>], text: &str, at: usize, input: &[u8], r: &Reader<'_>) -> Result<(), Error> {
+    let keys: Vec<&str> = Members { nodes, text, next: at + 1, left: object_len(nodes, at) }.map(|(k, _)| k).collect();
+    for (i, k) in keys.iter().enumerate() {
+        if keys[..i].contains(k) {
+            // The whole object has been read; the error points just after it.
+            return Err(Error::at(ErrorKind::DuplicateKey, input, r.offset()));
+        }
+    }
+    Ok(())
+}
+
+fn object_len(nodes: &[Node<'_>], at: usize) -> u32 {
+    match nodes[at] {
+        Node::Object { len, .. } => len,
+        _ => 0,
+    }
+}
+
+/// The index after the subtree of the node at `at`.
+fn subtree_end(nodes: &[Node<'_>], at: usize) -> usize {
+    match nodes[at] {
+        Node::Array { end, .. } | Node::Object { end, .. } => end as usize,
+        _ => at + 1,
+    }
+}
+
+fn node_str<'d>(nodes: &[Node<'d>], text: &'d str, at: usize) -> Option<&'d str> {
+    match nodes.get(at)? {
+        Node::Str(s) => Some(s),
+        Node::Decoded { start, end } => text.get(*start as usize..*end as usize),
+        _ => None,
+    }
+}
+
+/// The members of an object: (key, value index) pairs.
+struct Members<'n, 'd> {
+    nodes: &'n [Node<'d>],
+    text: &'d str,
+    next: usize,
+    left: u32,
+}
+
+impl<'n, 'd> Iterator for Members<'n, 'd>
+where
+    'n: 'd,
+{
+    type Item = (&'d str, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let key = node_str(self.nodes, self.text, self.next)?;
+        let value = self.next + 1;
+        self.next = subtree_end(self.nodes, value);
+        Some((key, value))
+    }
+}
+
+/// What kind of value a [`Value`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool,
+    /// a number
+    Number,
+    /// a string
+    String,
+    /// an array
+    Array,
+    /// an object
+    Object,
+}
+
+/// A view of one value of a [`Document`], or of a value that is not there ([`Value::is_missing`]:
+/// what indexing a missing key or index gives, so that look-ups chain).
+#[derive(Clone, Copy, Debug)]
+pub struct Value<'d, 'a> {
+    doc: &'d Document<'a>,
+    at: Option<usize>,
+}
+
+impl<'d, 'a> Value<'d, 'a> {
+    fn node(&self) -> Option<&'d Node<'a>> {
+        self.doc.nodes.get(self.at?)
+    }
+
+    fn missing(&self) -> Value<'d, 'a> {
+        Value { doc: self.doc, at: None }
+    }
+
+    /// Whether this stands for nothing (a missing key or index).
+    pub fn is_missing(&self) -> bool {
+        self.node().is_none()
+    }
+
+    /// The kind of value, `None` when missing.
+    pub fn kind(&self) -> Option<Kind> {
+        Some(match self.node()? {
+            Node::Null => Kind::Null,
+            Node::Bool(_) => Kind::Bool,
+            Node::Number(_) => Kind::Number,
+            Node::Str(_) | Node::Decoded { .. } => Kind::String,
+            Node::Array { .. } => Kind::Array,
+            Node::Object { .. } => Kind::Object,
+        })
+    }
+
+    /// Whether this is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self.node(), Some(Node::Null))
+    }
+
+    /// The boolean, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.node()? {
+            Node::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The number, if this is one.
+    pub fn as_number(&self) -> Option<Number<'a>> {
+        match self.node()? {
+            Node::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The number as a `u64`, if it is an integer in range.
+    pub fn as_u64(&self) -> Option<u64> {
+        self.as_number()?.as_u64()
+    }
+
+    /// The number as an `i64`, if it is an integer in range.
+    pub fn as_i64(&self) -> Option<i64> {
+        self.as_number()?.as_i64()
+    }
+
+    /// The number as the nearest `f64`.
+    pub fn as_f64(&self) -> Option<f64> {
+        Some(self.as_number()?.as_f64())
+    }
+
+    /// The string (escapes decoded), if this is one.
+    pub fn as_str(&self) -> Option<&'d str> {
+        node_str(&self.doc.nodes, &self.doc.text, self.at?)
+    }
+
+    /// The number of elements or members (0 for anything else).
+    pub fn len(&self) -> usize {
+        match self.node() {
+            Some(Node::Array { len, .. } | Node::Object { len, .. }) => *len as usize,
+            _ => 0,
+        }
+    }
+
+    /// Whether this has no elements or members (true for anything but a non-empty array or
+    /// object).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The elements, if this is an array (empty otherwise).
+    pub fn elements(&self) -> impl Iterator<Item = Value<'d, 'a>> + 'd {
+        let (mut next, len) = match (self.at, self.node()) {
+            (Some(at), Some(Node::Array { len, .. })) => (at + 1, *len),
+            _ => (0, 0),
+        };
+        let doc = self.doc;
+        (0..len).map(move |_| {
+            let v = Value { doc, at: Some(next) };
+            next = subtree_end(&doc.nodes, next);
+            v
+        })
+    }
+
+    /// The members as (key, value) pairs in document order, if this is an object (empty
+    /// otherwise); repeated keys appear as often as they were written.
+    pub fn members(&self) -> impl Iterator<Item = (&'d str, Value<'d, 'a>)> + 'd {
+        let (next, left) = match (self.at, self.node()) {
+            (Some(at), Some(Node::Object { len, .. })) => (at + 1, *len),
+            _ => (0, 0),
+        };
+        let doc = self.doc;
+        Members { nodes: &doc.nodes, text: &doc.text, next, left }.map(move |(k, at)| (k, Value { doc, at: Some(at) }))
+    }
+
+    /// The value of `key` (the last one, if repeated), or a missing value.
+    pub fn get(&self, key: &str) -> Value<'d, 'a> {
+        let mut found = None;
+        for (k, v) in self.members() {
+            if k == key {
+                found = Some(v);
+            }
+        }
+        found.unwrap_or(self.missing())
+    }
+
+    /// Element `i` of an array, or a missing value.
+    pub fn index(&self, i: usize) -> Value<'d, 'a> {
+        self.elements().nth(i).unwrap_or(self.missing())
+    }
+
+    /// The value at a JSON Pointer (RFC 6901: `""` is this value, `/a/0/b` walks members and
+    /// elements, `~1` stands for `/` and `~0` for `~` in a segment); `None` if there is none.
+    /// Array indexes are decimal without leading zeros (RFC 6901 section 4).
+    pub fn pointer(&self, pointer: &str) -> Option<Value<'d, 'a>> {
+        if pointer.is_empty() {
+            return (!self.is_missing()).then_some(*self);
+        }
+        let rest = pointer.strip_prefix('/')?;
+        let mut here = *self;
+        for segment in rest.split('/') {
+            here = match here.kind()? {
+                Kind::Object => {
+                    if segment.contains('~') {
+                        let mut key = String::with_capacity(segment.len());
+                        let mut chars = segment.chars();
+                        while let Some(c) = chars.next() {
+                            match (c, c == '~') {
+                                (_, false) => key.push(c),
+                                (_, true) => match chars.next()? {
+                                    '0' => key.push('~'),
+                                    '1' => key.push('/'),
+                                    _ => return None,
+                                },
+                            }
+                        }
+                        here.get(&key)
+                    } else {
+                        here.get(segment)
+                    }
+                }
+                Kind::Array => {
+                    let ok = !segment.is_empty()
+                        && segment.bytes().all(|b| b.is_ascii_digit())
+                        && (segment == "0" || !segment.starts_with('0'));
+                    if !ok {
+                        return None;
+                    }
+                    here.index(segment.parse().ok()?)
+                }
+                _ => return None,
+            };
+            if here.is_missing() {
+                return None;
+            }
+        }
+        Some(here)
+    }
+}
