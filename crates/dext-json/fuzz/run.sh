@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one fuzz target for a while, seeded with JSONTestSuite's valid documents and the heads
 # of the corpora from ../shared/data/json (not copied into the repository).
-#   crates/dext-json/fuzz/run.sh <dext_json_read|dext_json_dom> [seconds]
+#   crates/dext-json/fuzz/run.sh <dext_json_read|dext_json_dom|dext_json_serde> [seconds]
 # Needs a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`).
 set -euo pipefail
 cd "$(dirname "$0")"

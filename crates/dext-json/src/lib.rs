@@ -9,7 +9,9 @@
 //! escaped, integers and shortest round-trip floats formatted), compact or indented, and
 //! refuses misuse with an error. [`Document`] is the DOM: one flat array of nodes per
 //! document, strings borrowed where they can be, with [`Value`] views, indexing and JSON
-//! Pointer look-ups. serde support comes next (see `ARCHITECTURE.md`).
+//! Pointer look-ups. With the `serde` feature, [`serde::from_slice`] and [`serde::to_vec`]
+//! (de)serialize `Deserialize`/`Serialize` types through the reader and the writer, lending
+//! `&str` fields from the input.
 //!
 //! ```text
 //!   &[u8] ──▶ Reader::next_token ──▶ Token { StartObject, Key(Str), Number(Number), ... }
@@ -24,6 +26,8 @@
 mod error;
 pub mod read;
 mod scan;
+#[cfg(feature = "serde")]
+pub mod serde;
 pub mod value;
 pub mod write;
 

@@ -88,3 +88,45 @@ fn a_document_is_a_few_buffers_whatever_its_size() {
     let small = count(br#"{"a": [1, "x\n"], "b": {"c": null}}"#);
     assert!(big <= small + 24, "twitter.json: {big} allocations, a small document: {small}");
 }
+
+/// serde deserialization allocates only what the value owns: nothing for borrowed `&str`
+/// fields and numbers, and for a `Vec` its own growth.
+#[cfg(feature = "serde")]
+#[test]
+fn serde_borrows_instead_of_allocating() {
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct User<'a> {
+        id: u64,
+        name: &'a str,
+        screen_name: &'a str,
+        score: f64,
+        verified: bool,
+        bio: Option<&'a str>,
+    }
+    let one = br#"{"id": 12345, "name": "Ada Lovelace", "screen_name": "ada", "score": 99.5,
+        "verified": true, "bio": "first programmer", "ignored": {"deep": [1, 2, {"x": "y"}]}}"#;
+    COUNT.with(|c| c.set(Some(0)));
+    let user: User<'_> = dext_json::serde::from_slice(one).unwrap();
+    let allocations = COUNT.with(|c| c.replace(None)).unwrap();
+    assert_eq!((user.id, user.name, user.bio), (12345, "Ada Lovelace", Some("first programmer")));
+    assert_eq!(allocations, 0, "a struct of borrowed strings and numbers");
+
+    // 1,000 of them in a Vec: only the Vec's own growth (doubling: about log2(1000) + 1).
+    let mut many = b"[".to_vec();
+    for i in 0..1000 {
+        if i > 0 {
+            many.push(b',');
+        }
+        many.extend_from_slice(
+            format!(r#"{{"id":{i},"name":"n{i}","screen_name":"s","score":1.5,"verified":false,"bio":null}}"#)
+                .as_bytes(),
+        );
+    }
+    many.push(b']');
+    COUNT.with(|c| c.set(Some(0)));
+    let users: Vec<User<'_>> = dext_json::serde::from_slice(&many).unwrap();
+    let allocations = COUNT.with(|c| c.replace(None)).unwrap();
+    assert_eq!(users.len(), 1000);
+    assert!(allocations <= 12, "{allocations} allocations for a Vec of 1,000 borrowed structs");
+}

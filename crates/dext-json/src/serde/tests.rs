@@ -1,0 +1,163 @@
+//! serde support: the data model both ways, borrowing, errors, and byte-for-byte agreement
+//! with serde_json's output.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ::serde::{Deserialize, Serialize};
+
+use super::*;
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+enum Shape {
+    Dot,
+    Circle(f64),
+    Rect { w: u32, h: u32 },
+    Pair(i8, i8),
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct All<'a> {
+    #[serde(borrow)]
+    name: &'a str,
+    owned: String,
+    n: i64,
+    u: u8,
+    f: f32,
+    big: u128,
+    yes: bool,
+    maybe: Option<Box<All<'a>>>,
+    none: Option<u8>,
+    shapes: Vec<Shape>,
+    tuple: (u8, String),
+    unit: (),
+    by_id: BTreeMap<u32, String>,
+    chars: HashMap<char, i32>,
+    newtype: Meters,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Meters(f64);
+
+fn sample() -> All<'static> {
+    All {
+        name: "Ada",
+        owned: "tab\there \"quoted\" é 😀".into(),
+        n: -42,
+        u: 255,
+        f: 0.1,
+        big: u128::MAX,
+        yes: true,
+        maybe: Some(Box::new(All {
+            name: "inner",
+            owned: String::new(),
+            n: 0,
+            u: 0,
+            f: -0.5,
+            big: 0,
+            yes: false,
+            maybe: None,
+            none: None,
+            shapes: vec![],
+            tuple: (0, String::new()),
+            unit: (),
+            by_id: BTreeMap::new(),
+            chars: HashMap::new(),
+            newtype: Meters(0.0),
+        })),
+        none: None,
+        shapes: vec![Shape::Dot, Shape::Circle(1.5), Shape::Rect { w: 2, h: 3 }, Shape::Pair(-1, 1)],
+        tuple: (7, "seven".into()),
+        unit: (),
+        by_id: [(1, "one".to_string()), (20, "twenty".to_string())].into(),
+        chars: [('x', 1)].into(),
+        newtype: Meters(1e300),
+    }
+}
+
+#[test]
+fn the_data_model_round_trips_and_matches_serde_json_byte_for_byte() {
+    let value = sample();
+    let ours = to_vec(&value).unwrap();
+    assert_eq!(String::from_utf8(ours.clone()).unwrap(), serde_json::to_string(&value).unwrap());
+    let back: All<'_> = from_slice(&ours).unwrap();
+    assert_eq!(back, value);
+    // serde_json's output reads back the same.
+    let theirs = serde_json::to_vec(&value).unwrap();
+    assert_eq!(from_slice::<All<'_>>(&theirs).unwrap(), value);
+}
+
+#[test]
+fn strings_are_borrowed_when_they_can_be() {
+    #[derive(Deserialize)]
+    struct S<'a> {
+        #[serde(borrow)]
+        plain: std::borrow::Cow<'a, str>,
+        #[serde(borrow)]
+        escaped: std::borrow::Cow<'a, str>,
+    }
+    let input = br#"{"plain": "abc", "escaped": "a\nb"}"#;
+    let s: S<'_> = from_slice(input).unwrap();
+    assert!(matches!(s.plain, std::borrow::Cow::Borrowed("abc")));
+    assert!(matches!(&s.escaped, std::borrow::Cow::Owned(o) if o == "a\nb"));
+    // A `&str` field cannot take an escaped string: serde's own error, with the offset.
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct B<'a> {
+        s: &'a str,
+    }
+    let e = from_slice::<B<'_>>(br#"{"s": "a\nb"}"#).unwrap_err();
+    assert_eq!(e.kind(), None);
+    assert!(e.to_string().contains("borrowed string"), "{e}");
+    assert!(e.offset().is_some());
+}
+
+#[test]
+fn errors_say_what_and_where() {
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct P {
+        x: u8,
+    }
+    let e = from_slice::<P>(br#"{"x": 300}"#).unwrap_err();
+    assert!(e.to_string().contains("300"), "{e}");
+    let e = from_slice::<P>(br#"{}"#).unwrap_err();
+    assert!(e.to_string().contains("missing field `x`"), "{e}");
+    let e = from_slice::<P>(br#"{"x": 1,}"#).unwrap_err();
+    assert_eq!(e.kind(), Some(crate::ErrorKind::ExpectedKey));
+    assert_eq!(e.offset(), Some(8));
+    let e = from_slice::<P>(br#"{"x": 1} 2"#).unwrap_err();
+    assert_eq!(e.kind(), Some(crate::ErrorKind::TrailingCharacters));
+    assert_eq!(from_str::<Vec<u8>>("[1, 2").unwrap_err().kind(), Some(crate::ErrorKind::UnexpectedEnd));
+    assert_eq!(to_vec(&f64::NAN).unwrap_err().kind(), Some(crate::ErrorKind::NonFiniteNumber));
+    let e = to_vec(&[(vec![1u8], 2u8)].into_iter().collect::<BTreeMap<_, _>>()).unwrap_err();
+    assert!(e.to_string().contains("map key"), "{e}");
+}
+
+#[test]
+fn unknown_fields_and_unread_values_are_skipped() {
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Small {
+        keep: u32,
+    }
+    let input = br#"{"skip": {"a": [1, {"b": null}], "c": "x"}, "keep": 5, "more": [[], {}]}"#;
+    assert_eq!(from_slice::<Small>(input).unwrap(), Small { keep: 5 });
+    // A tuple reads its elements; a longer array is refused by serde (as serde_json does).
+    assert!(from_slice::<(u8, u8)>(b"[1, 2, 3]").is_err());
+    assert_eq!(from_slice::<(u8, u8)>(b"[1, 2]").unwrap(), (1, 2));
+    // Any value into IgnoredAny, and `Option`s of every kind.
+    assert!(from_slice::<::serde::de::IgnoredAny>(br#"[{"a": [1, 2]}, "x", null]"#).is_ok());
+    assert_eq!(from_slice::<Vec<Option<u8>>>(b"[null, 3]").unwrap(), vec![None, Some(3)]);
+}
+
+#[test]
+fn corpora_serialize_as_serde_json_does() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/json");
+    for file in ["bench/twitter.json", "bench/citm_catalog.json", "bench/canada.json", "extra/mesh.json"] {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(to_vec(&value).unwrap() == serde_json::to_vec(&value).unwrap(), "{file}");
+        // And our deserializer builds the same serde_json Value.
+        let ours: serde_json::Value = from_slice(&bytes).unwrap();
+        assert!(ours == value, "{file}");
+    }
+}
