@@ -1,45 +1,152 @@
-//! dext-json against serde_json, simd-json and sonic-rs: validation of a whole document (each
-//! reads every byte and checks it; serde_json and sonic-rs deserialize into `IgnoredAny`,
-//! simd-json builds its tape from a copy, as it parses in place).
+//! dext-json against serde_json, simd-json and sonic-rs, in several cases:
+//!
+//! - `validate`: read every byte and check it (dext-json's `validate`; serde_json and sonic-rs
+//!   deserializing into `serde::de::IgnoredAny`; simd-json building its tape);
+//! - `dom`: parse into each one's DOM (`Document`; `serde_json::Value`; `sonic_rs::Value`;
+//!   simd-json's `BorrowedValue`);
+//! - `dom-ser`: write a parsed DOM back (into a reused buffer);
+//! - `typed`: deserialize canada.json into the same `serde` structs (`Canada`);
+//! - `typed-ser`: serialize those structs.
+//!
+//! simd-json parses in place, so its parsing cases include a copy of the input into a reused
+//! buffer. Speeds are MB/s of the input file's size.
 //!
 //! ```text
-//! dext-json-bench rounds <file> [passes per round] [rounds]   # interleaved, prints MB/s
-//! dext-json-bench one <dext|serde_json|simd-json|sonic-rs> <file> <passes>   # for callgrind
+//! dext-json-bench rounds <case> <file> [passes per round] [rounds]   # interleaved, prints MB/s
+//! dext-json-bench one <case> <dext|serde_json|simd-json|sonic-rs> <file> <passes>   # for callgrind
 //! ```
 //!
 //! `rounds` times every implementation once per round, the order rotating from round to
-//! round (A B C D, B C D A, ...), and prints each one's median MB/s and the median of its
-//! per-round ratio to dext (peer MB/s over dext MB/s), so that all sides of a ratio ran on the
-//! same machine state.
+//! round, and prints each one's median MB/s and the median of its per-round ratio to dext.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
 
 const IMPLS: [&str; 4] = ["dext", "serde_json", "simd-json", "sonic-rs"];
 
-/// One validation of `data` by `which`; `scratch` is simd-json's copy of the input.
-fn validate(which: &str, data: &[u8], scratch: &mut Vec<u8>) -> bool {
-    match which {
-        "dext" => dext_json::validate(data).is_ok(),
-        "serde_json" => serde_json::from_slice::<IgnoredAny>(data).is_ok(),
-        "sonic-rs" => sonic_rs::from_slice::<IgnoredAny>(data).is_ok(),
-        "simd-json" => {
-            scratch.clear();
-            scratch.extend_from_slice(data);
-            simd_json::to_tape(scratch).is_ok()
-        }
-        other => panic!("unknown implementation {other}"),
+/// canada.json's shape: a GeoJSON feature collection of polygons.
+#[derive(Serialize, Deserialize)]
+struct Canada {
+    #[serde(rename = "type")]
+    kind: String,
+    features: Vec<Feature>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Feature {
+    #[serde(rename = "type")]
+    kind: String,
+    properties: Properties,
+    geometry: Geometry,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Properties {
+    name: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Geometry {
+    #[serde(rename = "type")]
+    kind: String,
+    coordinates: Vec<Vec<(f64, f64)>>,
+}
+
+/// What one implementation prepared for a case: its parsed DOM or struct, for the
+/// serialization cases.
+enum Prepared<'a> {
+    None,
+    Dext(dext_json::Document<'a>),
+    SerdeJson(serde_json::Value),
+    Sonic(sonic_rs::Value),
+    Simd(simd_json::OwnedValue),
+    Typed(Canada),
+}
+
+fn prepare<'a>(case: &str, which: &str, data: &'a [u8]) -> Prepared<'a> {
+    match (case, which) {
+        ("dom-ser", "dext") => Prepared::Dext(dext_json::Document::parse(data).unwrap()),
+        ("dom-ser", "serde_json") => Prepared::SerdeJson(serde_json::from_slice(data).unwrap()),
+        ("dom-ser", "sonic-rs") => Prepared::Sonic(sonic_rs::from_slice(data).unwrap()),
+        ("dom-ser", "simd-json") => Prepared::Simd(simd_json::to_owned_value(&mut data.to_vec()).unwrap()),
+        ("typed-ser", _) => Prepared::Typed(serde_json::from_slice(data).unwrap()),
+        _ => Prepared::None,
     }
 }
 
-/// MB/s of `passes` validations.
-fn timed(which: &str, data: &[u8], passes: usize, scratch: &mut Vec<u8>) -> f64 {
-    let start = Instant::now();
-    for _ in 0..passes {
-        assert!(validate(which, black_box(data), scratch), "{which} refused the document");
+/// One operation of `case` by `which`; returns a size, so that nothing is optimized away.
+fn run(case: &str, which: &str, data: &[u8], prepared: &Prepared<'_>, scratch: &mut Vec<u8>) -> usize {
+    match (case, which) {
+        ("validate", "dext") => dext_json::validate(data).is_ok() as usize,
+        ("validate", "serde_json") => serde_json::from_slice::<IgnoredAny>(data).is_ok() as usize,
+        ("validate", "sonic-rs") => sonic_rs::from_slice::<IgnoredAny>(data).is_ok() as usize,
+        ("validate", "simd-json") => {
+            scratch.clear();
+            scratch.extend_from_slice(data);
+            simd_json::to_tape(scratch).is_ok() as usize
+        }
+        ("dom", "dext") => dext_json::Document::parse(data).unwrap().root().len(),
+        ("dom", "serde_json") => serde_json::from_slice::<serde_json::Value>(data).unwrap().as_object().map_or(0, |o| o.len()),
+        ("dom", "sonic-rs") => {
+            use sonic_rs::JsonContainerTrait;
+            sonic_rs::from_slice::<sonic_rs::Value>(data).unwrap().as_object().map_or(0, |o| o.len())
+        }
+        ("dom", "simd-json") => {
+            scratch.clear();
+            scratch.extend_from_slice(data);
+            match simd_json::to_borrowed_value(scratch).unwrap() {
+                simd_json::BorrowedValue::Object(o) => o.len(),
+                _ => 0,
+            }
+        }
+        ("typed", "dext") => dext_json::serde::from_slice::<Canada>(data).unwrap().features.len(),
+        ("typed", "serde_json") => serde_json::from_slice::<Canada>(data).unwrap().features.len(),
+        ("typed", "sonic-rs") => sonic_rs::from_slice::<Canada>(data).unwrap().features.len(),
+        ("typed", "simd-json") => {
+            scratch.clear();
+            scratch.extend_from_slice(data);
+            simd_json::serde::from_slice::<Canada>(scratch).unwrap().features.len()
+        }
+        (_, _) => {
+            scratch.clear();
+            match prepared {
+                Prepared::Dext(doc) => {
+                    let mut w = dext_json::Writer::new(scratch);
+                    doc.root().write(&mut w).unwrap();
+                }
+                Prepared::SerdeJson(v) => serde_json::to_writer(&mut *scratch, v).unwrap(),
+                Prepared::Sonic(v) => sonic_rs::to_writer(&mut *scratch, v).unwrap(),
+                Prepared::Simd(v) => simd_json::to_writer(&mut *scratch, v).unwrap(),
+                Prepared::Typed(c) => match which {
+                    "dext" => {
+                        let mut w = dext_json::Writer::new(scratch);
+                        let mut s = dext_json::serde::Serializer::new(w);
+                        c.serialize(&mut s).unwrap();
+                        w = s.into_inner();
+                        w.finish().unwrap();
+                    }
+                    "serde_json" => serde_json::to_writer(&mut *scratch, c).unwrap(),
+                    "sonic-rs" => sonic_rs::to_writer(&mut *scratch, c).unwrap(),
+                    _ => simd_json::serde::to_writer(&mut *scratch, c).unwrap(),
+                },
+                Prepared::None => panic!("unknown case {case}"),
+            }
+            scratch.len()
+        }
     }
+}
+
+/// MB/s of `passes` operations.
+fn timed(case: &str, which: &str, data: &[u8], prepared: &Prepared<'_>, passes: usize, scratch: &mut Vec<u8>) -> f64 {
+    let start = Instant::now();
+    let mut sink = 0;
+    for _ in 0..passes {
+        sink += run(case, which, black_box(data), prepared, scratch);
+    }
+    black_box(sink);
     (data.len() * passes) as f64 / start.elapsed().as_secs_f64() / 1e6
 }
 
@@ -53,30 +160,34 @@ fn main() {
     let mut scratch = Vec::new();
     match args.get(1).map(String::as_str) {
         Some("one") => {
-            let data = std::fs::read(&args[3]).unwrap();
-            let passes: usize = args[4].parse().unwrap();
+            let (case, which) = (&args[2], &args[3]);
+            let data = std::fs::read(&args[4]).unwrap();
+            let passes: usize = args[5].parse().unwrap();
+            let prepared = prepare(case, which, &data);
             for _ in 0..passes {
-                black_box(validate(&args[2], black_box(&data), &mut scratch));
+                black_box(run(case, which, black_box(&data), &prepared, &mut scratch));
             }
         }
         Some("rounds") => {
-            let data = std::fs::read(&args[2]).unwrap();
-            let passes: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
-            let rounds: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(11);
-            for which in IMPLS {
-                timed(which, &data, passes, &mut scratch); // warm-up
+            let case = &args[2];
+            let data = std::fs::read(&args[3]).unwrap();
+            let passes: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(10);
+            let rounds: usize = args.get(5).and_then(|s| s.parse().ok()).unwrap_or(9);
+            let prepared: Vec<Prepared<'_>> = IMPLS.iter().map(|w| prepare(case, w, &data)).collect();
+            for (i, which) in IMPLS.iter().enumerate() {
+                timed(case, which, &data, &prepared[i], passes, &mut scratch); // warm-up
             }
             let mut mbs = vec![Vec::new(); IMPLS.len()];
             for r in 0..rounds {
                 for k in 0..IMPLS.len() {
                     let i = (k + r) % IMPLS.len();
-                    mbs[i].push(timed(IMPLS[i], &data, passes, &mut scratch));
+                    mbs[i].push(timed(case, IMPLS[i], &data, &prepared[i], passes, &mut scratch));
                 }
             }
-            let name = std::path::Path::new(&args[2]).file_name().unwrap().to_string_lossy().into_owned();
+            let name = std::path::Path::new(&args[3]).file_name().unwrap().to_string_lossy().into_owned();
             for (i, which) in IMPLS.iter().enumerate() {
                 let ratio = median((0..rounds).map(|r| mbs[i][r] / mbs[0][r]).collect());
-                println!("{name} {which} {:.1} {:.3}", median(mbs[i].clone()), ratio);
+                println!("{case} {name} {which} {:.1} {:.3}", median(mbs[i].clone()), ratio);
             }
         }
         _ => panic!("usage: see the module documentation"),

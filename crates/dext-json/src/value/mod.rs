@@ -375,6 +375,36 @@ impl<'d, 'a> Value<'d, 'a> {
         self.elements().nth(i).unwrap_or(self.missing())
     }
 
+    /// Writes this value (nothing if it is missing) with `w`: numbers as their text, so a
+    /// document is written back with every number as it was read.
+    pub fn write(&self, w: &mut crate::Writer<'_>) -> Result<(), Error> {
+        let Some(kind) = self.kind() else { return Ok(()) };
+        match kind {
+            Kind::Null => w.null(),
+            Kind::Bool => w.bool(self.as_bool() == Some(true)),
+            Kind::Number => match self.as_number() {
+                Some(n) => w.number_read(n),
+                None => w.null(),
+            },
+            Kind::String => w.string(self.as_str().unwrap_or_default()),
+            Kind::Array => {
+                w.start_array()?;
+                for e in self.elements() {
+                    e.write(w)?;
+                }
+                w.end_array()
+            }
+            Kind::Object => {
+                w.start_object()?;
+                for (k, v) in self.members() {
+                    w.key(k)?;
+                    v.write(w)?;
+                }
+                w.end_object()
+            }
+        }
+    }
+
     /// The value at a JSON Pointer (RFC 6901: `""` is this value, `/a/0/b` walks members and
     /// elements, `~1` stands for `/` and `~0` for `~` in a segment); `None` if there is none.
     /// Array indexes are decimal without leading zeros (RFC 6901 section 4).

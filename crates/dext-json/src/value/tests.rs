@@ -77,3 +77,15 @@ fn scalars_at_the_root_and_errors() {
         ErrorKind::TooDeep
     );
 }
+
+#[test]
+fn documents_write_back() {
+    let input = br#"{"a": [1, -2.50, "x\ny", true, null, [], {}], "b": {"c": 1e400}}"#;
+    let doc = Document::parse(input).unwrap();
+    let mut out = Vec::new();
+    let mut w = crate::Writer::new(&mut out);
+    doc.root().write(&mut w).unwrap();
+    w.finish().unwrap();
+    // Numbers keep their text (even beyond f64's range).
+    assert_eq!(out, br#"{"a":[1,-2.50,"x\ny",true,null,[],{}],"b":{"c":1e400}}"#);
+}

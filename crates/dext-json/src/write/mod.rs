@@ -265,6 +265,14 @@ impl<'o> Writer<'o> {
         Ok(())
     }
 
+    /// A number whose text came from the reader (so is known to be in the grammar).
+    pub(crate) fn number_read(&mut self, n: crate::Number<'_>) -> Result<(), Error> {
+        self.before_value()?;
+        self.out.extend_from_slice(n.as_bytes());
+        self.after_value();
+        Ok(())
+    }
+
     /// Checks that the document is complete (its value written, every bracket closed).
     pub fn finish(self) -> Result<(), Error> {
         if self.next != Next::Done {
