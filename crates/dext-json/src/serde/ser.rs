@@ -192,38 +192,23 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
     }
 }
 
-impl ser::SerializeSeq for &mut Serializer<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Error> {
-        Ok(self.w.end_array()?)
-    }
+/// The compound serializers that write the elements of one array.
+macro_rules! array_of {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for &mut Serializer<'_> {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                value.serialize(&mut **self)
+            }
+            fn end(self) -> Result<(), Error> {
+                Ok(self.w.end_array()?)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for &mut Serializer<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Error> {
-        Ok(self.w.end_array()?)
-    }
-}
-
-impl ser::SerializeTupleStruct for &mut Serializer<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Error> {
-        Ok(self.w.end_array()?)
-    }
-}
+array_of!(SerializeSeq::serialize_element, SerializeTuple::serialize_element, SerializeTupleStruct::serialize_field);
 
 impl ser::SerializeTupleVariant for &mut Serializer<'_> {
     type Ok = ();
