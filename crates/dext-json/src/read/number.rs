@@ -58,15 +58,78 @@ impl<'a> Number<'a> {
     /// The nearest `f64` (correctly rounded, as `str::parse` does); an exponent too large
     /// gives an infinity, too small a zero.
     pub fn as_f64(&self) -> f64 {
-        if self.integer && self.text.len() <= 15 {
-            // Up to 15 digits an integer is exact in an `f64`.
-            if let Some(v) = self.as_i64() {
-                // -0 keeps its sign.
-                return if v == 0 && self.text.first() == Some(&b'-') { -0.0 } else { v as f64 };
-            }
+        if let Some(v) = self.exact_f64() {
+            return v;
         }
         // The grammar checked by the reader is a subset of what `parse` accepts.
         self.as_str().parse().unwrap_or(f64::NAN)
+    }
+
+    /// Clinger's fast path: when the digits, read as an integer `m`, are at most 2^53 and the
+    /// power of ten `e` is within 22 either way, `m` and `10^|e|` are both exact doubles and
+    /// one multiplication or division rounds once, correctly. `None` otherwise.
+    fn exact_f64(&self) -> Option<f64> {
+        /// 10^0 ..= 10^22, each exact in an `f64`.
+        const POW10: [f64; 23] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+            1e19, 1e20, 1e21, 1e22,
+        ];
+        let b = self.text;
+        if b.len() > 17 {
+            // Likely 16 digits or more (a sign and a point at most besides): near or beyond
+            // 2^53, or at best a long exponent; not worth the scan.
+            return None;
+        }
+        let negative = b.first() == Some(&b'-');
+        let mut i = usize::from(negative);
+        let mut m: u64 = 0;
+        let mut e: i64 = 0;
+        let mut digits = |i: &mut usize, m: &mut u64, scale: i64, e: &mut i64| -> Option<()> {
+            while let Some(&d) = b.get(*i) {
+                if !d.is_ascii_digit() {
+                    break;
+                }
+                *m = *m * 10 + u64::from(d - b'0');
+                if *m > 1 << 53 {
+                    return None;
+                }
+                *e += scale;
+                *i += 1;
+            }
+            Some(())
+        };
+        digits(&mut i, &mut m, 0, &mut e)?;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i, &mut m, -1, &mut e)?;
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            let sign = match b.get(i) {
+                Some(b'-') => -1,
+                Some(b'+') => 1,
+                _ => 0,
+            };
+            if sign != 0 {
+                i += 1;
+            }
+            let mut x: i64 = 0;
+            for &d in b.get(i..)? {
+                // Past four digits the exponent is far outside the fast path anyway.
+                x = (x * 10 + i64::from(d - b'0')).min(100_000);
+            }
+            e += if sign < 0 { -x } else { x };
+        }
+        let v = if m == 0 {
+            0.0
+        } else if m > 1 << 53 || e.unsigned_abs() > 22 {
+            return None;
+        } else if e >= 0 {
+            m as f64 * POW10[e as usize]
+        } else {
+            m as f64 / POW10[(-e) as usize]
+        };
+        Some(if negative { -v } else { v })
     }
 }
 

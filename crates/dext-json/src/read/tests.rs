@@ -212,3 +212,68 @@ fn plain_runs_end_where_the_table_says() {
         }
     }
 }
+
+#[test]
+fn floats_match_str_parse_on_tricky_and_random_text() {
+    let check = |text: &str| {
+        let mut r = Reader::new(text.as_bytes());
+        let Some(Token::Number(n)) = r.next_token().unwrap() else { panic!("{text}") };
+        let want: f64 = text.parse().unwrap();
+        assert_eq!(n.as_f64().to_bits(), want.to_bits(), "{text}");
+    };
+    for text in [
+        "9007199254740992",
+        "9007199254740993",
+        "9007199254740992.5",
+        "1e22",
+        "1e23",
+        "-1e-22",
+        "1e-23",
+        "123.456e-5",
+        "0.1",
+        "-0e-400",
+        "-0.0",
+        "0e99999",
+        "4.9406564584124654e-324",
+        "1.7976931348623157e308",
+        "0.30000000000000004",
+        "2.2250738585072014e-308",
+        "100000000000000000000000",
+        "1.5E+10",
+        "12345678901234567890",
+    ] {
+        check(text);
+    }
+    // Random decimals: up to 20 digits, a point somewhere, an exponent sometimes.
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..200_000 {
+        let len = 1 + (next() % 20) as usize;
+        let mut text = String::new();
+        if next() % 2 == 0 {
+            text.push('-');
+        }
+        let mut digits: String = (0..len).map(|_| char::from(b'0' + (next() % 10) as u8)).collect();
+        if digits.starts_with('0') && len > 1 {
+            // No leading zero (the grammar's rule), unless the point follows it.
+            digits.replace_range(..1, "1");
+        }
+        let point = (next() % (len as u64 + 1)) as usize;
+        if point > 0 && point < len {
+            text.push_str(&digits[..point]);
+            text.push('.');
+            text.push_str(&digits[point..]);
+        } else {
+            text.push_str(&digits);
+        }
+        if next() % 3 == 0 {
+            text.push_str(&format!("e{}", (next() % 60) as i64 - 30));
+        }
+        check(&text);
+    }
+}
