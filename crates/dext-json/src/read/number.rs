@@ -84,7 +84,7 @@ impl<'a> Number<'a> {
         let mut i = usize::from(negative);
         let mut m: u64 = 0;
         let mut e: i64 = 0;
-        let mut digits = |i: &mut usize, m: &mut u64, scale: i64, e: &mut i64| -> Option<()> {
+        let digits = |i: &mut usize, m: &mut u64, scale: i64, e: &mut i64| -> Option<()> {
             while let Some(&d) = b.get(*i) {
                 if !d.is_ascii_digit() {
                     break;
