@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # dext-json against serde_json, simd-json and sonic-rs, pinned to one CPU, on the shared
 # corpora (../shared/data/json): validation, DOM parse, DOM serialization, and typed parse and
-# serialization of canada.json (see src/main.rs for what each case runs). Each process times
+# serialization of twitter, citm_catalog and canada (see src/main.rs for what each case runs). Each process times
 # every implementation in rotating order per round; ROUNDS processes per case and file,
 # interleaved; medians over the processes. Then instructions per byte from callgrind for
 # validation and DOM parse (the difference between 2 and 6 passes, divided by 4 passes' bytes).
@@ -22,7 +22,7 @@ EXTRA=("$DATA"/extra/mesh.json "$DATA"/extra/twitterescaped.json "$DATA"/extra/r
 JOBS=()
 for f in "${MAIN[@]}" "${EXTRA[@]}"; do JOBS+=("validate $f"); done
 for f in "${MAIN[@]}"; do JOBS+=("dom $f" "dom-ser $f"); done
-JOBS+=("typed $DATA/bench/canada.json" "typed-ser $DATA/bench/canada.json")
+for f in "${MAIN[@]}"; do JOBS+=("typed $f" "typed-ser $f"); done
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
 for _ in $(seq "$ROUNDS"); do

@@ -5,7 +5,8 @@
 //! - `dom`: parse into each one's DOM (`Document`; `serde_json::Value`; `sonic_rs::Value`;
 //!   simd-json's `BorrowedValue`);
 //! - `dom-ser`: write a parsed DOM back (into a reused buffer);
-//! - `typed`: deserialize canada.json into the same `serde` structs (`Canada`);
+//! - `typed`: deserialize canada, twitter or citm_catalog into the same `serde` structs
+//!   (`models.rs`);
 //! - `typed-ser`: serialize those structs.
 //!
 //! simd-json parses in place, so its parsing cases include a copy of the input into a reused
@@ -22,38 +23,14 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use serde::de::IgnoredAny;
-use serde::{Deserialize, Serialize};
+mod models;
+
+use serde::Serialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+
+use models::{Canada, Citm, Twitter};
 
 const IMPLS: [&str; 4] = ["dext", "serde_json", "simd-json", "sonic-rs"];
-
-/// canada.json's shape: a GeoJSON feature collection of polygons.
-#[derive(Serialize, Deserialize)]
-struct Canada {
-    #[serde(rename = "type")]
-    kind: String,
-    features: Vec<Feature>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Feature {
-    #[serde(rename = "type")]
-    kind: String,
-    properties: Properties,
-    geometry: Geometry,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Properties {
-    name: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Geometry {
-    #[serde(rename = "type")]
-    kind: String,
-    coordinates: Vec<Vec<(f64, f64)>>,
-}
 
 /// What one implementation prepared for a case: its parsed DOM or struct, for the
 /// serialization cases.
@@ -63,7 +40,9 @@ enum Prepared<'a> {
     SerdeJson(serde_json::Value),
     Sonic(sonic_rs::Value),
     Simd(simd_json::OwnedValue),
-    Typed(Canada),
+    Canada(Canada),
+    Twitter(Twitter),
+    Citm(Citm),
 }
 
 fn prepare<'a>(case: &str, which: &str, data: &'a [u8]) -> Prepared<'a> {
@@ -72,7 +51,11 @@ fn prepare<'a>(case: &str, which: &str, data: &'a [u8]) -> Prepared<'a> {
         ("dom-ser", "serde_json") => Prepared::SerdeJson(serde_json::from_slice(data).unwrap()),
         ("dom-ser", "sonic-rs") => Prepared::Sonic(sonic_rs::from_slice(data).unwrap()),
         ("dom-ser", "simd-json") => Prepared::Simd(simd_json::to_owned_value(&mut data.to_vec()).unwrap()),
-        ("typed-ser", _) => Prepared::Typed(serde_json::from_slice(data).unwrap()),
+        ("typed-ser", _) => match typed_kind(data) {
+            0 => Prepared::Canada(serde_json::from_slice(data).unwrap()),
+            1 => Prepared::Twitter(serde_json::from_slice(data).unwrap()),
+            _ => Prepared::Citm(serde_json::from_slice(data).unwrap()),
+        },
         _ => Prepared::None,
     }
 }
@@ -102,14 +85,11 @@ fn run(case: &str, which: &str, data: &[u8], prepared: &Prepared<'_>, scratch: &
                 _ => 0,
             }
         }
-        ("typed", "dext") => dext_json::serde::from_slice::<Canada>(data).unwrap().features.len(),
-        ("typed", "serde_json") => serde_json::from_slice::<Canada>(data).unwrap().features.len(),
-        ("typed", "sonic-rs") => sonic_rs::from_slice::<Canada>(data).unwrap().features.len(),
-        ("typed", "simd-json") => {
-            scratch.clear();
-            scratch.extend_from_slice(data);
-            simd_json::serde::from_slice::<Canada>(scratch).unwrap().features.len()
-        }
+        ("typed", _) => match typed_kind(data) {
+            0 => parse_typed::<Canada>(which, data, scratch).features.len(),
+            1 => parse_typed::<Twitter>(which, data, scratch).statuses.len(),
+            _ => parse_typed::<Citm>(which, data, scratch).performances.len(),
+        },
         (_, _) => {
             scratch.clear();
             match prepared {
@@ -120,22 +100,52 @@ fn run(case: &str, which: &str, data: &[u8], prepared: &Prepared<'_>, scratch: &
                 Prepared::SerdeJson(v) => serde_json::to_writer(&mut *scratch, v).unwrap(),
                 Prepared::Sonic(v) => sonic_rs::to_writer(&mut *scratch, v).unwrap(),
                 Prepared::Simd(v) => simd_json::to_writer(&mut *scratch, v).unwrap(),
-                Prepared::Typed(c) => match which {
-                    "dext" => {
-                        let mut w = dext_json::Writer::new(scratch);
-                        let mut s = dext_json::serde::Serializer::new(w);
-                        c.serialize(&mut s).unwrap();
-                        w = s.into_inner();
-                        w.finish().unwrap();
-                    }
-                    "serde_json" => serde_json::to_writer(&mut *scratch, c).unwrap(),
-                    "sonic-rs" => sonic_rs::to_writer(&mut *scratch, c).unwrap(),
-                    _ => simd_json::serde::to_writer(&mut *scratch, c).unwrap(),
-                },
+                Prepared::Canada(c) => serialize_typed(which, c, scratch),
+                Prepared::Twitter(t) => serialize_typed(which, t, scratch),
+                Prepared::Citm(c) => serialize_typed(which, c, scratch),
                 Prepared::None => panic!("unknown case {case}"),
             }
             scratch.len()
         }
+    }
+}
+
+/// Which typed model a file is: canada (0), twitter (1), citm_catalog (2), by its start.
+fn typed_kind(data: &[u8]) -> u8 {
+    let head = &data[..data.len().min(64)];
+    let has = |s: &[u8]| head.windows(s.len()).any(|w| w == s);
+    if has(b"FeatureCollection") {
+        0
+    } else if has(b"statuses") {
+        1
+    } else {
+        2
+    }
+}
+
+fn parse_typed<T: DeserializeOwned>(which: &str, data: &[u8], scratch: &mut Vec<u8>) -> T {
+    match which {
+        "dext" => dext_json::serde::from_slice(data).unwrap(),
+        "serde_json" => serde_json::from_slice(data).unwrap(),
+        "sonic-rs" => sonic_rs::from_slice(data).unwrap(),
+        _ => {
+            scratch.clear();
+            scratch.extend_from_slice(data);
+            simd_json::serde::from_slice(scratch).unwrap()
+        }
+    }
+}
+
+fn serialize_typed<T: Serialize>(which: &str, value: &T, scratch: &mut Vec<u8>) {
+    match which {
+        "dext" => {
+            let mut s = dext_json::serde::Serializer::new(dext_json::Writer::new(scratch));
+            value.serialize(&mut s).unwrap();
+            s.into_inner().finish().unwrap();
+        }
+        "serde_json" => serde_json::to_writer(&mut *scratch, value).unwrap(),
+        "sonic-rs" => sonic_rs::to_writer(&mut *scratch, value).unwrap(),
+        _ => simd_json::serde::to_writer(&mut *scratch, value).unwrap(),
     }
 }
 
