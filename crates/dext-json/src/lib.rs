@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod nest;
 pub mod read;
 mod scan;
 #[cfg(feature = "serde")]

@@ -11,7 +11,8 @@
 //! - arrays and objects nest at most [`ReaderOptions::max_depth`] deep (128 by default).
 //!
 //! The reader never looks back: each token is produced from the bytes after the previous one,
-//! and the nesting is a bit stack (one bit per level: object or array) in the reader itself.
+//! and the nesting is a bit stack (one bit per level: object or array, `crate::nest`) in the
+//! reader itself.
 
 mod number;
 #[cfg(test)]
@@ -20,6 +21,7 @@ mod tests;
 pub use number::Number;
 
 use crate::error::{Error, ErrorKind};
+use crate::nest::Nesting;
 use crate::scan::plain_run_end;
 
 /// Deepest nesting a reader can be configured for: its bit stack has this many bits.
@@ -204,10 +206,8 @@ pub struct Reader<'a> {
     input: &'a [u8],
     pos: usize,
     expect: Expect,
-    depth: u32,
     max_depth: u32,
-    /// Bit `d` set: level `d + 1` is an object (else an array).
-    stack: [u64; (MAX_DEPTH_LIMIT / 64) as usize],
+    nest: Nesting,
 }
 
 impl<'a> Reader<'a> {
@@ -222,9 +222,8 @@ impl<'a> Reader<'a> {
             input,
             pos: 0,
             expect: Expect::Root,
-            depth: 0,
             max_depth: options.max_depth.min(MAX_DEPTH_LIMIT),
-            stack: [0; (MAX_DEPTH_LIMIT / 64) as usize],
+            nest: Nesting::new(),
         }
     }
 
@@ -235,7 +234,7 @@ impl<'a> Reader<'a> {
 
     /// The current nesting depth (0 outside any array or object).
     pub fn depth(&self) -> u32 {
-        self.depth
+        self.nest.depth()
     }
 
     #[cold]
@@ -253,11 +252,6 @@ impl<'a> Reader<'a> {
             self.pos += 1;
         }
         None
-    }
-
-    fn in_object(&self) -> bool {
-        let d = (self.depth - 1) as usize;
-        self.stack[d / 64] >> (d % 64) & 1 == 1
     }
 
     /// The next token; `Ok(None)` once the document is complete (after checking that only
@@ -286,7 +280,7 @@ impl<'a> Reader<'a> {
                 b',' => {
                     self.pos += 1;
                     let Some(b) = self.skip_ws() else { return self.fail(ErrorKind::UnexpectedEnd, self.input.len()) };
-                    if self.in_object() {
+                    if self.nest.in_object() {
                         if b != b'"' {
                             return self.fail(ErrorKind::ExpectedKey, self.pos);
                         }
@@ -305,7 +299,7 @@ impl<'a> Reader<'a> {
     /// After a value: what the container (or the document) expects next.
     #[inline(always)]
     fn after_value(&mut self) {
-        self.expect = if self.depth == 0 { Expect::Done } else { Expect::CommaOrEnd };
+        self.expect = if self.nest.depth() == 0 { Expect::Done } else { Expect::CommaOrEnd };
     }
 
     /// A key at `pos` (a `"`), and its `:`.
@@ -326,17 +320,9 @@ impl<'a> Reader<'a> {
         let token = match b {
             b'"' => Token::String(self.string()?),
             b'{' | b'[' => {
-                if self.depth >= self.max_depth {
+                if self.nest.depth() >= self.max_depth || !self.nest.push(b == b'{') {
                     return self.fail(ErrorKind::TooDeep, self.pos);
                 }
-                let d = self.depth as usize;
-                let bit = 1u64 << (d % 64);
-                if b == b'{' {
-                    self.stack[d / 64] |= bit;
-                } else {
-                    self.stack[d / 64] &= !bit;
-                }
-                self.depth += 1;
                 self.pos += 1;
                 self.expect = if b == b'{' { Expect::FirstKey } else { Expect::FirstElement };
                 return Ok(Some(if b == b'{' { Token::StartObject } else { Token::StartArray }));
@@ -353,10 +339,10 @@ impl<'a> Reader<'a> {
 
     /// A closing bracket `b` at `pos`.
     fn close(&mut self, b: u8) -> Result<Option<Token<'a>>, Error> {
-        if self.depth == 0 || self.in_object() != (b == b'}') {
+        if self.nest.depth() == 0 || self.nest.in_object() != (b == b'}') {
             return self.fail(ErrorKind::MismatchedBracket, self.pos);
         }
-        self.depth -= 1;
+        self.nest.pop();
         self.pos += 1;
         self.after_value();
         Ok(Some(if b == b'}' { Token::EndObject } else { Token::EndArray }))
@@ -503,11 +489,11 @@ impl<'a> Reader<'a> {
     /// Skips the next value whole (a scalar, or an array or object with everything in it);
     /// after a key, skips that key's value. Validates what it skips.
     pub fn skip_value(&mut self) -> Result<(), Error> {
-        let depth = self.depth;
+        let depth = self.nest.depth();
         loop {
             match self.next_token()? {
                 Some(Token::StartObject | Token::StartArray | Token::Key(_)) => {}
-                Some(_) if self.depth <= depth => return Ok(()),
+                Some(_) if self.nest.depth() <= depth => return Ok(()),
                 Some(_) => {}
                 None => return Ok(()),
             }

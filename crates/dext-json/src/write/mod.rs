@@ -11,7 +11,7 @@ mod number;
 mod tests;
 
 use crate::error::{Error, ErrorKind};
-use crate::read::MAX_DEPTH_LIMIT;
+use crate::nest::Nesting;
 use crate::scan::plain_run_end;
 
 /// What the writer expects next.
@@ -57,9 +57,7 @@ enum Next {
 pub struct Writer<'o> {
     out: &'o mut Vec<u8>,
     next: Next,
-    depth: u32,
-    /// Bit `d` set: level `d + 1` is an object (else an array).
-    stack: [u64; (MAX_DEPTH_LIMIT / 64) as usize],
+    nest: Nesting,
     /// The indentation unit for pretty output (empty: compact).
     indent: &'static str,
 }
@@ -67,7 +65,7 @@ pub struct Writer<'o> {
 impl<'o> Writer<'o> {
     /// A writer appending compact JSON to `out`.
     pub fn new(out: &'o mut Vec<u8>) -> Writer<'o> {
-        Writer { out, next: Next::Root, depth: 0, stack: [0; (MAX_DEPTH_LIMIT / 64) as usize], indent: "" }
+        Writer { out, next: Next::Root, nest: Nesting::new(), indent: "" }
     }
 
     /// Indents the output by `indent` per level (for example `"  "`); `""` is compact.
@@ -81,16 +79,11 @@ impl<'o> Writer<'o> {
         Err(Error::at(kind, self.out, self.out.len()))
     }
 
-    fn in_object(&self) -> bool {
-        let d = (self.depth - 1) as usize;
-        self.stack[d / 64] >> (d % 64) & 1 == 1
-    }
-
     /// A newline and the indentation of the current depth (pretty output only).
     fn newline(&mut self) {
         if !self.indent.is_empty() {
             self.out.push(b'\n');
-            for _ in 0..self.depth {
+            for _ in 0..self.nest.depth() {
                 self.out.extend_from_slice(self.indent.as_bytes());
             }
         }
@@ -115,9 +108,9 @@ impl<'o> Writer<'o> {
     /// After a value: what comes next.
     #[inline]
     fn after_value(&mut self) {
-        self.next = match self.depth {
+        self.next = match self.nest.depth() {
             0 => Next::Done,
-            _ if self.in_object() => Next::Key,
+            _ if self.nest.in_object() => Next::Key,
             _ => Next::Element,
         };
     }
@@ -144,17 +137,9 @@ impl<'o> Writer<'o> {
 
     fn start(&mut self, object: bool) -> Result<(), Error> {
         self.before_value()?;
-        if self.depth >= MAX_DEPTH_LIMIT {
+        if !self.nest.push(object) {
             return self.misuse(ErrorKind::TooDeep);
         }
-        let d = self.depth as usize;
-        let bit = 1u64 << (d % 64);
-        if object {
-            self.stack[d / 64] |= bit;
-        } else {
-            self.stack[d / 64] &= !bit;
-        }
-        self.depth += 1;
         self.out.push(if object { b'{' } else { b'[' });
         self.next = if object { Next::FirstKey } else { Next::FirstElement };
         Ok(())
@@ -167,10 +152,10 @@ impl<'o> Writer<'o> {
             Next::MemberValue => return self.misuse(ErrorKind::ExpectedValue),
             Next::Root | Next::Done => return self.misuse(ErrorKind::MismatchedBracket),
         };
-        if self.in_object() != object {
+        if self.nest.in_object() != object {
             return self.misuse(ErrorKind::MismatchedBracket);
         }
-        self.depth -= 1;
+        self.nest.pop();
         if !empty {
             self.newline();
         }
