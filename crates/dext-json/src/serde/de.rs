@@ -6,7 +6,7 @@ use ::serde::forward_to_deserialize_any;
 
 use super::Error;
 use crate::error::ErrorKind;
-use crate::read::{Reader, Token};
+use crate::read::{Reader, Str, Token};
 
 /// Deserializes a `T` from `input`, lending `&'de str` fields from it.
 ///
@@ -231,14 +231,20 @@ impl Seq<'_, '_> {
     /// After the visitor: the array must be over (a visitor that stops early, such as a
     /// tuple's, leaves more elements than the type has: refused, as serde_json does).
     fn finish(&mut self) -> Result<(), Error> {
-        if !self.done {
-            self.done = true;
-            if self.de.next()? != Token::EndArray {
-                return Err(de::Error::custom("more elements in the array than the type has"));
-            }
-        }
-        Ok(())
+        close(self.de, &mut self.done, Token::EndArray, "more elements in the array than the type has")
     }
+}
+
+/// Marks a container done, consuming its closing token `end` unless that was already seen;
+/// anything else there is an error with `message`.
+fn close(de: &mut Deserializer<'_>, done: &mut bool, end: Token<'_>, message: &str) -> Result<(), Error> {
+    if !*done {
+        *done = true;
+        if de.next()? != end {
+            return Err(de::Error::custom(message));
+        }
+    }
+    Ok(())
 }
 
 impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
@@ -266,13 +272,7 @@ struct Map<'a, 'de> {
 impl Map<'_, '_> {
     /// After the visitor: the object must be over (as for `Seq::finish`).
     fn finish(&mut self) -> Result<(), Error> {
-        if !self.done {
-            self.done = true;
-            if self.de.next()? != Token::EndObject {
-                return Err(de::Error::custom("more members in the object than the type reads"));
-            }
-        }
-        Ok(())
+        close(self.de, &mut self.done, Token::EndObject, "more members in the object than the type reads")
     }
 }
 
@@ -289,10 +289,7 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de> {
                 Ok(None)
             }
             Token::Key(k) => {
-                let key = match k.as_str() {
-                    Some(borrowed) => Key::Borrowed(borrowed),
-                    None => Key::Decoded(k.decode(&mut self.de.scratch)),
-                };
+                let key = Key::of(k, &mut self.de.scratch);
                 seed.deserialize(key).map(Some)
             }
             _ => Err(self.de.error(ErrorKind::ExpectedKey)),
@@ -316,10 +313,7 @@ impl<'a, 'de> de::EnumAccess<'de> for Enum<'a, 'de> {
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), Error> {
         match self.de.next()? {
             Token::Key(k) => {
-                let key = match k.as_str() {
-                    Some(borrowed) => Key::Borrowed(borrowed),
-                    None => Key::Decoded(k.decode(&mut self.de.scratch)),
-                };
+                let key = Key::of(k, &mut self.de.scratch);
                 let v = seed.deserialize(key)?;
                 Ok((v, self))
             }
@@ -354,7 +348,19 @@ enum Key<'s, 'de> {
     Decoded(&'s str),
 }
 
-impl Key<'_, '_> {
+impl<'s, 'de> Key<'s, 'de> {
+    /// The key `k`, borrowed from the input unless it has escapes (then decoded into
+    /// `scratch`).
+    fn of(k: Str<'de>, scratch: &'s mut String) -> Key<'s, 'de>
+    where
+        'de: 's,
+    {
+        match k.as_str() {
+            Some(borrowed) => Key::Borrowed(borrowed),
+            None => Key::Decoded(k.decode(scratch)),
+        }
+    }
+
     fn text(&self) -> &str {
         match self {
             Key::Borrowed(s) => s,

@@ -50,6 +50,15 @@ impl<'o> Serializer<'o> {
     }
 }
 
+/// Integer methods that widen to the writer's `i64` or `u64`.
+macro_rules! widen {
+    ($($method:ident: $ty:ty => $wide:ident),*) => {$(
+        fn $method(self, v: $ty) -> Result<(), Error> {
+            Ok(self.w.$wide(<$wide>::from(v))?)
+        }
+    )*};
+}
+
 impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
     type Ok = ();
     type Error = Error;
@@ -64,30 +73,9 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
         Ok(self.w.bool(v)?)
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        Ok(self.w.i64(v.into())?)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        Ok(self.w.i64(v.into())?)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        Ok(self.w.i64(v.into())?)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        Ok(self.w.i64(v)?)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        Ok(self.w.u64(v.into())?)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        Ok(self.w.u64(v.into())?)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        Ok(self.w.u64(v.into())?)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        Ok(self.w.u64(v)?)
-    }
+    widen! { serialize_i8: i8 => i64, serialize_i16: i16 => i64, serialize_i32: i32 => i64,
+    serialize_i64: i64 => i64, serialize_u8: u8 => u64, serialize_u16: u16 => u64,
+    serialize_u32: u32 => u64, serialize_u64: u64 => u64 }
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
         Ok(self.w.number_text(&v.to_string())?)
     }
