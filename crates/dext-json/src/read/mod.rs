@@ -14,7 +14,9 @@
 //! and the nesting is a bit stack (one bit per level: object or array, `crate::nest`) in the
 //! reader itself.
 
+mod lemire;
 mod number;
+mod pow5;
 #[cfg(test)]
 mod tests;
 
@@ -232,19 +234,41 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
+    /// The input's length.
+    pub(crate) fn input_len(&self) -> usize {
+        self.input.len()
+    }
+
+    /// Steps over one byte already looked at (a bracket, comma or colon), for parsers that
+    /// use this reader's scanners for their own grammar walk (`crate::serde`).
+    #[inline(always)]
+    pub(crate) fn bump(&mut self) {
+        self.pos += 1;
+    }
+
+    /// Skips the value at the current position whole and validates it, with `depth_left`
+    /// levels of nesting allowed, for parsers that walk the grammar themselves.
+    pub(crate) fn skip_value_here(&mut self, depth_left: u32) -> Result<(), Error> {
+        let mut sub = Reader::with_options(self.input, ReaderOptions { max_depth: depth_left });
+        sub.pos = self.pos;
+        sub.skip_value()?;
+        self.pos = sub.pos;
+        Ok(())
+    }
+
     /// The current nesting depth (0 outside any array or object).
     pub fn depth(&self) -> u32 {
         self.nest.depth()
     }
 
     #[cold]
-    fn fail<T>(&self, kind: ErrorKind, at: usize) -> Result<T, Error> {
+    pub(crate) fn fail<T>(&self, kind: ErrorKind, at: usize) -> Result<T, Error> {
         Err(Error::at(kind, self.input, at))
     }
 
     /// Skips whitespace; the next byte, if any.
     #[inline(always)]
-    fn skip_ws(&mut self) -> Option<u8> {
+    pub(crate) fn skip_ws(&mut self) -> Option<u8> {
         while let Some(&b) = self.input.get(self.pos) {
             if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
                 return Some(b);
@@ -348,7 +372,8 @@ impl<'a> Reader<'a> {
         Ok(Some(if b == b'}' { Token::EndObject } else { Token::EndArray }))
     }
 
-    fn literal(&mut self, word: &[u8], token: Token<'a>) -> Result<Token<'a>, Error> {
+    /// The literal `word` at `pos` (`true`, `false` or `null`), giving `token`.
+    pub(crate) fn literal<T>(&mut self, word: &[u8], token: T) -> Result<T, Error> {
         let end = self.pos + word.len();
         match self.input.get(self.pos..end) {
             Some(w) if w == word => {
@@ -366,7 +391,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A string whose opening quote is at `pos`; leaves `pos` after the closing quote.
-    fn string(&mut self) -> Result<Str<'a>, Error> {
+    pub(crate) fn string(&mut self) -> Result<Str<'a>, Error> {
         let start = self.pos + 1;
         let input = self.input;
         let mut i = start;
@@ -432,58 +457,15 @@ impl<'a> Reader<'a> {
     }
 
     /// A number starting at `pos` (RFC 8259 section 6); leaves `pos` after it.
-    fn number(&mut self) -> Result<Number<'a>, Error> {
-        let input = self.input;
-        let start = self.pos;
-        let mut i = start;
-        let digits = |mut i: usize| {
-            while input.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
+    #[inline]
+    pub(crate) fn number(&mut self) -> Result<Number<'a>, Error> {
+        match number::scan(self.input, self.pos) {
+            Ok((n, end)) => {
+                self.pos = end;
+                Ok(n)
             }
-            i
-        };
-        if input[i] == b'-' {
-            i += 1;
+            Err((kind, at)) => self.fail(kind, at),
         }
-        match input.get(i) {
-            Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => i = digits(i + 1),
-            Some(_) => return self.fail(ErrorKind::InvalidNumber, i),
-            None => return self.fail(ErrorKind::UnexpectedEnd, i),
-        }
-        let mut integer = true;
-        if input.get(i) == Some(&b'.') {
-            integer = false;
-            let end = digits(i + 1);
-            if end == i + 1 {
-                return self.number_fail(end);
-            }
-            i = end;
-        }
-        if matches!(input.get(i), Some(b'e' | b'E')) {
-            integer = false;
-            i += 1;
-            if matches!(input.get(i), Some(b'+' | b'-')) {
-                i += 1;
-            }
-            let end = digits(i);
-            if end == i {
-                return self.number_fail(end);
-            }
-            i = end;
-        }
-        // The grammar ends here; a digit or letter glued on (`01`, `1x`) is not a number.
-        if input.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.') {
-            return self.fail(ErrorKind::InvalidNumber, i);
-        }
-        self.pos = i;
-        Ok(Number::new(&input[start..i], integer))
-    }
-
-    #[cold]
-    fn number_fail<T>(&self, at: usize) -> Result<T, Error> {
-        let kind = if at >= self.input.len() { ErrorKind::UnexpectedEnd } else { ErrorKind::InvalidNumber };
-        self.fail(kind, at)
     }
 
     /// Skips the next value whole (a scalar, or an array or object with everything in it);

@@ -1,16 +1,177 @@
-//! Numbers as their text, with exact conversions.
+//! Numbers: the scan of a number's text (grammar of RFC 8259 section 6), which also computes
+//! its value as `w × 10^q` on the way, eight digits at a time, and the exact conversions.
+
+use super::lemire;
+use crate::error::ErrorKind;
 
 /// A number token: its text as written (already checked against the grammar, so ASCII), and
-/// whether it has neither fraction nor exponent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// its decimal value as read.
+#[derive(Clone, Copy, Debug)]
 pub struct Number<'a> {
     text: &'a [u8],
-    integer: bool,
+    /// The significant digits as an integer (when `EXACT`).
+    w: u64,
+    /// The power of ten that `w` is multiplied by (saturated far outside any double's range).
+    q: i32,
+    flags: u8,
+}
+
+/// No fraction and no exponent.
+const INTEGER: u8 = 1;
+/// A leading `-`.
+const NEGATIVE: u8 = 2;
+/// At most 19 significant digits: `w` holds them all.
+const EXACT: u8 = 4;
+
+impl PartialEq for Number<'_> {
+    /// Numbers are equal when written alike.
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Number<'_> {}
+
+/// `0x0101..01`: one in each byte of a `u64`.
+const ONES: u64 = u64::MAX / 255;
+
+/// 10^k for k = 0..=8.
+const POW10: [u64; 9] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+
+/// How many of the bytes of `x` (first byte in the low bits) are ASCII digits before the
+/// first that is not (8 when all are). A byte is a digit when its high nibble is 3 and adding
+/// 6 does not carry out of its low nibble (0x30..=0x39); the addition may carry into the
+/// next byte only from a byte that is not a digit, so every byte before the first such one
+/// is judged right, and that one too.
+#[inline(always)]
+fn digit_count(x: u64) -> u32 {
+    const HIGH_NIBBLES: u64 = ONES * 0xf0;
+    let m = ((x & HIGH_NIBBLES) ^ (ONES * 0x30)) | ((x.wrapping_add(ONES * 0x06) & HIGH_NIBBLES) ^ (ONES * 0x30));
+    m.trailing_zeros() / 8
+}
+
+/// The value of the first `k` (0..=8) bytes of `x`, ASCII digits: they are moved to the top
+/// of the word and the bytes below filled with `'0'`, then all eight are combined in pairs,
+/// quads and the whole, each step one multiplication.
+#[inline(always)]
+fn digits_value(x: u64, k: u32) -> u64 {
+    let x = x.checked_shl(8 * (8 - k)).unwrap_or(0) | (ONES * 0x30).checked_shr(8 * k).unwrap_or(0);
+    let x = x - ONES * 0x30;
+    // Each 16-bit lane: 10 × low byte + high byte.
+    let x = (x * 10 + (x >> 8)) & 0x00ff_00ff_00ff_00ff;
+    // Each 32-bit lane: 100 × low pair + high pair.
+    let x = (x * 100 + (x >> 16)) & 0x0000_ffff_0000_ffff;
+    // 10^4 × low quad + high quad.
+    (x * 10_000 + (x >> 32)) & 0xffff_ffff
+}
+
+/// Digits from `i`: appends them to `w` (wrapping; the caller counts) and returns the index
+/// after the last one. Eight bytes at a time while eight are left in `b`.
+#[inline(always)]
+fn digits(b: &[u8], mut i: usize, w: &mut u64) -> usize {
+    while let Some(c) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        let k = digit_count(x);
+        *w = w.wrapping_mul(POW10[k as usize]).wrapping_add(digits_value(x, k));
+        i += k as usize;
+        if k < 8 {
+            return i;
+        }
+    }
+    while let Some(&d) = b.get(i) {
+        let d = d.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        *w = w.wrapping_mul(10).wrapping_add(u64::from(d));
+        i += 1;
+    }
+    i
+}
+
+/// Scans the number that starts at `start` (a `-` or a digit): the number and the index after
+/// it, or the error and where it is.
+#[inline]
+pub(super) fn scan(b: &[u8], start: usize) -> Result<(Number<'_>, usize), (ErrorKind, usize)> {
+    let end_or = |at: usize, kind| if at >= b.len() { (ErrorKind::UnexpectedEnd, b.len()) } else { (kind, at) };
+    let mut i = start;
+    let mut flags = INTEGER;
+    if b.get(i) == Some(&b'-') {
+        flags |= NEGATIVE;
+        i += 1;
+    }
+    let mut w = 0u64;
+    let significant_from;
+    match b.get(i) {
+        Some(b'0') => {
+            i += 1;
+            significant_from = None;
+        }
+        Some(b'1'..=b'9') => {
+            significant_from = Some(i);
+            i = digits(b, i, &mut w);
+        }
+        _ => return Err(end_or(i, ErrorKind::InvalidNumber)),
+    }
+    // Significant digits: the integer part's, and the fraction's after its leading zeros when
+    // the integer part is 0.
+    let mut significant = significant_from.map_or(0, |from| i - from);
+    let mut q: i64 = 0;
+    if b.get(i) == Some(&b'.') {
+        flags &= !INTEGER;
+        let from = i + 1;
+        i = from;
+        if w == 0 {
+            while b.get(i) == Some(&b'0') {
+                i += 1;
+            }
+        }
+        let lead = i;
+        i = digits(b, i, &mut w);
+        if i == from {
+            return Err(end_or(i, ErrorKind::InvalidNumber));
+        }
+        significant += i - lead;
+        q = -((i - from) as i64);
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        flags &= !INTEGER;
+        i += 1;
+        let negative = b.get(i) == Some(&b'-');
+        i += usize::from(matches!(b.get(i), Some(b'+' | b'-')));
+        let from = i;
+        let mut x: i64 = 0;
+        while let Some(&d) = b.get(i) {
+            let d = d.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            x = (x * 10 + i64::from(d)).min(1 << 20);
+            i += 1;
+        }
+        if i == from {
+            return Err(end_or(i, ErrorKind::InvalidNumber));
+        }
+        q += if negative { -x } else { x };
+    }
+    // The grammar ends here; a digit or letter glued on (`01`, `1x`) is not a number.
+    if b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.') {
+        return Err((ErrorKind::InvalidNumber, i));
+    }
+    if significant <= 19 {
+        flags |= EXACT;
+    }
+    let q = q.clamp(-(1 << 21), 1 << 21) as i32;
+    Ok((Number { text: &b[start..i], w, q, flags }, i))
 }
 
 impl<'a> Number<'a> {
-    pub(crate) fn new(text: &'a [u8], integer: bool) -> Number<'a> {
-        Number { text, integer }
+    /// The number written as `text`, which the reader has already checked against the grammar.
+    pub(crate) fn from_text(text: &'a [u8]) -> Number<'a> {
+        match scan(text, 0) {
+            Ok((n, _)) => n,
+            Err(_) => Number { text, w: 0, q: 0, flags: 0 },
+        }
     }
 
     /// The text as written (for example to keep big numbers exactly).
@@ -26,119 +187,87 @@ impl<'a> Number<'a> {
 
     /// Whether it is written as an integer (no `.`, no exponent).
     pub fn is_integer(&self) -> bool {
-        self.integer
+        self.flags & INTEGER != 0
+    }
+
+    /// Whether it is written with a leading `-` (so `-0` is negative).
+    pub fn is_negative(&self) -> bool {
+        self.flags & NEGATIVE != 0
     }
 
     /// The value as a `u64`, if it is written as an integer in range (`-0` is 0).
+    #[inline]
     pub fn as_u64(&self) -> Option<u64> {
-        if !self.integer {
-            return None;
-        }
-        match self.text {
-            [b'-', digits @ ..] => digits.iter().all(|&d| d == b'0').then_some(0),
-            digits => accumulate(digits),
+        match self.flags & (INTEGER | NEGATIVE | EXACT) {
+            f if f == INTEGER | EXACT => Some(self.w),
+            f if f == INTEGER | NEGATIVE | EXACT => (self.w == 0).then_some(0),
+            // Twenty digits may still fit.
+            INTEGER => accumulate(self.text),
+            _ => None,
         }
     }
 
     /// The value as an `i64`, if it is written as an integer in range.
+    #[inline]
     pub fn as_i64(&self) -> Option<i64> {
-        if !self.integer {
-            return None;
-        }
-        match self.text {
-            [b'-', digits @ ..] => {
-                let magnitude = accumulate(digits)?;
-                // `i64::MIN`'s magnitude is one more than `i64::MAX`.
-                0i64.checked_sub_unsigned(magnitude)
-            }
-            digits => i64::try_from(accumulate(digits)?).ok(),
+        match self.flags & (INTEGER | NEGATIVE | EXACT) {
+            f if f == INTEGER | EXACT => i64::try_from(self.w).ok(),
+            // `i64::MIN`'s magnitude is one more than `i64::MAX`.
+            f if f == INTEGER | NEGATIVE | EXACT => 0i64.checked_sub_unsigned(self.w),
+            // More than 19 digits never fit.
+            _ => None,
         }
     }
 
     /// The nearest `f64` (correctly rounded, as `str::parse` does); an exponent too large
     /// gives an infinity, too small a zero.
+    #[inline]
     pub fn as_f64(&self) -> f64 {
-        if let Some(v) = self.exact_f64() {
-            return v;
+        if self.flags & EXACT != 0 {
+            let q = i64::from(self.q);
+            if let Some(v) = lemire::clinger(self.w, q).or_else(|| lemire::eisel_lemire(self.w, q)) {
+                return if self.is_negative() { -v } else { v };
+            }
         }
-        // The grammar checked by the reader is a subset of what `parse` accepts.
-        self.as_str().parse().unwrap_or(f64::NAN)
+        self.parse_slow()
     }
 
-    /// Clinger's fast path: when the digits, read as an integer `m`, are at most 2^53 and the
-    /// power of ten `e` is within 22 either way, `m` and `10^|e|` are both exact doubles and
-    /// one multiplication or division rounds once, correctly. `None` otherwise.
-    fn exact_f64(&self) -> Option<f64> {
-        /// 10^0 ..= 10^22, each exact in an `f64`.
-        const POW10: [f64; 23] = [
-            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
-            1e19, 1e20, 1e21, 1e22,
-        ];
-        let b = self.text;
-        if b.len() > 17 {
-            // Likely 16 digits or more (a sign and a point at most besides): near or beyond
-            // 2^53, or at best a long exponent; not worth the scan.
-            return None;
-        }
-        let negative = b.first() == Some(&b'-');
-        let mut i = usize::from(negative);
-        let mut m: u64 = 0;
-        let mut e: i64 = 0;
-        let digits = |i: &mut usize, m: &mut u64, scale: i64, e: &mut i64| -> Option<()> {
-            while let Some(&d) = b.get(*i) {
-                if !d.is_ascii_digit() {
-                    break;
-                }
-                *m = *m * 10 + u64::from(d - b'0');
-                if *m > 1 << 53 {
-                    return None;
-                }
-                *e += scale;
-                *i += 1;
-            }
-            Some(())
-        };
-        digits(&mut i, &mut m, 0, &mut e)?;
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            digits(&mut i, &mut m, -1, &mut e)?;
-        }
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            i += 1;
-            let sign = match b.get(i) {
-                Some(b'-') => -1,
-                Some(b'+') => 1,
-                _ => 0,
-            };
-            if sign != 0 {
-                i += 1;
-            }
-            let mut x: i64 = 0;
-            for &d in b.get(i..)? {
-                // Past four digits the exponent is far outside the fast path anyway.
-                x = (x * 10 + i64::from(d - b'0')).min(100_000);
-            }
-            e += if sign < 0 { -x } else { x };
-        }
-        let v = if m == 0 {
-            0.0
-        } else if m > 1 << 53 || e.unsigned_abs() > 22 {
-            return None;
-        } else if e >= 0 {
-            m as f64 * POW10[e as usize]
-        } else {
-            m as f64 / POW10[(-e) as usize]
-        };
-        Some(if negative { -v } else { v })
+    /// More than 19 significant digits, or a rare undecided case.
+    #[cold]
+    fn parse_slow(&self) -> f64 {
+        // The grammar checked by the reader is a subset of what `parse` accepts.
+        self.as_str().parse().unwrap_or(f64::NAN)
     }
 }
 
 /// The digits' value, `None` on overflow.
-#[inline]
 fn accumulate(digits: &[u8]) -> Option<u64> {
     let mut v: u64 = 0;
     for &d in digits {
         v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
     Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte value at every position of a word of digits, against a byte-at-a-time count
+    /// and value.
+    #[test]
+    fn digit_words_count_and_value_like_bytes() {
+        for at in 0..8 {
+            for stop in 0..=255u8 {
+                let mut word = *b"90817263";
+                word[at] = stop;
+                let x = u64::from_le_bytes(word);
+                let k = word.iter().take_while(|b| b.is_ascii_digit()).count();
+                assert_eq!(digit_count(x) as usize, k, "{word:?}");
+                let want = word[..k].iter().fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
+                assert_eq!(digits_value(x, k as u32), want, "{word:?}");
+            }
+        }
+        assert_eq!(digits_value(u64::from_le_bytes(*b"12345678"), 8), 12_345_678);
+    }
 }

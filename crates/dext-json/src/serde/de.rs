@@ -6,7 +6,7 @@ use ::serde::forward_to_deserialize_any;
 
 use super::Error;
 use crate::error::ErrorKind;
-use crate::read::{Reader, Str, Token};
+use crate::read::{Reader, ReaderOptions, Str};
 
 /// Deserializes a `T` from `input`, lending `&'de str` fields from it.
 ///
@@ -36,11 +36,17 @@ pub fn from_str<'de, T: de::Deserialize<'de>>(input: &'de str) -> Result<T, Erro
 }
 
 /// A serde `Deserializer` over one document (see [`from_slice`]).
+///
+/// It walks the grammar itself, by recursive descent driven by the visitors (a sequence
+/// reads its commas and brackets, a map its keys and colons), using the [`Reader`]'s scanners
+/// for strings, numbers and literals, so that no token is built in between and every check
+/// the reader makes is made here too.
 #[derive(Debug)]
 pub struct Deserializer<'de> {
     reader: Reader<'de>,
-    /// A token read ahead (by `deserialize_option` and `deserialize_enum`).
-    peeked: Option<Token<'de>>,
+    /// Open arrays and objects.
+    depth: u32,
+    max_depth: u32,
     /// Where strings with escapes are decoded.
     scratch: String,
 }
@@ -48,97 +54,102 @@ pub struct Deserializer<'de> {
 impl<'de> Deserializer<'de> {
     /// A deserializer of `input`.
     pub fn new(input: &'de [u8]) -> Deserializer<'de> {
-        Deserializer { reader: Reader::new(input), peeked: None, scratch: String::new() }
+        let options = ReaderOptions::default();
+        Deserializer {
+            reader: Reader::with_options(input, options),
+            depth: 0,
+            max_depth: options.max_depth,
+            scratch: String::new(),
+        }
     }
 
-    fn next(&mut self) -> Result<Token<'de>, Error> {
-        if let Some(t) = self.peeked.take() {
-            return Ok(t);
-        }
-        match self.reader.next_token()? {
-            Some(t) => Ok(t),
+    fn error(&self, kind: ErrorKind) -> Error {
+        let at = self.reader.offset();
+        let at = if kind == ErrorKind::UnexpectedEnd { self.reader.input_len() } else { at };
+        self.reader.fail::<()>(kind, at).unwrap_err().into()
+    }
+
+    /// The next byte after whitespace, which must exist.
+    #[inline(always)]
+    fn peek(&mut self) -> Result<u8, Error> {
+        match self.reader.skip_ws() {
+            Some(b) => Ok(b),
             None => Err(self.error(ErrorKind::UnexpectedEnd)),
         }
     }
 
-    fn peek(&mut self) -> Result<Token<'de>, Error> {
-        let t = self.next()?;
-        self.peeked = Some(t);
-        Ok(t)
-    }
-
-    fn error(&self, kind: ErrorKind) -> Error {
-        let msg = match kind {
-            ErrorKind::UnexpectedEnd => "unexpected end of input",
-            _ => "unexpected token",
-        };
-        Error { kind: Some(kind), message: msg.into(), offset: Some(self.reader.offset()) }
-    }
-
     /// Checks that nothing but whitespace follows the value.
     pub fn end(&mut self) -> Result<(), Error> {
-        match self.peeked.take() {
+        match self.reader.skip_ws() {
+            None => Ok(()),
             Some(_) => Err(self.error(ErrorKind::TrailingCharacters)),
-            None => match self.reader.next_token()? {
-                None => Ok(()),
-                Some(_) => Err(self.error(ErrorKind::TrailingCharacters)),
-            },
         }
     }
 
-    /// Visits the value that starts with `token`.
-    fn visit<V: Visitor<'de>>(&mut self, token: Token<'de>, visitor: V) -> Result<V::Value, Error> {
-        match token {
-            Token::Null => visitor.visit_unit(),
-            Token::Bool(b) => visitor.visit_bool(b),
-            Token::Number(n) => {
-                if n.is_integer() {
-                    if let Some(u) = n.as_u64() {
-                        // `-0` reads as the float, as in serde_json.
-                        if !(u == 0 && n.as_bytes().first() == Some(&b'-')) {
-                            return visitor.visit_u64(u);
-                        }
-                    } else if let Some(i) = n.as_i64() {
-                        return visitor.visit_i64(i);
-                    }
-                }
-                visitor.visit_f64(n.as_f64())
+    /// Steps into an array or object (its bracket is next), within the depth limit.
+    #[inline]
+    fn open(&mut self) -> Result<(), Error> {
+        if self.depth >= self.max_depth {
+            return Err(self.error(ErrorKind::TooDeep));
+        }
+        self.depth += 1;
+        self.reader.bump();
+        Ok(())
+    }
+
+    /// After a visitor has read an array's or object's contents: the closing bracket `end`
+    /// must follow (a visitor that stops early, such as a tuple's, leaves more elements than
+    /// the type has: refused with `message`, as serde_json does).
+    #[inline]
+    fn close(&mut self, end: u8, message: &str) -> Result<(), Error> {
+        match self.peek()? {
+            b if b == end => {
+                self.reader.bump();
+                self.depth -= 1;
+                Ok(())
             }
-            Token::String(s) => match s.as_str() {
-                Some(borrowed) => visitor.visit_borrowed_str(borrowed),
-                None => visitor.visit_str(s.decode(&mut self.scratch)),
-            },
-            Token::StartArray => {
-                let mut seq = Seq { de: self, done: false };
-                let value = visitor.visit_seq(&mut seq)?;
-                seq.finish()?;
-                Ok(value)
-            }
-            Token::StartObject => {
-                let mut map = Map { de: self, done: false };
-                let value = visitor.visit_map(&mut map)?;
-                map.finish()?;
-                Ok(value)
-            }
-            Token::Key(_) | Token::EndArray | Token::EndObject => Err(self.error(ErrorKind::ExpectedValue)),
+            b',' => Err(de::Error::custom(message)),
+            _ => Err(self.error(ErrorKind::ExpectedCommaOrEnd)),
         }
     }
 
-    /// Skips the rest of the container whose start was just read (for `IgnoredAny`).
-    fn skip_to_end(&mut self) -> Result<(), Error> {
-        let mut depth = 1u32;
-        loop {
-            match self.next()? {
-                Token::StartArray | Token::StartObject => depth += 1,
-                Token::EndArray | Token::EndObject => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Ok(());
-                    }
+    /// A number as the visitor likes it best: `u64` when it is a non-negative integer in
+    /// range, else `i64` when in range, else `f64`.
+    #[inline]
+    fn visit_number<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
+        let n = self.reader.number()?;
+        if n.is_integer() {
+            // `-0` reads as the float, as in serde_json.
+            if !n.is_negative() {
+                if let Some(u) = n.as_u64() {
+                    return visitor.visit_u64(u);
                 }
-                _ => {}
+            } else if let Some(i) = n.as_i64().filter(|&i| i != 0) {
+                return visitor.visit_i64(i);
             }
         }
+        visitor.visit_f64(n.as_f64())
+    }
+
+    #[inline]
+    fn visit_string<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
+        let s = self.reader.string()?;
+        match s.as_str() {
+            Some(borrowed) => visitor.visit_borrowed_str(borrowed),
+            None => visitor.visit_str(s.decode(&mut self.scratch)),
+        }
+    }
+
+    /// The key of a member (its `"` is next), and the `:` after it.
+    #[inline]
+    fn key(&mut self) -> Result<Key<'_, 'de>, Error> {
+        let k = self.reader.string()?;
+        match self.reader.skip_ws() {
+            Some(b':') => self.reader.bump(),
+            Some(_) => return Err(self.error(ErrorKind::ExpectedColon)),
+            None => return Err(self.error(ErrorKind::UnexpectedEnd)),
+        }
+        Ok(Key::of(k, &mut self.scratch))
     }
 }
 
@@ -146,13 +157,42 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let t = self.next()?;
-        self.visit(t, visitor)
+        match self.peek()? {
+            b'"' => self.visit_string(visitor),
+            b'-' | b'0'..=b'9' => self.visit_number(visitor),
+            b'{' => {
+                self.open()?;
+                let value = visitor.visit_map(Map { de: self, first: true })?;
+                self.close(b'}', "more members in the object than the type reads")?;
+                Ok(value)
+            }
+            b'[' => {
+                self.open()?;
+                let value = visitor.visit_seq(Seq { de: self, first: true })?;
+                self.close(b']', "more elements in the array than the type has")?;
+                Ok(value)
+            }
+            b't' => visitor.visit_bool(self.reader.literal(b"true", true)?),
+            b'f' => visitor.visit_bool(self.reader.literal(b"false", false)?),
+            b'n' => {
+                self.reader.literal(b"null", ())?;
+                visitor.visit_unit()
+            }
+            _ => Err(self.error(ErrorKind::ExpectedValue)),
+        }
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.peek()? {
+            // Straight to the float: what the visitor would make of an integer anyway.
+            b'-' | b'0'..=b'9' => visitor.visit_f64(self.reader.number()?.as_f64()),
+            _ => self.deserialize_any(visitor),
+        }
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        if self.peek()? == Token::Null {
-            self.peeked = None;
+        if self.peek()? == b'n' {
+            self.reader.literal(b"null", ())?;
             visitor.visit_none()
         } else {
             visitor.visit_some(self)
@@ -169,54 +209,59 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.next()? {
+        match self.peek()? {
             // A unit variant: `"Variant"`.
-            Token::String(s) => match s.as_str() {
-                Some(borrowed) => visitor.visit_enum(BorrowedStrDeserializer::new(borrowed)),
-                None => visitor.visit_enum(s.decode(&mut self.scratch).into_deserializer()),
-            },
-            Token::StartObject => {
-                let value = visitor.visit_enum(Enum { de: self })?;
-                match self.next()? {
-                    Token::EndObject => Ok(value),
-                    _ => Err(self.error(ErrorKind::ExpectedCommaOrEnd)),
+            b'"' => {
+                let s = self.reader.string()?;
+                match s.as_str() {
+                    Some(borrowed) => visitor.visit_enum(BorrowedStrDeserializer::new(borrowed)),
+                    None => visitor.visit_enum(s.decode(&mut self.scratch).into_deserializer()),
                 }
+            }
+            b'{' => {
+                self.open()?;
+                let value = visitor.visit_enum(Enum { de: self })?;
+                self.close(b'}', "an enum's object has one member")?;
+                Ok(value)
             }
             _ => Err(de::Error::custom("expected an enum: a string or an object with one key")),
         }
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.peeked.take() {
-            Some(Token::StartArray | Token::StartObject) => self.skip_to_end()?,
-            Some(_) => {}
-            None => self.reader.skip_value()?,
-        }
+        self.peek()?;
+        self.reader.skip_value_here(self.max_depth - self.depth)?;
         visitor.visit_unit()
     }
 
     fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.next()? {
-            Token::Number(n) if n.is_integer() => match n.as_str().parse::<u128>() {
-                Ok(v) => visitor.visit_u128(v),
-                Err(_) => Err(de::Error::custom(format_args!("{} is not a u128", n.as_str()))),
-            },
-            t => self.visit(t, visitor),
+        match self.peek()? {
+            b'-' | b'0'..=b'9' => {
+                let n = self.reader.number()?;
+                match n.as_str().parse::<u128>() {
+                    Ok(v) if n.is_integer() => visitor.visit_u128(v),
+                    _ => Err(de::Error::custom(format_args!("{} is not a u128", n.as_str()))),
+                }
+            }
+            _ => self.deserialize_any(visitor),
         }
     }
 
     fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.next()? {
-            Token::Number(n) if n.is_integer() => match n.as_str().parse::<i128>() {
-                Ok(v) => visitor.visit_i128(v),
-                Err(_) => Err(de::Error::custom(format_args!("{} is not an i128", n.as_str()))),
-            },
-            t => self.visit(t, visitor),
+        match self.peek()? {
+            b'-' | b'0'..=b'9' => {
+                let n = self.reader.number()?;
+                match n.as_str().parse::<i128>() {
+                    Ok(v) if n.is_integer() => visitor.visit_i128(v),
+                    _ => Err(de::Error::custom(format_args!("{} is not an i128", n.as_str()))),
+                }
+            }
+            _ => self.deserialize_any(visitor),
         }
     }
 
     forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 u8 u16 u32 u64 f32 f64 char str string
+        bool i8 i16 i32 i64 u8 u16 u32 u64 f32 char str string
         bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
     }
 }
@@ -224,40 +269,24 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
 /// An array's elements.
 struct Seq<'a, 'de> {
     de: &'a mut Deserializer<'de>,
-    done: bool,
-}
-
-impl Seq<'_, '_> {
-    /// After the visitor: the array must be over (a visitor that stops early, such as a
-    /// tuple's, leaves more elements than the type has: refused, as serde_json does).
-    fn finish(&mut self) -> Result<(), Error> {
-        close(self.de, &mut self.done, Token::EndArray, "more elements in the array than the type has")
-    }
-}
-
-/// Marks a container done, consuming its closing token `end` unless that was already seen;
-/// anything else there is an error with `message`.
-fn close(de: &mut Deserializer<'_>, done: &mut bool, end: Token<'_>, message: &str) -> Result<(), Error> {
-    if !*done {
-        *done = true;
-        if de.next()? != end {
-            return Err(de::Error::custom(message));
-        }
-    }
-    Ok(())
+    first: bool,
 }
 
 impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
     type Error = Error;
 
+    #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
-        if self.done {
-            return Ok(None);
-        }
-        if self.de.peek()? == Token::EndArray {
-            self.de.peeked = None;
-            self.done = true;
-            return Ok(None);
+        match self.de.peek()? {
+            b']' => return Ok(None),
+            b',' if !self.first => {
+                self.de.reader.bump();
+                if self.de.peek()? == b']' {
+                    return Err(self.de.error(ErrorKind::ExpectedValue));
+                }
+            }
+            _ if self.first => self.first = false,
+            _ => return Err(self.de.error(ErrorKind::ExpectedCommaOrEnd)),
         }
         seed.deserialize(&mut *self.de).map(Some)
     }
@@ -266,36 +295,30 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
 /// An object's members.
 struct Map<'a, 'de> {
     de: &'a mut Deserializer<'de>,
-    done: bool,
-}
-
-impl Map<'_, '_> {
-    /// After the visitor: the object must be over (as for `Seq::finish`).
-    fn finish(&mut self) -> Result<(), Error> {
-        close(self.de, &mut self.done, Token::EndObject, "more members in the object than the type reads")
-    }
+    first: bool,
 }
 
 impl<'de> de::MapAccess<'de> for Map<'_, 'de> {
     type Error = Error;
 
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
-        if self.done {
-            return Ok(None);
-        }
-        match self.de.next()? {
-            Token::EndObject => {
-                self.done = true;
-                Ok(None)
+        match self.de.peek()? {
+            b'}' => return Ok(None),
+            b',' if !self.first => {
+                self.de.reader.bump();
+                if self.de.peek()? != b'"' {
+                    return Err(self.de.error(ErrorKind::ExpectedKey));
+                }
             }
-            Token::Key(k) => {
-                let key = Key::of(k, &mut self.de.scratch);
-                seed.deserialize(key).map(Some)
-            }
-            _ => Err(self.de.error(ErrorKind::ExpectedKey)),
+            b'"' if self.first => self.first = false,
+            _ if self.first => return Err(self.de.error(ErrorKind::ExpectedKey)),
+            _ => return Err(self.de.error(ErrorKind::ExpectedCommaOrEnd)),
         }
+        seed.deserialize(self.de.key()?).map(Some)
     }
 
+    #[inline]
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         seed.deserialize(&mut *self.de)
     }
@@ -311,14 +334,11 @@ impl<'a, 'de> de::EnumAccess<'de> for Enum<'a, 'de> {
     type Variant = Self;
 
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), Error> {
-        match self.de.next()? {
-            Token::Key(k) => {
-                let key = Key::of(k, &mut self.de.scratch);
-                let v = seed.deserialize(key)?;
-                Ok((v, self))
-            }
-            _ => Err(self.de.error(ErrorKind::ExpectedKey)),
+        if self.de.peek()? != b'"' {
+            return Err(self.de.error(ErrorKind::ExpectedKey));
         }
+        let v = seed.deserialize(self.de.key()?)?;
+        Ok((v, self))
     }
 }
 

@@ -48,7 +48,8 @@ impl ParseOptions {
 enum Node<'a> {
     Null,
     Bool(bool),
-    Number(Number<'a>),
+    /// A number's text (the node stays small; values are read from the text when asked).
+    Number(&'a [u8]),
     /// A string without escapes, borrowed from the input.
     Str(&'a str),
     /// A decoded string: `text[start..end]`.
@@ -134,7 +135,7 @@ impl<'a> Document<'a> {
                     continue;
                 }
                 Token::String(s) => string_node(s, &mut text, &r, input)?,
-                Token::Number(n) => Node::Number(n),
+                Token::Number(n) => Node::Number(n.as_bytes()),
                 Token::Bool(b) => Node::Bool(b),
                 Token::Null => Node::Null,
             };
@@ -295,7 +296,7 @@ impl<'d, 'a> Value<'d, 'a> {
     /// The number, if this is one.
     pub fn as_number(&self) -> Option<Number<'a>> {
         match self.node()? {
-            Node::Number(n) => Some(*n),
+            Node::Number(text) => Some(Number::from_text(text)),
             _ => None,
         }
     }

@@ -56,3 +56,29 @@ fn json_test_suite() {
     let accepted: Vec<&str> = implementation_defined.iter().filter(|(_, ok)| **ok).map(|(n, _)| n.as_str()).collect();
     assert_eq!(accepted, I_ACCEPTED, "the i_ files accepted changed: update I_ACCEPTED and the README");
 }
+
+/// serde walks the grammar itself (recursive descent, not the reader's token loop): it must
+/// answer every file of the suite as the reader does, into `IgnoredAny` (which skips through
+/// the reader's skipping) and into `serde_json::Value` (which visits every value).
+#[cfg(feature = "serde")]
+#[test]
+fn json_test_suite_through_serde() {
+    use serde::de::IgnoredAny;
+    let dir = super::data("JSONTestSuite/test_parsing");
+    let mut wrong = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let bytes = std::fs::read(&path).unwrap();
+        let want = validate(&bytes).is_ok();
+        if dext_json::serde::from_slice::<IgnoredAny>(&bytes).is_ok() != want {
+            wrong.push(format!("{name}: IgnoredAny answers {}", !want));
+        }
+        // Numbers beyond f64 (the accepted `i_number_*` files) are infinities in a `Value`,
+        // which has no room for them: serde_json's own `Value` refuses those too.
+        if !name.starts_with("i_number") && dext_json::serde::from_slice::<serde_json::Value>(&bytes).is_ok() != want {
+            wrong.push(format!("{name}: Value answers {}", !want));
+        }
+    }
+    assert!(wrong.is_empty(), "{} wrong answers:\n{}", wrong.len(), wrong.join("\n"));
+}
