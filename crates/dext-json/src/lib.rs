@@ -19,8 +19,9 @@
 //!                       Str::decode(&mut String) / Number::as_f64 ...
 //! ```
 //!
-//! This crate does no I/O. Its one dependency is `zmij` (float formatting).
-#![forbid(unsafe_code)]
+//! This crate does no I/O. Its one dependency is `zmij` (float formatting). Its only `unsafe`
+//! code is in `simd` (vector loads, and `&str`s of bytes proved ASCII).
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 mod error;
@@ -29,6 +30,8 @@ pub mod read;
 mod scan;
 #[cfg(feature = "serde")]
 pub mod serde;
+#[allow(unsafe_code)]
+mod simd;
 pub mod value;
 pub mod write;
 

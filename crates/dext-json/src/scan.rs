@@ -14,8 +14,10 @@ pub(crate) static STRING_STOP: [bool; 256] = {
 };
 
 /// `0x0101..01`: one in each byte of a `u64`.
+#[cfg(any(test, not(target_arch = "x86_64")))]
 const ONES: u64 = u64::MAX / 255;
 /// `0x8080..80`: the high bit of each byte.
+#[cfg(any(test, not(target_arch = "x86_64")))]
 const HIGHS: u64 = ONES * 0x80;
 
 /// The first index at or after `i` that ends a string's plain run (`"`, `\`, or a control
@@ -24,6 +26,7 @@ const HIGHS: u64 = ONES * 0x80;
 /// set in `(w - 0x01..) & !w` exactly when `b` is zero, or in `(w - 0x20..) & !w` when
 /// `b < 0x20`, for the lowest such byte (borrows only ever run upwards, from a byte that
 /// matched), which is the only one used.
+#[cfg(any(test, not(target_arch = "x86_64")))]
 #[inline(always)]
 pub(crate) fn plain_run_end(input: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = input.get(i..i + 8) {

@@ -24,7 +24,7 @@ pub use number::Number;
 
 use crate::error::{Error, ErrorKind};
 use crate::nest::Nesting;
-use crate::scan::plain_run_end;
+use crate::simd::{ascii_str, string_run};
 
 /// Deepest nesting a reader can be configured for: its bit stack has this many bits.
 pub const MAX_DEPTH_LIMIT: u32 = 1024;
@@ -234,11 +234,13 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
+    #[cfg(feature = "serde")]
     /// The input's length.
     pub(crate) fn input_len(&self) -> usize {
         self.input.len()
     }
 
+    #[cfg(feature = "serde")]
     /// Steps over one byte already looked at (a bracket, comma or colon), for parsers that
     /// use this reader's scanners for their own grammar walk (`crate::serde`).
     #[inline(always)]
@@ -246,6 +248,7 @@ impl<'a> Reader<'a> {
         self.pos += 1;
     }
 
+    #[cfg(feature = "serde")]
     /// Skips the value at the current position whole and validates it, with `depth_left`
     /// levels of nesting allowed, for parsers that walk the grammar themselves.
     pub(crate) fn skip_value_here(&mut self, depth_left: u32) -> Result<(), Error> {
@@ -396,8 +399,11 @@ impl<'a> Reader<'a> {
         let input = self.input;
         let mut i = start;
         let mut escaped = false;
+        let mut non_ascii = false;
         loop {
-            i = plain_run_end(input, i);
+            let (end, high) = string_run(input, i);
+            i = end;
+            non_ascii |= high;
             match input.get(i) {
                 Some(b'"') => break,
                 Some(b'\\') => {
@@ -408,9 +414,14 @@ impl<'a> Reader<'a> {
                 None => return self.fail(ErrorKind::UnexpectedEnd, input.len()),
             }
         }
-        let raw = match core::str::from_utf8(&input[start..i]) {
-            Ok(s) => s,
-            Err(e) => return self.fail(ErrorKind::InvalidUtf8, start + e.valid_up_to()),
+        let bytes = &input[start..i];
+        let raw = if !non_ascii {
+            ascii_str(bytes)
+        } else {
+            match core::str::from_utf8(bytes) {
+                Ok(s) => s,
+                Err(e) => return self.fail(ErrorKind::InvalidUtf8, start + e.valid_up_to()),
+            }
         };
         self.pos = i + 1;
         Ok(Str { raw, escaped })

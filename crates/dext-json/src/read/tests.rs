@@ -214,6 +214,34 @@ fn plain_runs_end_where_the_table_says() {
 }
 
 #[test]
+fn string_runs_end_where_the_table_says_and_see_high_bytes() {
+    // As above with 40-byte runs (two vector steps and a tail): the stop, and whether a byte
+    // >= 0x80 comes before it, against a byte-at-a-time scan.
+    let slow = |input: &[u8], i: usize| {
+        let end = input[i..].iter().position(|&b| STRING_STOP[b as usize]).map_or(input.len(), |p| i + p);
+        (end, input[i..end].iter().any(|&b| b >= 0x80))
+    };
+    for background in [b'a', 0xe4, 0x20, 0x7f, 0xff] {
+        for stop_at in 0..40 {
+            for b in 0..=255u8 {
+                let mut input = vec![background; 40];
+                input[stop_at] = b;
+                if stop_at + 3 < 40 {
+                    input[stop_at + 3] = b'"';
+                }
+                if stop_at > 4 && background < 0x80 {
+                    // A lone high byte somewhere before, in some runs.
+                    input[stop_at / 2] = 0xc3;
+                }
+                for start in [0, 1, stop_at / 3, stop_at.saturating_sub(1), stop_at] {
+                    assert_eq!(crate::simd::string_run(&input, start), slow(&input, start), "{input:?} from {start}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn floats_match_str_parse_on_tricky_and_random_text() {
     let check = |text: &str| {
         let mut r = Reader::new(text.as_bytes());

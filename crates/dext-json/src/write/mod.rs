@@ -12,7 +12,7 @@ mod tests;
 
 use crate::error::{Error, ErrorKind};
 use crate::nest::Nesting;
-use crate::scan::plain_run_end;
+use crate::simd::string_run;
 
 /// What the writer expects next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -269,7 +269,7 @@ impl<'o> Writer<'o> {
 
 /// Appends `s` as a JSON string: quotes around it, and `"`, `\` and the control characters
 /// escaped (the short forms where RFC 8259 has them, else `\u00XX`). Runs without any are
-/// found eight bytes at a time and copied whole.
+/// found sixteen bytes at a time and copied whole.
 pub fn write_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
@@ -277,7 +277,7 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let mut start = 0;
     loop {
-        let stop = plain_run_end(bytes, start);
+        let stop = string_run(bytes, start).0;
         out.extend_from_slice(&bytes[start..stop]);
         let Some(&b) = bytes.get(stop) else { break };
         match b {
