@@ -234,13 +234,11 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
-    #[cfg(feature = "serde")]
     /// The input's length.
     pub(crate) fn input_len(&self) -> usize {
         self.input.len()
     }
 
-    #[cfg(feature = "serde")]
     /// Steps over one byte already looked at (a bracket, comma or colon), for parsers that
     /// use this reader's scanners for their own grammar walk (`crate::serde`).
     #[inline(always)]
@@ -474,6 +472,19 @@ impl<'a> Reader<'a> {
             Ok((n, end)) => {
                 self.pos = end;
                 Ok(n)
+            }
+            Err((kind, at)) => self.fail(kind, at),
+        }
+    }
+
+    /// The text of a number starting at `pos`, checked against the grammar but not converted;
+    /// leaves `pos` after it.
+    #[inline]
+    pub(crate) fn number_text(&mut self) -> Result<&'a [u8], Error> {
+        match number::scan_text(self.input, self.pos) {
+            Ok((n, end)) => {
+                self.pos = end;
+                Ok(n.as_bytes())
             }
             Err((kind, at)) => self.fail(kind, at),
         }

@@ -67,12 +67,15 @@ fn digits_value(x: u64, k: u32) -> u64 {
 
 /// Digits from `i`: appends them to `w` (wrapping; the caller counts) and returns the index
 /// after the last one. Eight bytes at a time while eight are left in `b`.
+/// With `VALUE` false only the index is computed (`w` is left alone).
 #[inline(always)]
-fn digits(b: &[u8], mut i: usize, w: &mut u64) -> usize {
+fn digits<const VALUE: bool>(b: &[u8], mut i: usize, w: &mut u64) -> usize {
     while let Some(c) = b.get(i..i + 8) {
         let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
         let k = digit_count(x);
-        *w = w.wrapping_mul(POW10[k as usize]).wrapping_add(digits_value(x, k));
+        if VALUE {
+            *w = w.wrapping_mul(POW10[k as usize]).wrapping_add(digits_value(x, k));
+        }
         i += k as usize;
         if k < 8 {
             return i;
@@ -83,7 +86,9 @@ fn digits(b: &[u8], mut i: usize, w: &mut u64) -> usize {
         if d > 9 {
             break;
         }
-        *w = w.wrapping_mul(10).wrapping_add(u64::from(d));
+        if VALUE {
+            *w = w.wrapping_mul(10).wrapping_add(u64::from(d));
+        }
         i += 1;
     }
     i
@@ -93,6 +98,18 @@ fn digits(b: &[u8], mut i: usize, w: &mut u64) -> usize {
 /// it, or the error and where it is.
 #[inline]
 pub(super) fn scan(b: &[u8], start: usize) -> Result<(Number<'_>, usize), (ErrorKind, usize)> {
+    scan_as::<true>(b, start)
+}
+
+/// [`scan`] that only checks the grammar (for callers that keep the text): the number it
+/// gives has no value (`EXACT` clear, and it is not to be converted).
+#[inline]
+pub(super) fn scan_text(b: &[u8], start: usize) -> Result<(Number<'_>, usize), (ErrorKind, usize)> {
+    scan_as::<false>(b, start)
+}
+
+#[inline(always)]
+fn scan_as<const VALUE: bool>(b: &[u8], start: usize) -> Result<(Number<'_>, usize), (ErrorKind, usize)> {
     let end_or = |at: usize, kind| if at >= b.len() { (ErrorKind::UnexpectedEnd, b.len()) } else { (kind, at) };
     let mut i = start;
     let mut flags = INTEGER;
@@ -109,7 +126,7 @@ pub(super) fn scan(b: &[u8], start: usize) -> Result<(Number<'_>, usize), (Error
         }
         Some(b'1'..=b'9') => {
             significant_from = Some(i);
-            i = digits(b, i, &mut w);
+            i = digits::<VALUE>(b, i, &mut w);
         }
         _ => return Err(end_or(i, ErrorKind::InvalidNumber)),
     }
@@ -121,13 +138,13 @@ pub(super) fn scan(b: &[u8], start: usize) -> Result<(Number<'_>, usize), (Error
         flags &= !INTEGER;
         let from = i + 1;
         i = from;
-        if w == 0 {
+        if VALUE && w == 0 {
             while b.get(i) == Some(&b'0') {
                 i += 1;
             }
         }
         let lead = i;
-        i = digits(b, i, &mut w);
+        i = digits::<VALUE>(b, i, &mut w);
         if i == from {
             return Err(end_or(i, ErrorKind::InvalidNumber));
         }
@@ -158,7 +175,7 @@ pub(super) fn scan(b: &[u8], start: usize) -> Result<(Number<'_>, usize), (Error
     if b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.') {
         return Err((ErrorKind::InvalidNumber, i));
     }
-    if significant <= 19 {
+    if VALUE && significant <= 19 {
         flags |= EXACT;
     }
     let q = q.clamp(-(1 << 21), 1 << 21) as i32;

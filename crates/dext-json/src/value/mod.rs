@@ -16,7 +16,7 @@
 mod tests;
 
 use crate::error::{Error, ErrorKind};
-use crate::read::{Number, Reader, ReaderOptions, Token};
+use crate::read::{MAX_DEPTH_LIMIT, Number, Reader, ReaderOptions};
 
 /// How [`Document::parse_with`] reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -96,60 +96,117 @@ impl<'a> Document<'a> {
     }
 
     /// Parses `input` with `options`.
+    ///
+    /// The grammar is walked here directly, with the [`Reader`]'s scanners for strings,
+    /// numbers and literals: a value is due at the top of the outer loop, and the inner loop
+    /// takes the commas and closing brackets after one, so that where the parse is in the
+    /// grammar is where it is in the code (the reader's token loop keeps that as state).
     pub fn parse_with(input: &'a [u8], options: ParseOptions) -> Result<Document<'a>, Error> {
         let mut r = Reader::with_options(input, options.reader);
+        let max_depth = options.reader.max_depth.min(MAX_DEPTH_LIMIT) as usize;
+        let end_error = |r: &Reader<'_>| r.fail::<Document<'a>>(ErrorKind::UnexpectedEnd, input.len());
         // A guess that avoids most regrowth: about one node per 8 bytes in typical documents.
         let mut nodes = Vec::with_capacity(input.len() / 8 + 1);
         let mut text = String::new();
         // Open containers: their node index and the member/element count so far.
         let mut open: Vec<(usize, u32)> = Vec::new();
-        while let Some(token) = r.next_token()? {
-            let node = match token {
-                Token::StartObject | Token::StartArray => {
-                    if let Some((_, n)) = open.last_mut() {
-                        *n += 1;
-                    }
-                    open.push((nodes.len(), 0));
-                    nodes.push(if token == Token::StartObject {
-                        Node::Object { len: 0, end: 0 }
-                    } else {
-                        Node::Array { len: 0, end: 0 }
-                    });
-                    continue;
-                }
-                Token::EndObject | Token::EndArray => {
-                    let Some((at, count)) = open.pop() else { break };
-                    let end = index(nodes.len(), &r, input)?;
-                    nodes[at] = match nodes[at] {
-                        Node::Object { .. } => Node::Object { len: count, end },
-                        _ => Node::Array { len: count, end },
-                    };
-                    if options.reject_duplicate_keys && matches!(nodes[at], Node::Object { .. }) {
-                        check_duplicates(&nodes, &text, at, input, &r)?;
-                    }
-                    continue;
-                }
-                Token::Key(k) => {
-                    // A key is a node of its own, before its value; it does not count.
-                    nodes.push(string_node(k, &mut text, &r, input)?);
-                    continue;
-                }
-                Token::String(s) => string_node(s, &mut text, &r, input)?,
-                Token::Number(n) => Node::Number(n.as_bytes()),
-                Token::Bool(b) => Node::Bool(b),
-                Token::Null => Node::Null,
-            };
+        'value: loop {
             if let Some((_, n)) = open.last_mut() {
                 *n += 1;
             }
-            nodes.push(node);
+            let Some(b) = r.skip_ws() else { return end_error(&r) };
+            match b {
+                b'{' | b'[' => {
+                    if open.len() >= max_depth {
+                        return r.fail(ErrorKind::TooDeep, r.offset());
+                    }
+                    r.bump();
+                    let object = b == b'{';
+                    open.push((nodes.len(), 0));
+                    nodes.push(if object { Node::Object { len: 0, end: 0 } } else { Node::Array { len: 0, end: 0 } });
+                    match (object, r.skip_ws()) {
+                        (_, None) => return end_error(&r),
+                        // Empty: the loop below closes it.
+                        (true, Some(b'}')) | (false, Some(b']')) => {}
+                        (true, Some(b'"')) => {
+                            key(&mut r, &mut nodes, &mut text, input)?;
+                            continue 'value;
+                        }
+                        (true, Some(_)) => return r.fail(ErrorKind::ExpectedKey, r.offset()),
+                        (false, Some(_)) => continue 'value,
+                    }
+                }
+                b'"' => {
+                    let s = r.string()?;
+                    let node = string_node(s, &mut text, &r, input)?;
+                    nodes.push(node);
+                }
+                b'-' | b'0'..=b'9' => nodes.push(Node::Number(r.number_text()?)),
+                b't' => nodes.push(r.literal(b"true", Node::Bool(true))?),
+                b'f' => nodes.push(r.literal(b"false", Node::Bool(false))?),
+                b'n' => nodes.push(r.literal(b"null", Node::Null)?),
+                _ => return r.fail(ErrorKind::ExpectedValue, r.offset()),
+            }
+            // After a value: commas and closing brackets, until another value is due.
+            loop {
+                let Some(&(at, count)) = open.last() else {
+                    // The document's value is complete: only whitespace may follow.
+                    if r.skip_ws().is_some() {
+                        return r.fail(ErrorKind::TrailingCharacters, r.offset());
+                    }
+                    return Ok(Document { nodes, text });
+                };
+                let object = matches!(nodes[at], Node::Object { .. });
+                match r.skip_ws() {
+                    None => return end_error(&r),
+                    Some(b',') => {
+                        r.bump();
+                        if object {
+                            match r.skip_ws() {
+                                Some(b'"') => key(&mut r, &mut nodes, &mut text, input)?,
+                                Some(_) => return r.fail(ErrorKind::ExpectedKey, r.offset()),
+                                None => return end_error(&r),
+                            }
+                        }
+                        continue 'value;
+                    }
+                    Some(c @ (b'}' | b']')) => {
+                        if (c == b'}') != object {
+                            return r.fail(ErrorKind::MismatchedBracket, r.offset());
+                        }
+                        r.bump();
+                        open.pop();
+                        let end = index(nodes.len(), &r, input)?;
+                        nodes[at] =
+                            if object { Node::Object { len: count, end } } else { Node::Array { len: count, end } };
+                        if options.reject_duplicate_keys && object {
+                            check_duplicates(&nodes, &text, at, input, &r)?;
+                        }
+                    }
+                    Some(_) => return r.fail(ErrorKind::ExpectedCommaOrEnd, r.offset()),
+                }
+            }
         }
-        Ok(Document { nodes, text })
     }
 
     /// The document's value.
     pub fn root(&self) -> Value<'_, 'a> {
         Value { doc: self, at: Some(0) }
+    }
+}
+
+/// A member's key (its `"` is next) as a node, and the `:` after it.
+#[inline]
+fn key<'a>(r: &mut Reader<'a>, nodes: &mut Vec<Node<'a>>, text: &mut String, input: &[u8]) -> Result<(), Error> {
+    let k = r.string()?;
+    nodes.push(string_node(k, text, r, input)?);
+    match r.skip_ws() {
+        Some(b':') => {
+            r.bump();
+            Ok(())
+        }
+        Some(_) => r.fail(ErrorKind::ExpectedColon, r.offset()),
+        None => r.fail(ErrorKind::UnexpectedEnd, input.len()),
     }
 }
 

@@ -31,6 +31,12 @@ fn json_test_suite() {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let bytes = std::fs::read(&path).unwrap();
         let result = validate(&bytes);
+        // The DOM walks the grammar itself: it must answer as the reader does, with the same
+        // error kind at the same offset.
+        let dom = dext_json::Document::parse(&bytes).map(|_| ()).map_err(|e| (e.kind(), e.offset()));
+        if dom != result.map_err(|e| (e.kind(), e.offset())) {
+            wrong.push(format!("{name}: the DOM answers {dom:?}, the reader {:?}", result.map_err(|e| e.kind())));
+        }
         match &name[..2] {
             "y_" => {
                 counts[0] += 1;
