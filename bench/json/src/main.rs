@@ -139,9 +139,7 @@ fn parse_typed<T: DeserializeOwned>(which: &str, data: &[u8], scratch: &mut Vec<
 fn serialize_typed<T: Serialize>(which: &str, value: &T, scratch: &mut Vec<u8>) {
     match which {
         "dext" => {
-            let mut s = dext_json::serde::Serializer::new(dext_json::Writer::new(scratch));
-            value.serialize(&mut s).unwrap();
-            s.into_inner().finish().unwrap();
+            value.serialize(&mut dext_json::serde::Serializer::new(scratch)).unwrap();
         }
         "serde_json" => serde_json::to_writer(&mut *scratch, value).unwrap(),
         "sonic-rs" => sonic_rs::to_writer(&mut *scratch, value).unwrap(),

@@ -20,12 +20,15 @@
 //! ```
 //!
 //! This crate does no I/O. Its one dependency is `zmij` (float formatting). Its only `unsafe`
-//! code is in `simd` (vector loads, and `&str`s of bytes proved ASCII).
+//! code is in `simd` (vector loads, and `&str`s of bytes proved ASCII) and `out` (short
+//! appends into a vector's spare capacity).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 mod error;
 mod nest;
+#[allow(unsafe_code)]
+mod out;
 pub mod read;
 mod scan;
 #[cfg(feature = "serde")]

@@ -15,7 +15,7 @@ mod ser;
 mod tests;
 
 pub use de::{Deserializer, from_slice, from_str};
-pub use ser::{Serializer, to_vec, to_writer};
+pub use ser::{Compound, Serializer, to_vec, to_vec_pretty, to_writer};
 
 use core::fmt;
 

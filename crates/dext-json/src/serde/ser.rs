@@ -3,7 +3,8 @@
 use ::serde::ser::{self, Serialize};
 
 use super::Error;
-use crate::write::Writer;
+use crate::error::ErrorKind;
+use crate::write::{number, write_string};
 
 /// Serializes `value` as compact JSON.
 ///
@@ -20,9 +21,15 @@ use crate::write::Writer;
 /// ```
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     let mut out = Vec::with_capacity(128);
-    let mut s = Serializer { w: Writer::new(&mut out) };
-    value.serialize(&mut s)?;
-    s.w.finish()?;
+    value.serialize(&mut Serializer::new(&mut out))?;
+    Ok(out)
+}
+
+/// Serializes `value` as indented JSON (two spaces per level, `": "` after keys), as
+/// `serde_json::to_vec_pretty` does.
+pub fn to_vec_pretty<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(128);
+    value.serialize(&mut Serializer::new(&mut out).pretty("  "))?;
     Ok(out)
 }
 
@@ -32,29 +39,119 @@ pub fn to_writer<W: std::io::Write, T: Serialize + ?Sized>(mut writer: W, value:
     writer.write_all(&out).map_err(|e| <Error as ser::Error>::custom(format_args!("write failed: {e}")))
 }
 
-/// A serde `Serializer` over a [`Writer`].
+/// A serde `Serializer` appending one value's JSON to a `Vec<u8>`.
+///
+/// It writes bytes directly, without the [`Writer`](crate::Writer)'s checks of the call
+/// order: serde's traits already fix that order (a struct's fields come as key and value in
+/// one call, a sequence's elements one by one), except for a map's separate `serialize_key`
+/// and `serialize_value`, whose alternation is checked. NaN and infinities are refused, and
+/// map keys must be strings, chars or integers, as in serde_json; the output is serde_json's,
+/// byte for byte.
 #[derive(Debug)]
 pub struct Serializer<'o> {
-    w: Writer<'o>,
+    out: &'o mut Vec<u8>,
+    /// The indentation unit for pretty output (empty: compact).
+    indent: &'static str,
+    /// Open arrays and objects (for the indentation).
+    depth: u32,
 }
 
 impl<'o> Serializer<'o> {
-    /// A serializer writing through `w`.
-    pub fn new(w: Writer<'o>) -> Serializer<'o> {
-        Serializer { w }
+    /// A serializer appending compact JSON to `out`.
+    pub fn new(out: &'o mut Vec<u8>) -> Serializer<'o> {
+        Serializer { out, indent: "", depth: 0 }
     }
 
-    /// The writer back (to [`Writer::finish`] it).
-    pub fn into_inner(self) -> Writer<'o> {
-        self.w
+    /// Indents the output by `indent` per level (for example `"  "`); `""` is compact.
+    pub fn pretty(mut self, indent: &'static str) -> Serializer<'o> {
+        self.indent = indent;
+        self
+    }
+
+    /// A newline and the current depth's indentation (pretty output only).
+    #[inline]
+    fn newline(&mut self) {
+        if !self.indent.is_empty() {
+            self.out.push(b'\n');
+            for _ in 0..self.depth {
+                self.out.extend_from_slice(self.indent.as_bytes());
+            }
+        }
+    }
+
+    /// Opens an array or object with `bracket`.
+    #[inline]
+    fn open(&mut self, bracket: u8) -> Compound<'_, 'o> {
+        self.out.push(bracket);
+        self.depth += 1;
+        Compound { ser: self, first: true, value_due: false }
+    }
+
+    /// A member's key (escaped) and its colon.
+    #[inline]
+    fn key(&mut self, key: &str) {
+        write_string(self.out, key);
+        self.out.push(b':');
+        if !self.indent.is_empty() {
+            self.out.push(b' ');
+        }
+    }
+
+    /// `{"variant":` as the start of an externally tagged enum's value.
+    fn open_variant(&mut self, variant: &str) {
+        self.out.push(b'{');
+        self.depth += 1;
+        self.newline();
+        self.key(variant);
+    }
+
+    /// The `}` that closes `open_variant`.
+    fn close_variant(&mut self) {
+        self.depth -= 1;
+        self.newline();
+        self.out.push(b'}');
     }
 }
 
-/// Integer methods that widen to the writer's `i64` or `u64`.
-macro_rules! widen {
-    ($($method:ident: $ty:ty => $wide:ident),*) => {$(
+/// The elements of an array or the members of an object being written.
+#[derive(Debug)]
+pub struct Compound<'s, 'o> {
+    ser: &'s mut Serializer<'o>,
+    /// Nothing written in it yet.
+    first: bool,
+    /// A map key was written, its value not yet.
+    value_due: bool,
+}
+
+impl Compound<'_, '_> {
+    /// The separator before an element or member.
+    #[inline]
+    fn next(&mut self) {
+        if !self.first {
+            self.ser.out.push(b',');
+        }
+        self.first = false;
+        self.ser.newline();
+    }
+
+    /// Closes with `bracket`.
+    #[inline]
+    fn close(self, bracket: u8) {
+        self.ser.depth -= 1;
+        if !self.first {
+            self.ser.newline();
+        }
+        self.ser.out.push(bracket);
+    }
+}
+
+/// Integer methods.
+macro_rules! integers {
+    ($($method:ident: $ty:ty => $write:ident as $wide:ty),*) => {$(
+        #[inline]
         fn $method(self, v: $ty) -> Result<(), Error> {
-            Ok(self.w.$wide(<$wide>::from(v))?)
+            number::$write(self.out, <$wide>::from(v));
+            Ok(())
         }
     )*};
 }
@@ -62,65 +159,84 @@ macro_rules! widen {
 impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
     type Ok = ();
     type Error = Error;
-    type SerializeSeq = Self;
-    type SerializeTuple = Self;
-    type SerializeTupleStruct = Self;
-    type SerializeTupleVariant = Self;
-    type SerializeMap = Self;
-    type SerializeStruct = Self;
-    type SerializeStructVariant = Self;
+    type SerializeSeq = Compound<'s, 'o>;
+    type SerializeTuple = Compound<'s, 'o>;
+    type SerializeTupleStruct = Compound<'s, 'o>;
+    type SerializeTupleVariant = Compound<'s, 'o>;
+    type SerializeMap = Compound<'s, 'o>;
+    type SerializeStruct = Compound<'s, 'o>;
+    type SerializeStructVariant = Compound<'s, 'o>;
 
+    #[inline]
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        Ok(self.w.bool(v)?)
+        self.out.extend_from_slice(if v { b"true" } else { b"false" });
+        Ok(())
     }
-    widen! { serialize_i8: i8 => i64, serialize_i16: i16 => i64, serialize_i32: i32 => i64,
-    serialize_i64: i64 => i64, serialize_u8: u8 => u64, serialize_u16: u16 => u64,
-    serialize_u32: u32 => u64, serialize_u64: u64 => u64 }
+    integers! { serialize_i8: i8 => write_i64 as i64, serialize_i16: i16 => write_i64 as i64,
+    serialize_i32: i32 => write_i64 as i64, serialize_i64: i64 => write_i64 as i64,
+    serialize_u8: u8 => write_u64 as u64, serialize_u16: u16 => write_u64 as u64,
+    serialize_u32: u32 => write_u64 as u64, serialize_u64: u64 => write_u64 as u64 }
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        Ok(self.w.number_text(&v.to_string())?)
+        self.out.extend_from_slice(v.to_string().as_bytes());
+        Ok(())
     }
     fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        Ok(self.w.number_text(&v.to_string())?)
+        self.out.extend_from_slice(v.to_string().as_bytes());
+        Ok(())
     }
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
-        // The shortest form of the f32 (not of its widened f64, which has more digits).
         if !v.is_finite() {
-            return Ok(self.w.f64(f64::from(v))?);
+            return Err(non_finite(self.out));
         }
+        // The shortest form of the f32 (not of its widened f64, which has more digits).
         let mut buf = zmij::Buffer::new();
-        Ok(self.w.number_text(buf.format_finite(v))?)
+        self.out.extend_from_slice(buf.format_finite(v).as_bytes());
+        Ok(())
     }
+    #[inline]
     fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        Ok(self.w.f64(v)?)
+        if !v.is_finite() {
+            return Err(non_finite(self.out));
+        }
+        number::write_f64(self.out, v);
+        Ok(())
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
-        Ok(self.w.string(v.encode_utf8(&mut [0; 4]))?)
+        write_string(self.out, v.encode_utf8(&mut [0; 4]));
+        Ok(())
     }
+    #[inline]
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        Ok(self.w.string(v)?)
+        write_string(self.out, v);
+        Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
         // As serde_json: an array of numbers.
-        self.w.start_array()?;
+        let mut seq = self.open(b'[');
         for &b in v {
-            self.w.u64(b.into())?;
+            seq.next();
+            number::write_u64(seq.ser.out, b.into());
         }
-        Ok(self.w.end_array()?)
+        seq.close(b']');
+        Ok(())
     }
+    #[inline]
     fn serialize_none(self) -> Result<(), Error> {
-        Ok(self.w.null()?)
+        self.out.extend_from_slice(b"null");
+        Ok(())
     }
+    #[inline]
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
         value.serialize(self)
     }
     fn serialize_unit(self) -> Result<(), Error> {
-        Ok(self.w.null()?)
+        self.serialize_none()
     }
     fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
-        Ok(self.w.null()?)
+        self.serialize_none()
     }
     fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<(), Error> {
-        Ok(self.w.string(variant)?)
+        self.serialize_str(variant)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<(), Error> {
         value.serialize(self)
@@ -132,20 +248,20 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         variant: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.w.start_object()?;
-        self.w.key(variant)?;
+        self.open_variant(variant);
         value.serialize(&mut *self)?;
-        Ok(self.w.end_object()?)
+        self.close_variant();
+        Ok(())
     }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self, Error> {
-        self.w.start_array()?;
-        Ok(self)
+    #[inline]
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'s, 'o>, Error> {
+        Ok(self.open(b'['))
     }
-    fn serialize_tuple(self, _len: usize) -> Result<Self, Error> {
-        self.serialize_seq(None)
+    fn serialize_tuple(self, _len: usize) -> Result<Compound<'s, 'o>, Error> {
+        Ok(self.open(b'['))
     }
-    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Self, Error> {
-        self.serialize_seq(None)
+    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'s, 'o>, Error> {
+        Ok(self.open(b'['))
     }
     fn serialize_tuple_variant(
         self,
@@ -153,18 +269,17 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<Self, Error> {
-        self.w.start_object()?;
-        self.w.key(variant)?;
-        self.w.start_array()?;
-        Ok(self)
+    ) -> Result<Compound<'s, 'o>, Error> {
+        self.open_variant(variant);
+        Ok(self.open(b'['))
     }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self, Error> {
-        self.w.start_object()?;
-        Ok(self)
+    #[inline]
+    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'s, 'o>, Error> {
+        Ok(self.open(b'{'))
     }
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self, Error> {
-        self.serialize_map(None)
+    #[inline]
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'s, 'o>, Error> {
+        Ok(self.open(b'{'))
     }
     fn serialize_struct_variant(
         self,
@@ -172,25 +287,33 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<Self, Error> {
-        self.w.start_object()?;
-        self.w.key(variant)?;
-        self.w.start_object()?;
-        Ok(self)
+    ) -> Result<Compound<'s, 'o>, Error> {
+        self.open_variant(variant);
+        Ok(self.open(b'{'))
     }
+}
+
+/// The error for NaN or an infinity, which JSON cannot hold.
+#[cold]
+fn non_finite(out: &[u8]) -> Error {
+    crate::Error::at(ErrorKind::NonFiniteNumber, out, out.len()).into()
 }
 
 /// The compound serializers that write the elements of one array.
 macro_rules! array_of {
     ($($trait:ident :: $method:ident),*) => {$(
-        impl ser::$trait for &mut Serializer<'_> {
+        impl ser::$trait for Compound<'_, '_> {
             type Ok = ();
             type Error = Error;
+            #[inline]
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-                value.serialize(&mut **self)
+                self.next();
+                value.serialize(&mut *self.ser)
             }
+            #[inline]
             fn end(self) -> Result<(), Error> {
-                Ok(self.w.end_array()?)
+                self.close(b']');
+                Ok(())
             }
         }
     )*};
@@ -198,60 +321,91 @@ macro_rules! array_of {
 
 array_of!(SerializeSeq::serialize_element, SerializeTuple::serialize_element, SerializeTupleStruct::serialize_field);
 
-impl ser::SerializeTupleVariant for &mut Serializer<'_> {
+impl ser::SerializeTupleVariant for Compound<'_, '_> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        value.serialize(&mut **self)
+        self.next();
+        value.serialize(&mut *self.ser)
     }
     fn end(self) -> Result<(), Error> {
-        self.w.end_array()?;
-        Ok(self.w.end_object()?)
+        close_variant_of(self, b']');
+        Ok(())
     }
 }
 
-impl ser::SerializeMap for &mut Serializer<'_> {
+/// Closes a variant's inner array or object with `bracket`, then the variant's `}`.
+fn close_variant_of(c: Compound<'_, '_>, bracket: u8) {
+    let Compound { ser, first, .. } = c;
+    ser.depth -= 1;
+    if !first {
+        ser.newline();
+    }
+    ser.out.push(bracket);
+    ser.close_variant();
+}
+
+impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        key.serialize(KeySerializer { w: &mut self.w })
+        if self.value_due {
+            return Err(ser::Error::custom("a map key where its value was due"));
+        }
+        self.next();
+        key.serialize(KeySerializer { ser: &mut *self.ser })?;
+        self.value_due = true;
+        Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        value.serialize(&mut **self)
+        if !self.value_due {
+            return Err(ser::Error::custom("a map value without its key"));
+        }
+        self.value_due = false;
+        value.serialize(&mut *self.ser)
     }
     fn end(self) -> Result<(), Error> {
-        Ok(self.w.end_object()?)
+        if self.value_due {
+            return Err(ser::Error::custom("a map key without its value"));
+        }
+        self.close(b'}');
+        Ok(())
     }
 }
 
-impl ser::SerializeStruct for &mut Serializer<'_> {
+impl ser::SerializeStruct for Compound<'_, '_> {
     type Ok = ();
     type Error = Error;
+    #[inline]
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        self.w.key(key)?;
-        value.serialize(&mut **self)
+        self.next();
+        self.ser.key(key);
+        value.serialize(&mut *self.ser)
     }
+    #[inline]
     fn end(self) -> Result<(), Error> {
-        Ok(self.w.end_object()?)
+        self.close(b'}');
+        Ok(())
     }
 }
 
-impl ser::SerializeStructVariant for &mut Serializer<'_> {
+impl ser::SerializeStructVariant for Compound<'_, '_> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        self.w.key(key)?;
-        value.serialize(&mut **self)
+        self.next();
+        self.ser.key(key);
+        value.serialize(&mut *self.ser)
     }
     fn end(self) -> Result<(), Error> {
-        self.w.end_object()?;
-        Ok(self.w.end_object()?)
+        close_variant_of(self, b'}');
+        Ok(())
     }
 }
 
 /// A map key: strings as they are, integers and chars as their text (JSON keys are strings).
 struct KeySerializer<'a, 'o> {
-    w: &'a mut Writer<'o>,
+    ser: &'a mut Serializer<'o>,
 }
 
 fn key_error() -> Error {
@@ -261,7 +415,8 @@ fn key_error() -> Error {
 macro_rules! integer_key {
     ($($method:ident: $ty:ty),*) => {$(
         fn $method(self, v: $ty) -> Result<(), Error> {
-            Ok(self.w.key(&v.to_string())?)
+            self.ser.key(&v.to_string());
+            Ok(())
         }
     )*};
 }
@@ -278,13 +433,16 @@ impl ser::Serializer for KeySerializer<'_, '_> {
     type SerializeStructVariant = ser::Impossible<(), Error>;
 
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        Ok(self.w.key(v)?)
+        self.ser.key(v);
+        Ok(())
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
-        Ok(self.w.key(v.encode_utf8(&mut [0; 4]))?)
+        self.ser.key(v.encode_utf8(&mut [0; 4]));
+        Ok(())
     }
     fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<(), Error> {
-        Ok(self.w.key(variant)?)
+        self.ser.key(variant);
+        Ok(())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<(), Error> {
         value.serialize(self)

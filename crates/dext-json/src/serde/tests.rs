@@ -79,6 +79,8 @@ fn the_data_model_round_trips_and_matches_serde_json_byte_for_byte() {
     let value = sample();
     let ours = to_vec(&value).unwrap();
     assert_eq!(String::from_utf8(ours.clone()).unwrap(), serde_json::to_string(&value).unwrap());
+    let pretty = to_vec_pretty(&value).unwrap();
+    assert_eq!(String::from_utf8(pretty).unwrap(), serde_json::to_string_pretty(&value).unwrap());
     let back: All<'_> = from_slice(&ours).unwrap();
     assert_eq!(back, value);
     // serde_json's output reads back the same.
@@ -156,8 +158,34 @@ fn corpora_serialize_as_serde_json_does() {
         let bytes = std::fs::read(dir.join(file)).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert!(to_vec(&value).unwrap() == serde_json::to_vec(&value).unwrap(), "{file}");
+        assert!(to_vec_pretty(&value).unwrap() == serde_json::to_vec_pretty(&value).unwrap(), "{file}");
         // And our deserializer builds the same serde_json Value.
         let ours: serde_json::Value = from_slice(&bytes).unwrap();
         assert!(ours == value, "{file}");
+    }
+}
+
+/// A hand-written `Serialize` that breaks a map's key/value alternation gets an error, not
+/// malformed JSON.
+#[test]
+fn map_misuse_is_refused() {
+    use ::serde::ser::SerializeMap;
+    struct Bad(u8);
+    impl Serialize for Bad {
+        fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(None)?;
+            match self.0 {
+                0 => m.serialize_value(&1)?,
+                1 => {
+                    m.serialize_key("a")?;
+                    m.serialize_key("b")?;
+                }
+                _ => m.serialize_key("a")?,
+            }
+            m.end()
+        }
+    }
+    for case in 0..3 {
+        assert!(to_vec(&Bad(case)).is_err(), "case {case}");
     }
 }

@@ -6,12 +6,13 @@
 //! Output is compact by default, or indented ([`Writer::pretty`]): each element and member
 //! on its own line, `": "` after keys, and empty arrays and objects as `[]` and `{}`.
 
-mod number;
+pub(crate) mod number;
 #[cfg(test)]
 mod tests;
 
 use crate::error::{Error, ErrorKind};
 use crate::nest::Nesting;
+use crate::out::append;
 use crate::simd::string_run;
 
 /// What the writer expects next.
@@ -278,7 +279,7 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     let mut start = 0;
     loop {
         let stop = string_run(bytes, start).0;
-        out.extend_from_slice(&bytes[start..stop]);
+        append(out, &bytes[start..stop]);
         let Some(&b) = bytes.get(stop) else { break };
         match b {
             b'"' => out.extend_from_slice(b"\\\""),

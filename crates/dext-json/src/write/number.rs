@@ -12,10 +12,13 @@ static DIGITS2: [[u8; 2]; 100] = {
     t
 };
 
-/// Appends `v` in decimal.
+/// Appends `v` in decimal: its digit count first, then the digits written two at a time from
+/// the right into a 20-byte buffer appended with one fixed-size copy.
+#[inline]
 pub(crate) fn write_u64(out: &mut Vec<u8>, mut v: u64) {
+    let n = v.checked_ilog10().unwrap_or(0) as usize + 1;
     let mut buf = [0u8; 20];
-    let mut i = buf.len();
+    let mut i = n;
     while v >= 100 {
         let pair = DIGITS2[(v % 100) as usize];
         v /= 100;
@@ -23,13 +26,11 @@ pub(crate) fn write_u64(out: &mut Vec<u8>, mut v: u64) {
         buf[i..i + 2].copy_from_slice(&pair);
     }
     if v >= 10 {
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&DIGITS2[v as usize]);
+        buf[..2].copy_from_slice(&DIGITS2[v as usize]);
     } else {
-        i -= 1;
-        buf[i] = b'0' + v as u8;
+        buf[0] = b'0' + v as u8;
     }
-    out.extend_from_slice(&buf[i..]);
+    crate::out::append_prefix(out, &buf, n);
 }
 
 /// Appends `v` in decimal.
@@ -45,7 +46,7 @@ pub(crate) fn write_i64(out: &mut Vec<u8>, v: i64) {
 /// and exponents are written `1e21`, `1e-7`: all of it in RFC 8259's number grammar.
 pub(crate) fn write_f64(out: &mut Vec<u8>, v: f64) {
     let mut buf = zmij::Buffer::new();
-    out.extend_from_slice(buf.format_finite(v).as_bytes());
+    crate::out::append(out, buf.format_finite(v).as_bytes());
 }
 
 /// Whether `text` is a number by RFC 8259's grammar.

@@ -115,3 +115,20 @@ fn pretty_output() {
     w.finish().unwrap();
     assert_eq!(String::from_utf8(out).unwrap(), "{\n  \"a\": [\n    1,\n    {}\n  ],\n  \"b\": []\n}");
 }
+
+#[test]
+fn integers_at_every_digit_count_boundary() {
+    let mut values = vec![0u64, u64::MAX];
+    for k in 0..20 {
+        let p = 10u64.pow(k);
+        values.extend([p - 1, p, p + 1, p.saturating_mul(5)]);
+    }
+    for v in values {
+        let mut out = b"x".to_vec();
+        number::write_u64(&mut out, v);
+        assert_eq!(out, format!("x{v}").as_bytes());
+        let mut out = Vec::new();
+        number::write_i64(&mut out, -(v as i64));
+        assert_eq!(out, (-(v as i64)).to_string().as_bytes());
+    }
+}
