@@ -43,6 +43,15 @@ pub(crate) fn append(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
+/// Appends `bytes` between double quotes (bytes that need no escaping).
+#[inline(always)]
+pub(crate) fn append_quoted(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    append(out, bytes);
+    out.push(b'"');
+}
+
 /// Appends the first `n` bytes of `buf` (at most `N`) by copying all `N` (one fixed-size
 /// copy) into the spare capacity and counting only `n`.
 #[inline(always)]

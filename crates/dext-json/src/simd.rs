@@ -24,6 +24,54 @@ pub(crate) fn string_run(input: &[u8], i: usize) -> (usize, bool) {
     }
 }
 
+/// Whether `b` holds no byte that a JSON string must escape (`"`, `\\`, control characters),
+/// without reading outside it: sixteen bytes per step from 16 bytes on (the last step
+/// overlapping the one before), else two overlapping words.
+#[inline(always)]
+pub(crate) fn is_plain(b: &[u8]) -> bool {
+    let n = b.len();
+    if n >= 16 {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let mut i = 0;
+            while i + 16 < n {
+                if sse2::masks(b[i..i + 16].try_into().unwrap_or(&[0; 16])).0 != 0 {
+                    return false;
+                }
+                i += 16;
+            }
+            return sse2::masks(b[n - 16..].try_into().unwrap_or(&[0; 16])).0 == 0;
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        return crate::scan::plain_run_end(b, 0) == n;
+    }
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |at: usize| u64::from(u32::from_le_bytes(b[at..at + 4].try_into().unwrap_or([0; 4])));
+    if n >= 8 {
+        word_is_plain(word(0)) && word_is_plain(word(n - 8))
+    } else if n >= 4 {
+        word_is_plain(half(0) | half(n - 4) << 32)
+    } else {
+        b.iter().all(|&c| !STRING_STOP[c as usize])
+    }
+}
+
+/// Whether none of the eight bytes of `w` is `"`, `\\` or a control character: the usual
+/// "has a zero byte" test, `(v - 0x01..) & !v & 0x80..`, on `w` XOR each of the two and, with
+/// 0x20 in place of 0x01, on `w` itself for bytes below 0x20. Each is exact as to whether any
+/// byte matches.
+#[inline(always)]
+fn word_is_plain(w: u64) -> bool {
+    const ONES: u64 = u64::MAX / 255;
+    const HIGHS: u64 = ONES * 0x80;
+    let quote = w ^ (ONES * u64::from(b'"'));
+    let backslash = w ^ (ONES * u64::from(b'\\'));
+    let stop = (quote.wrapping_sub(ONES) & !quote)
+        | (backslash.wrapping_sub(ONES) & !backslash)
+        | (w.wrapping_sub(ONES * 0x20) & !w);
+    stop & HIGHS == 0
+}
+
 /// `bytes` as a `&str`, for bytes that were all checked to be ASCII.
 #[inline(always)]
 pub(crate) fn ascii_str(bytes: &[u8]) -> &str {
@@ -44,7 +92,7 @@ mod sse2 {
     /// The stop bytes (`"`, `\\`, controls) and the bytes >= 0x80 among the 16 bytes of
     /// `chunk`, as bit masks (bit k for byte k).
     #[inline(always)]
-    fn masks(chunk: &[u8; 16]) -> (u32, u32) {
+    pub(super) fn masks(chunk: &[u8; 16]) -> (u32, u32) {
         // SAFETY: `chunk` is 16 readable bytes and `loadu` has no alignment requirement; the
         // other intrinsics only compute on registers, with SSE2, which every x86-64 CPU has
         // (the target's baseline).

@@ -236,6 +236,15 @@ fn string_runs_end_where_the_table_says_and_see_high_bytes() {
                 for start in [0, 1, stop_at / 3, stop_at.saturating_sub(1), stop_at] {
                     assert_eq!(crate::simd::string_run(&input, start), slow(&input, start), "{input:?} from {start}");
                 }
+                // Whether a whole slice needs no escaping, for every length that ends at or
+                // after the byte (the word and vector paths, overlapping tails included).
+                for end in stop_at + 1..=40 {
+                    for start in [0, stop_at.saturating_sub(9), stop_at] {
+                        let slice = &input[start..end];
+                        let want = slice.iter().all(|&b| !STRING_STOP[b as usize]);
+                        assert_eq!(crate::simd::is_plain(slice), want, "{slice:?}");
+                    }
+                }
             }
         }
     }

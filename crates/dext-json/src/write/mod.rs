@@ -12,8 +12,8 @@ mod tests;
 
 use crate::error::{Error, ErrorKind};
 use crate::nest::Nesting;
-use crate::out::append;
-use crate::simd::string_run;
+use crate::out::{append, append_quoted};
+use crate::simd::{is_plain, string_run};
 
 /// What the writer expects next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,6 +274,11 @@ impl<'o> Writer<'o> {
 pub fn write_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
+    if is_plain(bytes) {
+        // The common case: nothing to escape, the whole string in one copy.
+        append_quoted(out, bytes);
+        return;
+    }
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
