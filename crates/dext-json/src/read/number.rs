@@ -50,12 +50,10 @@ fn digit_count(x: u64) -> u32 {
     m.trailing_zeros() / 8
 }
 
-/// The value of the first `k` (0..=8) bytes of `x`, ASCII digits: they are moved to the top
-/// of the word and the bytes below filled with `'0'`, then all eight are combined in pairs,
-/// quads and the whole, each step one multiplication.
+/// The value of eight ASCII digits (first digit in the low byte): pairs, then quads, then the
+/// whole, each step one multiplication combining neighbours.
 #[inline(always)]
-fn digits_value(x: u64, k: u32) -> u64 {
-    let x = x.checked_shl(8 * (8 - k)).unwrap_or(0) | (ONES * 0x30).checked_shr(8 * k).unwrap_or(0);
+fn eight_value(x: u64) -> u64 {
     let x = x - ONES * 0x30;
     // Each 16-bit lane: 10 × low byte + high byte.
     let x = (x * 10 + (x >> 8)) & 0x00ff_00ff_00ff_00ff;
@@ -63,6 +61,13 @@ fn digits_value(x: u64, k: u32) -> u64 {
     let x = (x * 100 + (x >> 16)) & 0x0000_ffff_0000_ffff;
     // 10^4 × low quad + high quad.
     (x * 10_000 + (x >> 32)) & 0xffff_ffff
+}
+
+/// The value of the first `k` (1..=7) bytes of `x`, ASCII digits: they are moved to the top
+/// of the word and the bytes below filled with `'0'`.
+#[inline(always)]
+fn prefix_value(x: u64, k: u32) -> u64 {
+    eight_value(x << (64 - 8 * k) | (ONES * 0x30) >> (8 * k))
 }
 
 /// Digits from `i`: appends them to `w` (wrapping; the caller counts) and returns the index
@@ -73,13 +78,17 @@ fn digits<const VALUE: bool>(b: &[u8], mut i: usize, w: &mut u64) -> usize {
     while let Some(c) = b.get(i..i + 8) {
         let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
         let k = digit_count(x);
-        if VALUE {
-            *w = w.wrapping_mul(POW10[k as usize]).wrapping_add(digits_value(x, k));
+        if k == 8 {
+            if VALUE {
+                *w = w.wrapping_mul(100_000_000).wrapping_add(eight_value(x));
+            }
+            i += 8;
+            continue;
         }
-        i += k as usize;
-        if k < 8 {
-            return i;
+        if VALUE && k > 0 {
+            *w = w.wrapping_mul(POW10[k as usize]).wrapping_add(prefix_value(x, k));
         }
+        return i + k as usize;
     }
     while let Some(&d) = b.get(i) {
         let d = d.wrapping_sub(b'0');
@@ -282,9 +291,11 @@ mod tests {
                 let k = word.iter().take_while(|b| b.is_ascii_digit()).count();
                 assert_eq!(digit_count(x) as usize, k, "{word:?}");
                 let want = word[..k].iter().fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
-                assert_eq!(digits_value(x, k as u32), want, "{word:?}");
+                if (1..8).contains(&k) {
+                    assert_eq!(prefix_value(x, k as u32), want, "{word:?}");
+                }
             }
         }
-        assert_eq!(digits_value(u64::from_le_bytes(*b"12345678"), 8), 12_345_678);
+        assert_eq!(eight_value(u64::from_le_bytes(*b"12345678")), 12_345_678);
     }
 }
