@@ -40,5 +40,5 @@ pub mod write;
 
 pub use error::{Error, ErrorKind};
 pub use read::{Number, Reader, ReaderOptions, Str, Token, validate};
-pub use value::{Document, Kind, ParseOptions, Value};
+pub use value::{Document, Kind, OwnedNumber, OwnedValue, ParseOptions, Value};
 pub use write::{Writer, write_string};

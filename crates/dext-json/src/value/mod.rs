@@ -12,8 +12,13 @@
 //! with [`ParseOptions::reject_duplicate_keys`], a document with one is refused
 //! ([`ErrorKind::DuplicateKey`]).
 
+mod owned;
 #[cfg(test)]
 mod tests;
+
+use std::borrow::Cow;
+
+pub use owned::{OwnedNumber, OwnedValue};
 
 use crate::error::{Error, ErrorKind};
 use crate::read::{MAX_DEPTH_LIMIT, Number, Reader, ReaderOptions};
@@ -192,6 +197,11 @@ impl<'a> Document<'a> {
     /// The document's value.
     pub fn root(&self) -> Value<'_, 'a> {
         Value { doc: self, at: Some(0) }
+    }
+
+    /// The document's value as an [`OwnedValue`], free of the input's lifetime.
+    pub fn to_owned_value(&self) -> OwnedValue {
+        self.root().to_owned_value().unwrap_or(OwnedValue::Null)
     }
 }
 
@@ -474,34 +484,8 @@ impl<'d, 'a> Value<'d, 'a> {
         let mut here = *self;
         for segment in rest.split('/') {
             here = match here.kind()? {
-                Kind::Object => {
-                    if segment.contains('~') {
-                        let mut key = String::with_capacity(segment.len());
-                        let mut chars = segment.chars();
-                        while let Some(c) = chars.next() {
-                            match (c, c == '~') {
-                                (_, false) => key.push(c),
-                                (_, true) => match chars.next()? {
-                                    '0' => key.push('~'),
-                                    '1' => key.push('/'),
-                                    _ => return None,
-                                },
-                            }
-                        }
-                        here.get(&key)
-                    } else {
-                        here.get(segment)
-                    }
-                }
-                Kind::Array => {
-                    let ok = !segment.is_empty()
-                        && segment.bytes().all(|b| b.is_ascii_digit())
-                        && (segment == "0" || !segment.starts_with('0'));
-                    if !ok {
-                        return None;
-                    }
-                    here.index(segment.parse().ok()?)
-                }
+                Kind::Object => here.get(&pointer_key(segment)?),
+                Kind::Array => here.index(pointer_index(segment)?),
                 _ => return None,
             };
             if here.is_missing() {
@@ -510,4 +494,52 @@ impl<'d, 'a> Value<'d, 'a> {
         }
         Some(here)
     }
+
+    /// This value as an [`OwnedValue`], which needs neither the document nor its input;
+    /// `None` when missing.
+    pub fn to_owned_value(&self) -> Option<OwnedValue> {
+        Some(match self.kind()? {
+            Kind::Null => OwnedValue::Null,
+            Kind::Bool => OwnedValue::Bool(self.as_bool() == Some(true)),
+            Kind::Number => OwnedValue::Number(OwnedNumber(self.as_number()?.as_str().into())),
+            Kind::String => OwnedValue::String(self.as_str()?.to_string()),
+            Kind::Array => OwnedValue::Array(self.elements().filter_map(|e| e.to_owned_value()).collect()),
+            Kind::Object => OwnedValue::Object(
+                self.members().filter_map(|(k, v)| Some((k.to_string(), v.to_owned_value()?))).collect(),
+            ),
+        })
+    }
+}
+
+/// A JSON Pointer segment as an object key: `~1` is `/` and `~0` is `~` (RFC 6901 section 4);
+/// `None` for any other `~`.
+fn pointer_key(segment: &str) -> Option<Cow<'_, str>> {
+    if !segment.contains('~') {
+        return Some(Cow::Borrowed(segment));
+    }
+    let mut key = String::with_capacity(segment.len());
+    let mut chars = segment.chars();
+    while let Some(c) = chars.next() {
+        if c != '~' {
+            key.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '0' => key.push('~'),
+            '1' => key.push('/'),
+            _ => return None,
+        }
+    }
+    Some(Cow::Owned(key))
+}
+
+/// A JSON Pointer segment as an array index: decimal digits without leading zeros.
+fn pointer_index(segment: &str) -> Option<usize> {
+    let ok = !segment.is_empty()
+        && segment.bytes().all(|b| b.is_ascii_digit())
+        && (segment == "0" || !segment.starts_with('0'));
+    if !ok {
+        return None;
+    }
+    segment.parse().ok()
 }

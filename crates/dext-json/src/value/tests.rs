@@ -46,6 +46,29 @@ fn json_pointers() {
 }
 
 #[test]
+fn owned_values_answer_as_the_document_does() {
+    let input =
+        br#"{"a/b": {"m~n": [10, [20, 21]]}, "": {"": 1}, "x": [0, "s\u00e9", null, true, -1.5e3], "k": 1, "k": 2}"#;
+    let doc = Document::parse(input).unwrap();
+    let owned = crate::OwnedValue::parse(input).unwrap();
+    assert_eq!(owned, doc.to_owned_value());
+    let pointers =
+        ["", "/a~1b/m~0n/0", "/a~1b/m~0n/1/1", "//", "/x/1", "/x/4", "/k", "/x/01", "/x/-", "/nope", "/a~2b"];
+    for p in pointers {
+        let want = doc.root().pointer(p).map(|v| v.to_owned_value().unwrap());
+        assert_eq!(owned.pointer(p), want.as_ref(), "{p}");
+    }
+    assert_eq!(owned.get("k").and_then(|v| v.as_number()).and_then(|n| n.as_u64()), Some(2), "last wins");
+    assert_eq!(owned.pointer("/x/1").and_then(|v| v.as_str()), Some("sé"));
+    assert_eq!(owned.pointer("/x/4").and_then(|v| v.as_number()).map(|n| n.as_f64()), Some(-1500.0));
+    // Written back, it is the document written back.
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    doc.root().write(&mut crate::Writer::new(&mut a)).unwrap();
+    owned.write(&mut crate::Writer::new(&mut b)).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
 fn duplicate_keys_last_wins_or_refused() {
     let input = br#"{"k": 1, "j": {"k": 5, "k": 6}, "k": 2}"#;
     let doc = Document::parse(input).unwrap();

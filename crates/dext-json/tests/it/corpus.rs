@@ -145,5 +145,10 @@ fn corpora_as_documents_are_what_serde_json_reads() {
         let doc = dext_json::Document::parse(&bytes).unwrap();
         let theirs: Value = serde_json::from_slice(&bytes).unwrap();
         assert!(dom_to_value(doc.root()) == theirs, "{file}: the DOM differs");
+        // The owned variant writes back exactly as the document does.
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        doc.root().write(&mut dext_json::Writer::new(&mut a)).unwrap();
+        doc.to_owned_value().write(&mut dext_json::Writer::new(&mut b)).unwrap();
+        assert!(a == b, "{file}: the owned value differs");
     }
 }
