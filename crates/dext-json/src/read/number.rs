@@ -14,6 +14,8 @@ pub struct Number<'a> {
     /// The power of ten that `w` is multiplied by (saturated far outside any double's range).
     q: i32,
     flags: u8,
+    /// Significant digits (capped at 255; 0 when not computed).
+    significant: u8,
 }
 
 /// No fraction and no exponent.
@@ -188,7 +190,8 @@ fn scan_as<const VALUE: bool>(b: &[u8], start: usize) -> Result<(Number<'_>, usi
         flags |= EXACT;
     }
     let q = q.clamp(-(1 << 21), 1 << 21) as i32;
-    Ok((Number { text: &b[start..i], w, q, flags }, i))
+    let significant = u8::try_from(significant).unwrap_or(u8::MAX);
+    Ok((Number { text: &b[start..i], w, q, flags, significant }, i))
 }
 
 impl<'a> Number<'a> {
@@ -196,7 +199,7 @@ impl<'a> Number<'a> {
     pub(crate) fn from_text(text: &'a [u8]) -> Number<'a> {
         match scan(text, 0) {
             Ok((n, _)) => n,
-            Err(_) => Number { text, w: 0, q: 0, flags: 0 },
+            Err(_) => Number { text, w: 0, q: 0, flags: 0, significant: 0 },
         }
     }
 
@@ -256,6 +259,21 @@ impl<'a> Number<'a> {
             }
         }
         self.parse_slow()
+    }
+
+    /// Whether no 64-bit integer and no `f64` holds the value as written: an integer beyond
+    /// `u64` and `i64`, or a fraction or exponent with more than 17 significant digits (an
+    /// `f64` keeps 17 at most), or beyond `f64`'s range either way (an infinity, or a zero
+    /// from digits that are not all zero).
+    pub fn is_big(&self) -> bool {
+        if self.is_integer() {
+            return self.as_u64().is_none() && self.as_i64().is_none();
+        }
+        if self.significant > 17 {
+            return true;
+        }
+        let v = self.as_f64();
+        v.is_infinite() || (v == 0.0 && self.significant > 0)
     }
 
     /// More than 19 significant digits, or a rare undecided case.

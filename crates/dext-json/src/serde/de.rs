@@ -30,6 +30,55 @@ pub fn from_slice<'de, T: de::Deserialize<'de>>(input: &'de [u8]) -> Result<T, E
     Ok(value)
 }
 
+/// [`from_slice`] with `options` (nesting limit, big numbers as text).
+///
+/// ```
+/// use dext_json::serde::{DeOptions, from_slice_with};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Payment {
+///     amount: String,
+///     id: u64,
+/// }
+/// let p: Payment = from_slice_with(br#"{"amount": 12345678901234567890.123456789, "id": 7}"#, DeOptions::default().big_numbers_as_text(true))?;
+/// assert_eq!((p.amount.as_str(), p.id), ("12345678901234567890.123456789", 7));
+/// # Ok::<(), dext_json::serde::Error>(())
+/// ```
+pub fn from_slice_with<'de, T: de::Deserialize<'de>>(input: &'de [u8], options: DeOptions) -> Result<T, Error> {
+    let mut d = Deserializer::with_options(input, options);
+    let value = T::deserialize(&mut d).map_err(|e| e.at(d.reader.offset()))?;
+    d.end()?;
+    Ok(value)
+}
+
+/// How a [`Deserializer`] reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeOptions {
+    /// The reader's options (the nesting limit).
+    pub reader: ReaderOptions,
+    /// Give numbers that no 64-bit integer or `f64` holds as written ([`crate::Number::is_big`]:
+    /// integers beyond 64 bits, more than 17 significant digits, beyond `f64`'s range) to the
+    /// visitor as their text (`visit_borrowed_str`), so that a `String` or `&str` field, or
+    /// a map of strings, keeps them exactly. A field of a number type then refuses them. Off
+    /// by default: such numbers are read as the nearest `f64`.
+    pub big_numbers_as_text: bool,
+}
+
+impl DeOptions {
+    /// With [`DeOptions::big_numbers_as_text`] set.
+    pub fn big_numbers_as_text(mut self, on: bool) -> DeOptions {
+        self.big_numbers_as_text = on;
+        self
+    }
+
+    /// With the nesting limit set (see [`ReaderOptions::max_depth`]).
+    pub fn max_depth(mut self, depth: u32) -> DeOptions {
+        self.reader = self.reader.max_depth(depth);
+        self
+    }
+}
+
 /// [`from_slice`] for a `&str`.
 pub fn from_str<'de, T: de::Deserialize<'de>>(input: &'de str) -> Result<T, Error> {
     from_slice(input.as_bytes())
@@ -47,6 +96,8 @@ pub struct Deserializer<'de> {
     /// Open arrays and objects.
     depth: u32,
     max_depth: u32,
+    /// [`DeOptions::big_numbers_as_text`].
+    big_as_text: bool,
     /// Where strings with escapes are decoded.
     scratch: String,
 }
@@ -54,11 +105,16 @@ pub struct Deserializer<'de> {
 impl<'de> Deserializer<'de> {
     /// A deserializer of `input`.
     pub fn new(input: &'de [u8]) -> Deserializer<'de> {
-        let options = ReaderOptions::default();
+        Deserializer::with_options(input, DeOptions::default())
+    }
+
+    /// A deserializer of `input` with `options`.
+    pub fn with_options(input: &'de [u8], options: DeOptions) -> Deserializer<'de> {
         Deserializer {
-            reader: Reader::with_options(input, options),
+            reader: Reader::with_options(input, options.reader),
             depth: 0,
-            max_depth: options.max_depth,
+            max_depth: options.reader.max_depth.min(crate::read::MAX_DEPTH_LIMIT),
+            big_as_text: options.big_numbers_as_text,
             scratch: String::new(),
         }
     }
@@ -118,6 +174,9 @@ impl<'de> Deserializer<'de> {
     #[inline]
     fn visit_number<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
         let n = self.reader.number()?;
+        if self.big_as_text && n.is_big() {
+            return visitor.visit_borrowed_str(n.as_str());
+        }
         if n.is_integer() {
             // `-0` reads as the float, as in serde_json.
             if !n.is_negative() {

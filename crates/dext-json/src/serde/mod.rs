@@ -14,7 +14,7 @@ mod ser;
 #[cfg(test)]
 mod tests;
 
-pub use de::{Deserializer, from_slice, from_str};
+pub use de::{DeOptions, Deserializer, from_slice, from_slice_with, from_str};
 pub use ser::{Compound, Serializer, to_vec, to_vec_pretty, to_writer};
 
 use core::fmt;

@@ -189,3 +189,33 @@ fn map_misuse_is_refused() {
         assert!(to_vec(&Bad(case)).is_err(), "case {case}");
     }
 }
+
+#[test]
+fn big_numbers_as_text_on_request() {
+    let input = br#"{"a": 1, "b": 123456789012345678901234, "c": 1.5, "d": 0.123456789012345678,
+        "e": 1e400, "f": -1e-400, "g": 0e-400, "h": -9223372036854775808, "i": 18446744073709551615,
+        "j": -18446744073709551616, "k": 1.2345678901234567}"#;
+    let on: serde_json::Value = from_slice_with(input, DeOptions::default().big_numbers_as_text(true)).unwrap();
+    let off: serde_json::Value = from_slice(input).unwrap();
+    let text = |s: &str| serde_json::Value::String(s.into());
+    assert_eq!(on["a"], 1);
+    assert_eq!(on["b"], text("123456789012345678901234"));
+    assert_eq!(on["c"], 1.5);
+    assert_eq!(on["d"], text("0.123456789012345678"), "18 significant digits");
+    assert_eq!(on["e"], text("1e400"));
+    assert_eq!(on["f"], text("-1e-400"));
+    assert_eq!(on["g"], 0.0, "a zero written as zero is not big");
+    assert_eq!(on["h"], i64::MIN);
+    assert_eq!(on["i"], u64::MAX);
+    assert_eq!(on["j"], text("-18446744073709551616"));
+    assert_eq!(on["k"], 1.2345678901234567, "17 significant digits fit");
+    assert_eq!(off["b"], 1.2345678901234568e23);
+    // A number-typed field refuses the text rather than rounding it.
+    assert!(
+        from_slice_with::<BTreeMap<String, u64>>(
+            br#"{"x": 123456789012345678901234}"#,
+            DeOptions::default().big_numbers_as_text(true)
+        )
+        .is_err()
+    );
+}
