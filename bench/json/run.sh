@@ -4,7 +4,7 @@
 # serialization of twitter, citm_catalog and canada (see src/main.rs for what each case runs). Each process times
 # every implementation in rotating order per round; ROUNDS processes per case and file,
 # interleaved; medians over the processes. Then instructions per byte from callgrind for
-# validation and DOM parse (the difference between 2 and 6 passes, divided by 4 passes' bytes).
+# every case (the difference between 2 and 6 passes, divided by 4 passes' bytes).
 #
 #   bench/json/run.sh              # 3 processes per case and file, then callgrind
 #   ROUNDS=1 CALLGRIND=0 bench/json/run.sh
@@ -50,7 +50,7 @@ PY
 if [ "${CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
     echo "== callgrind: instructions per byte"
     count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$B" one "$@" 2>&1 | awk '/Collected/ {print $4}'; }
-    for case in validate dom; do
+    for case in validate dom dom-ser typed typed-ser; do
         for f in "${MAIN[@]}"; do
             size=$(stat -c %s "$f")
             line="$case $(basename "$f")"

@@ -1,6 +1,6 @@
 //! JSON on UTF-8 bytes, with no intermediate strings.
 //!
-//! Today: [`Reader`], a pull tokenizer over `&[u8]` that validates the whole grammar of
+//! [`Reader`] is a pull tokenizer over `&[u8]` that validates the whole grammar of
 //! RFC 8259 as it goes (structure, nesting depth, numbers, escapes, UTF-8, trailing bytes)
 //! and allocates nothing: strings are borrowed from the input and unescaped into a caller's
 //! buffer only when they hold escapes, numbers are their text with exact conversions, and an
@@ -9,9 +9,9 @@
 //! escaped, integers and shortest round-trip floats formatted), compact or indented, and
 //! refuses misuse with an error. [`Document`] is the DOM: one flat array of nodes per
 //! document, strings borrowed where they can be, with [`Value`] views, indexing and JSON
-//! Pointer look-ups. With the `serde` feature, [`serde::from_slice`] and [`serde::to_vec`]
-//! (de)serialize `Deserialize`/`Serialize` types through the reader and the writer, lending
-//! `&str` fields from the input.
+//! Pointer look-ups; [`OwnedValue`] is its owned variant. With the `serde` feature,
+//! [`serde::from_slice`] and [`serde::to_vec`] (de)serialize `Deserialize`/`Serialize` types
+//! with the reader's scanners and straight into bytes, lending `&str` fields from the input.
 //!
 //! ```text
 //!   &[u8] ──▶ Reader::next_token ──▶ Token { StartObject, Key(Str), Number(Number), ... }

@@ -48,9 +48,9 @@ pub fn to_writer<W: std::io::Write, T: Serialize + ?Sized>(mut writer: W, value:
 /// map keys must be strings, chars or integers, as in serde_json; the output is serde_json's,
 /// byte for byte.
 #[derive(Debug)]
-pub struct Serializer<'o> {
+pub struct Serializer<'o, const PRETTY: bool = false> {
     out: &'o mut Vec<u8>,
-    /// The indentation unit for pretty output (empty: compact).
+    /// The indentation unit (pretty output only).
     indent: &'static str,
     /// Open arrays and objects (for the indentation).
     depth: u32,
@@ -62,16 +62,17 @@ impl<'o> Serializer<'o> {
         Serializer { out, indent: "", depth: 0 }
     }
 
-    /// Indents the output by `indent` per level (for example `"  "`); `""` is compact.
-    pub fn pretty(mut self, indent: &'static str) -> Serializer<'o> {
-        self.indent = indent;
-        self
+    /// Indents the output by `indent` per level (for example `"  "`).
+    pub fn pretty(self, indent: &'static str) -> Serializer<'o, true> {
+        Serializer { out: self.out, indent, depth: self.depth }
     }
+}
 
+impl<'o, const PRETTY: bool> Serializer<'o, PRETTY> {
     /// A newline and the current depth's indentation (pretty output only).
     #[inline]
     fn newline(&mut self) {
-        if !self.indent.is_empty() {
+        if PRETTY {
             self.out.push(b'\n');
             for _ in 0..self.depth {
                 self.out.extend_from_slice(self.indent.as_bytes());
@@ -81,7 +82,7 @@ impl<'o> Serializer<'o> {
 
     /// Opens an array or object with `bracket`.
     #[inline]
-    fn open(&mut self, bracket: u8) -> Compound<'_, 'o> {
+    fn open(&mut self, bracket: u8) -> Compound<'_, 'o, PRETTY> {
         self.out.push(bracket);
         self.depth += 1;
         Compound { ser: self, first: true, value_due: false }
@@ -92,7 +93,7 @@ impl<'o> Serializer<'o> {
     fn key(&mut self, key: &str) {
         write_string(self.out, key);
         self.out.push(b':');
-        if !self.indent.is_empty() {
+        if PRETTY {
             self.out.push(b' ');
         }
     }
@@ -115,15 +116,15 @@ impl<'o> Serializer<'o> {
 
 /// The elements of an array or the members of an object being written.
 #[derive(Debug)]
-pub struct Compound<'s, 'o> {
-    ser: &'s mut Serializer<'o>,
+pub struct Compound<'s, 'o, const PRETTY: bool = false> {
+    ser: &'s mut Serializer<'o, PRETTY>,
     /// Nothing written in it yet.
     first: bool,
     /// A map key was written, its value not yet.
     value_due: bool,
 }
 
-impl Compound<'_, '_> {
+impl<const PRETTY: bool> Compound<'_, '_, PRETTY> {
     /// The separator before an element or member.
     #[inline]
     fn next(&mut self) {
@@ -156,16 +157,16 @@ macro_rules! integers {
     )*};
 }
 
-impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
+impl<'s, 'o, const PRETTY: bool> ser::Serializer for &'s mut Serializer<'o, PRETTY> {
     type Ok = ();
     type Error = Error;
-    type SerializeSeq = Compound<'s, 'o>;
-    type SerializeTuple = Compound<'s, 'o>;
-    type SerializeTupleStruct = Compound<'s, 'o>;
-    type SerializeTupleVariant = Compound<'s, 'o>;
-    type SerializeMap = Compound<'s, 'o>;
-    type SerializeStruct = Compound<'s, 'o>;
-    type SerializeStructVariant = Compound<'s, 'o>;
+    type SerializeSeq = Compound<'s, 'o, PRETTY>;
+    type SerializeTuple = Compound<'s, 'o, PRETTY>;
+    type SerializeTupleStruct = Compound<'s, 'o, PRETTY>;
+    type SerializeTupleVariant = Compound<'s, 'o, PRETTY>;
+    type SerializeMap = Compound<'s, 'o, PRETTY>;
+    type SerializeStruct = Compound<'s, 'o, PRETTY>;
+    type SerializeStructVariant = Compound<'s, 'o, PRETTY>;
 
     #[inline]
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
@@ -254,13 +255,13 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         Ok(())
     }
     #[inline]
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'s, 'o>, Error> {
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'s, 'o, PRETTY>, Error> {
         Ok(self.open(b'['))
     }
-    fn serialize_tuple(self, _len: usize) -> Result<Compound<'s, 'o>, Error> {
+    fn serialize_tuple(self, _len: usize) -> Result<Compound<'s, 'o, PRETTY>, Error> {
         Ok(self.open(b'['))
     }
-    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'s, 'o>, Error> {
+    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'s, 'o, PRETTY>, Error> {
         Ok(self.open(b'['))
     }
     fn serialize_tuple_variant(
@@ -269,16 +270,16 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<Compound<'s, 'o>, Error> {
+    ) -> Result<Compound<'s, 'o, PRETTY>, Error> {
         self.open_variant(variant);
         Ok(self.open(b'['))
     }
     #[inline]
-    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'s, 'o>, Error> {
+    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'s, 'o, PRETTY>, Error> {
         Ok(self.open(b'{'))
     }
     #[inline]
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'s, 'o>, Error> {
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'s, 'o, PRETTY>, Error> {
         Ok(self.open(b'{'))
     }
     fn serialize_struct_variant(
@@ -287,7 +288,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<Compound<'s, 'o>, Error> {
+    ) -> Result<Compound<'s, 'o, PRETTY>, Error> {
         self.open_variant(variant);
         Ok(self.open(b'{'))
     }
@@ -302,7 +303,7 @@ fn non_finite(out: &[u8]) -> Error {
 /// The compound serializers that write the elements of one array.
 macro_rules! array_of {
     ($($trait:ident :: $method:ident),*) => {$(
-        impl ser::$trait for Compound<'_, '_> {
+        impl<const PRETTY: bool> ser::$trait for Compound<'_, '_, PRETTY> {
             type Ok = ();
             type Error = Error;
             #[inline]
@@ -321,7 +322,7 @@ macro_rules! array_of {
 
 array_of!(SerializeSeq::serialize_element, SerializeTuple::serialize_element, SerializeTupleStruct::serialize_field);
 
-impl ser::SerializeTupleVariant for Compound<'_, '_> {
+impl<const PRETTY: bool> ser::SerializeTupleVariant for Compound<'_, '_, PRETTY> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
@@ -335,7 +336,7 @@ impl ser::SerializeTupleVariant for Compound<'_, '_> {
 }
 
 /// Closes a variant's inner array or object with `bracket`, then the variant's `}`.
-fn close_variant_of(c: Compound<'_, '_>, bracket: u8) {
+fn close_variant_of<const PRETTY: bool>(c: Compound<'_, '_, PRETTY>, bracket: u8) {
     let Compound { ser, first, .. } = c;
     ser.depth -= 1;
     if !first {
@@ -345,7 +346,7 @@ fn close_variant_of(c: Compound<'_, '_>, bracket: u8) {
     ser.close_variant();
 }
 
-impl ser::SerializeMap for Compound<'_, '_> {
+impl<const PRETTY: bool> ser::SerializeMap for Compound<'_, '_, PRETTY> {
     type Ok = ();
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
@@ -373,7 +374,7 @@ impl ser::SerializeMap for Compound<'_, '_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_, '_> {
+impl<const PRETTY: bool> ser::SerializeStruct for Compound<'_, '_, PRETTY> {
     type Ok = ();
     type Error = Error;
     #[inline]
@@ -389,7 +390,7 @@ impl ser::SerializeStruct for Compound<'_, '_> {
     }
 }
 
-impl ser::SerializeStructVariant for Compound<'_, '_> {
+impl<const PRETTY: bool> ser::SerializeStructVariant for Compound<'_, '_, PRETTY> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
@@ -404,8 +405,8 @@ impl ser::SerializeStructVariant for Compound<'_, '_> {
 }
 
 /// A map key: strings as they are, integers and chars as their text (JSON keys are strings).
-struct KeySerializer<'a, 'o> {
-    ser: &'a mut Serializer<'o>,
+struct KeySerializer<'a, 'o, const PRETTY: bool> {
+    ser: &'a mut Serializer<'o, PRETTY>,
 }
 
 fn key_error() -> Error {
@@ -421,7 +422,7 @@ macro_rules! integer_key {
     )*};
 }
 
-impl ser::Serializer for KeySerializer<'_, '_> {
+impl<const PRETTY: bool> ser::Serializer for KeySerializer<'_, '_, PRETTY> {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = ser::Impossible<(), Error>;
