@@ -271,14 +271,22 @@ impl<'o> Writer<'o> {
 /// Appends `s` as a JSON string: quotes around it, and `"`, `\` and the control characters
 /// escaped (the short forms where RFC 8259 has them, else `\u00XX`). Runs without any are
 /// found sixteen bytes at a time and copied whole.
+#[inline]
 pub fn write_string(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     if is_plain(bytes) {
         // The common case: nothing to escape, the whole string in one copy.
         append_quoted(out, bytes);
-        return;
+    } else {
+        write_escaped(out, bytes);
     }
+}
+
+/// [`write_string`] for a string with something to escape (kept out of line, so that the
+/// common case stays small where it is inlined).
+#[inline(never)]
+fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;

@@ -44,6 +44,7 @@ pub(crate) fn write_i64(out: &mut Vec<u8>, v: i64) {
 /// Appends finite `v` in the shortest form that reads back to the same bits. An integral
 /// value keeps `.0` (JSON readers that tell integers from floats then read a float back),
 /// and exponents are written `1e21`, `1e-7`: all of it in RFC 8259's number grammar.
+#[inline(always)]
 pub(crate) fn write_f64(out: &mut Vec<u8>, v: f64) {
     let mut buf = zmij::Buffer::new();
     crate::out::append(out, buf.format_finite(v).as_bytes());
