@@ -84,6 +84,17 @@ fuzz_target!(|data: &[u8]| {
     if deepest <= 128 {
         assert_eq!(dext_json::validate(data).is_ok(), ours.is_some());
     }
+    // `validate` walks the grammar itself (`read/walk.rs`): the same verdict as the token
+    // loop at the same depth limit, and on refusal the same error kind at the same offset.
+    let mut r = Reader::new(data);
+    let tokens = loop {
+        match r.next_token() {
+            Ok(Some(_)) => {}
+            Ok(None) => break Ok(()),
+            Err(e) => break Err((e.kind(), e.offset())),
+        }
+    };
+    assert_eq!(dext_json::validate(data).map_err(|e| (e.kind(), e.offset())), tokens);
     if deepest > 100 {
         return;
     }

@@ -19,6 +19,7 @@ mod number;
 mod pow5;
 #[cfg(test)]
 mod tests;
+pub(crate) mod walk;
 
 pub use number::Number;
 
@@ -507,7 +508,5 @@ impl<'a> Reader<'a> {
 
 /// Checks that `input` is one valid JSON document (with the default options).
 pub fn validate(input: &[u8]) -> Result<(), Error> {
-    let mut r = Reader::new(input);
-    while r.next_token()?.is_some() {}
-    Ok(())
+    walk::walk(&mut Reader::new(input), &mut walk::Nothing(Nesting::new()))
 }

@@ -21,7 +21,8 @@ use std::borrow::Cow;
 pub use owned::{OwnedNumber, OwnedValue};
 
 use crate::error::{Error, ErrorKind};
-use crate::read::{MAX_DEPTH_LIMIT, Number, Reader, ReaderOptions};
+use crate::read::walk::{Visit, walk};
+use crate::read::{Number, Reader, ReaderOptions, Str};
 
 /// How [`Document::parse_with`] reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -100,98 +101,19 @@ impl<'a> Document<'a> {
         Document::parse_with(input, ParseOptions::default())
     }
 
-    /// Parses `input` with `options`.
-    ///
-    /// The grammar is walked here directly, with the [`Reader`]'s scanners for strings,
-    /// numbers and literals: a value is due at the top of the outer loop, and the inner loop
-    /// takes the commas and closing brackets after one, so that where the parse is in the
-    /// grammar is where it is in the code (the reader's token loop keeps that as state).
+    /// Parses `input` with `options` (one walk of the grammar, `crate::read::walk`).
     pub fn parse_with(input: &'a [u8], options: ParseOptions) -> Result<Document<'a>, Error> {
         let mut r = Reader::with_options(input, options.reader);
-        let max_depth = options.reader.max_depth.min(MAX_DEPTH_LIMIT) as usize;
-        let end_error = |r: &Reader<'_>| r.fail::<Document<'a>>(ErrorKind::UnexpectedEnd, input.len());
-        // A guess that avoids most regrowth: about one node per 8 bytes in typical documents.
-        let mut nodes = Vec::with_capacity(input.len() / 8 + 1);
-        let mut text = String::new();
-        // Open containers: their node index and the member/element count so far.
-        let mut open: Vec<(usize, u32)> = Vec::new();
-        'value: loop {
-            if let Some((_, n)) = open.last_mut() {
-                *n += 1;
-            }
-            let Some(b) = r.skip_ws() else { return end_error(&r) };
-            match b {
-                b'{' | b'[' => {
-                    if open.len() >= max_depth {
-                        return r.fail(ErrorKind::TooDeep, r.offset());
-                    }
-                    r.bump();
-                    let object = b == b'{';
-                    open.push((nodes.len(), 0));
-                    nodes.push(if object { Node::Object { len: 0, end: 0 } } else { Node::Array { len: 0, end: 0 } });
-                    match (object, r.skip_ws()) {
-                        (_, None) => return end_error(&r),
-                        // Empty: the loop below closes it.
-                        (true, Some(b'}')) | (false, Some(b']')) => {}
-                        (true, Some(b'"')) => {
-                            key(&mut r, &mut nodes, &mut text, input)?;
-                            continue 'value;
-                        }
-                        (true, Some(_)) => return r.fail(ErrorKind::ExpectedKey, r.offset()),
-                        (false, Some(_)) => continue 'value,
-                    }
-                }
-                b'"' => {
-                    let s = r.string()?;
-                    let node = string_node(s, &mut text, &r, input)?;
-                    nodes.push(node);
-                }
-                b'-' | b'0'..=b'9' => nodes.push(Node::Number(r.number_text()?)),
-                b't' => nodes.push(r.literal(b"true", Node::Bool(true))?),
-                b'f' => nodes.push(r.literal(b"false", Node::Bool(false))?),
-                b'n' => nodes.push(r.literal(b"null", Node::Null)?),
-                _ => return r.fail(ErrorKind::ExpectedValue, r.offset()),
-            }
-            // After a value: commas and closing brackets, until another value is due.
-            loop {
-                let Some(&(at, count)) = open.last() else {
-                    // The document's value is complete: only whitespace may follow.
-                    if r.skip_ws().is_some() {
-                        return r.fail(ErrorKind::TrailingCharacters, r.offset());
-                    }
-                    return Ok(Document { nodes, text });
-                };
-                let object = matches!(nodes[at], Node::Object { .. });
-                match r.skip_ws() {
-                    None => return end_error(&r),
-                    Some(b',') => {
-                        r.bump();
-                        if object {
-                            match r.skip_ws() {
-                                Some(b'"') => key(&mut r, &mut nodes, &mut text, input)?,
-                                Some(_) => return r.fail(ErrorKind::ExpectedKey, r.offset()),
-                                None => return end_error(&r),
-                            }
-                        }
-                        continue 'value;
-                    }
-                    Some(c @ (b'}' | b']')) => {
-                        if (c == b'}') != object {
-                            return r.fail(ErrorKind::MismatchedBracket, r.offset());
-                        }
-                        r.bump();
-                        open.pop();
-                        let end = index(nodes.len(), &r, input)?;
-                        nodes[at] =
-                            if object { Node::Object { len: count, end } } else { Node::Array { len: count, end } };
-                        if options.reject_duplicate_keys && object {
-                            check_duplicates(&nodes, &text, at, input, &r)?;
-                        }
-                    }
-                    Some(_) => return r.fail(ErrorKind::ExpectedCommaOrEnd, r.offset()),
-                }
-            }
-        }
+        let mut b = Builder {
+            // A guess that avoids most regrowth: about one node per 8 bytes in typical
+            // documents.
+            nodes: Vec::with_capacity(input.len() / 8 + 1),
+            text: String::new(),
+            open: Vec::new(),
+            reject_duplicate_keys: options.reject_duplicate_keys,
+        };
+        walk(&mut r, &mut b)?;
+        Ok(Document { nodes: b.nodes, text: b.text })
     }
 
     /// The document's value.
@@ -205,43 +127,112 @@ impl<'a> Document<'a> {
     }
 }
 
-/// A member's key (its `"` is next) as a node, and the `:` after it.
-#[inline]
-fn key<'a>(r: &mut Reader<'a>, nodes: &mut Vec<Node<'a>>, text: &mut String, input: &[u8]) -> Result<(), Error> {
-    let k = r.string()?;
-    nodes.push(string_node(k, text, r, input)?);
-    match r.skip_ws() {
-        Some(b':') => {
-            r.bump();
-            Ok(())
+/// The DOM's side of the walk: nodes pushed as values come, containers fixed up as they
+/// close.
+struct Builder<'a> {
+    nodes: Vec<Node<'a>>,
+    text: String,
+    /// Open containers: their node index, the member/element count so far, and whether it
+    /// is an object.
+    open: Vec<(usize, u32, bool)>,
+    reject_duplicate_keys: bool,
+}
+
+impl<'a> Builder<'a> {
+    /// A value starts: it counts in the innermost open container.
+    #[inline(always)]
+    fn count(&mut self) {
+        if let Some((_, n, _)) = self.open.last_mut() {
+            *n += 1;
         }
-        Some(_) => r.fail(ErrorKind::ExpectedColon, r.offset()),
-        None => r.fail(ErrorKind::UnexpectedEnd, input.len()),
+    }
+}
+
+impl<'a> Visit<'a> for Builder<'a> {
+    #[inline(always)]
+    fn depth(&self) -> u32 {
+        self.open.len() as u32
+    }
+
+    #[inline(always)]
+    fn in_object(&self) -> bool {
+        self.open.last().is_some_and(|o| o.2)
+    }
+
+    #[inline(always)]
+    fn open(&mut self, _: &Reader<'a>, object: bool) -> Result<bool, Error> {
+        self.count();
+        self.open.push((self.nodes.len(), 0, object));
+        self.nodes.push(if object { Node::Object { len: 0, end: 0 } } else { Node::Array { len: 0, end: 0 } });
+        Ok(true)
+    }
+
+    #[inline(always)]
+    fn close(&mut self, r: &Reader<'a>, object: bool) -> Result<(), Error> {
+        let Some((at, count, _)) = self.open.pop() else { return Ok(()) };
+        let end = index(self.nodes.len(), r)?;
+        self.nodes[at] = if object { Node::Object { len: count, end } } else { Node::Array { len: count, end } };
+        if self.reject_duplicate_keys && object {
+            check_duplicates(&self.nodes, &self.text, at, r)?;
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn key(&mut self, r: &Reader<'a>, key: Str<'a>) -> Result<(), Error> {
+        // A key is a node of its own, before its value; it does not count.
+        let node = string_node(key, &mut self.text, r)?;
+        self.nodes.push(node);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn string(&mut self, r: &Reader<'a>, s: Str<'a>) -> Result<(), Error> {
+        self.count();
+        let node = string_node(s, &mut self.text, r)?;
+        self.nodes.push(node);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn number(&mut self, text: &'a [u8]) {
+        self.count();
+        self.nodes.push(Node::Number(text));
+    }
+
+    #[inline(always)]
+    fn literal(&mut self, value: Option<bool>) {
+        self.count();
+        self.nodes.push(value.map_or(Node::Null, Node::Bool));
     }
 }
 
 /// `n` as a node index (documents of more than 2^32 nodes are refused as too large).
-fn index(n: usize, r: &Reader<'_>, input: &[u8]) -> Result<u32, Error> {
-    u32::try_from(n).map_err(|_| Error::at(ErrorKind::TooLarge, input, r.offset()))
+fn index(n: usize, r: &Reader<'_>) -> Result<u32, Error> {
+    match u32::try_from(n) {
+        Ok(i) => Ok(i),
+        Err(_) => r.fail(ErrorKind::TooLarge, r.offset()),
+    }
 }
 
-fn string_node<'a>(s: crate::Str<'a>, text: &mut String, r: &Reader<'_>, input: &[u8]) -> Result<Node<'a>, Error> {
+#[inline(always)]
+fn string_node<'a>(s: Str<'a>, text: &mut String, r: &Reader<'_>) -> Result<Node<'a>, Error> {
     if let Some(plain) = s.as_str() {
         return Ok(Node::Str(plain));
     }
-    let start = index(text.len(), r, input)?;
+    let start = index(text.len(), r)?;
     s.decode_into(text);
-    Ok(Node::Decoded { start, end: index(text.len(), r, input)? })
+    Ok(Node::Decoded { start, end: index(text.len(), r)? })
 }
 
 /// Refuses the object at `at` if two of its keys are equal (quadratic in its size: asked for
 /// only when wanted).
-fn check_duplicates(nodes: &[Node<'_>], text: &str, at: usize, input: &[u8], r: &Reader<'_>) -> Result<(), Error> {
+fn check_duplicates(nodes: &[Node<'_>], text: &str, at: usize, r: &Reader<'_>) -> Result<(), Error> {
     let keys: Vec<&str> = Members { nodes, text, next: at + 1, left: object_len(nodes, at) }.map(|(k, _)| k).collect();
     for (i, k) in keys.iter().enumerate() {
         if keys[..i].contains(k) {
             // The whole object has been read; the error points just after it.
-            return Err(Error::at(ErrorKind::DuplicateKey, input, r.offset()));
+            return r.fail(ErrorKind::DuplicateKey, r.offset());
         }
     }
     Ok(())

@@ -31,11 +31,22 @@ fn json_test_suite() {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let bytes = std::fs::read(&path).unwrap();
         let result = validate(&bytes);
-        // The DOM walks the grammar itself: it must answer as the reader does, with the same
-        // error kind at the same offset.
+        // `validate` and the DOM walk the grammar (`read/walk.rs`); the token loop keeps it as
+        // state. All three must answer alike, with the same error kind at the same offset.
+        let tokens = {
+            let mut r = dext_json::Reader::new(&bytes);
+            loop {
+                match r.next_token() {
+                    Ok(Some(_)) => {}
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err((e.kind(), e.offset())),
+                }
+            }
+        };
+        let walked = result.map_err(|e| (e.kind(), e.offset()));
         let dom = dext_json::Document::parse(&bytes).map(|_| ()).map_err(|e| (e.kind(), e.offset()));
-        if dom != result.map_err(|e| (e.kind(), e.offset())) {
-            wrong.push(format!("{name}: the DOM answers {dom:?}, the reader {:?}", result.map_err(|e| e.kind())));
+        if walked != tokens || dom != tokens {
+            wrong.push(format!("{name}: validate answers {walked:?}, the DOM {dom:?}, the token loop {tokens:?}"));
         }
         match &name[..2] {
             "y_" => {
