@@ -1,5 +1,7 @@
-//! The crate's only `unsafe` code: vector scans of string contents, and `&str`s made from
-//! bytes this crate has already proved to be UTF-8.
+//! Vector scans of string contents, and `&str`s made from bytes proved ASCII by the scan
+//! itself (one of the crate's two modules with `unsafe` code; the other is `crate::out`).
+//! The proof and the conversion are both in [`string_contents`], so that no caller can hand
+//! it bytes it has not checked.
 //!
 //! On x86-64 the string scan takes sixteen bytes per step with SSE2 (part of the
 //! architecture's baseline, so always there); elsewhere it is the eight-byte word scan of
@@ -72,13 +74,60 @@ fn word_is_plain(w: u64) -> bool {
     stop & HIGHS == 0
 }
 
-/// `bytes` as a `&str`, for bytes that were all checked to be ASCII.
+/// How a string's contents end (see [`string_contents`]).
+pub(crate) enum Contents<'a> {
+    /// At the closing quote, whose index is `end`: the contents (escapes as written) as a
+    /// `&str`, or the index of the first byte that is not UTF-8; and whether there are
+    /// escapes.
+    Closed { end: usize, text: Result<&'a str, usize>, escaped: bool },
+    /// At a control character, at this index.
+    Control(usize),
+    /// At the end of the input, with no closing quote.
+    Unterminated,
+}
+
+/// Scans a string's contents from `start` (just after its opening quote) to its closing
+/// quote. `escape` is called with the index of each `\\` and returns the index after its
+/// escape (or the error, which ends the scan). The contents are made a `&str` here: without
+/// a UTF-8 check when every byte was seen to be ASCII (the runs by `string_run`, the escapes
+/// checked here whatever `escape` says), else with `core::str::from_utf8`.
 #[inline(always)]
-pub(crate) fn ascii_str(bytes: &[u8]) -> &str {
-    debug_assert!(bytes.is_ascii());
-    // SAFETY: every caller passes bytes its scan found to be below 0x80 (`string_run`
-    // returned `false` for them), and ASCII is valid UTF-8.
-    unsafe { core::str::from_utf8_unchecked(bytes) }
+pub(crate) fn string_contents<E>(
+    input: &[u8],
+    start: usize,
+    mut escape: impl FnMut(usize) -> Result<usize, E>,
+) -> Result<Contents<'_>, E> {
+    let mut i = start;
+    let mut escaped = false;
+    let mut non_ascii = false;
+    loop {
+        let (end, high) = string_run(input, i);
+        i = end;
+        non_ascii |= high;
+        match input.get(i) {
+            Some(b'"') => break,
+            Some(b'\\') => {
+                escaped = true;
+                let next = escape(i)?;
+                non_ascii |= !input.get(i..next).is_some_and(<[u8]>::is_ascii);
+                i = next;
+            }
+            Some(_) => return Ok(Contents::Control(i)),
+            None => return Ok(Contents::Unterminated),
+        }
+    }
+    let bytes = &input[start..i];
+    let text = if non_ascii {
+        core::str::from_utf8(bytes).map_err(|e| start + e.valid_up_to())
+    } else {
+        debug_assert!(bytes.is_ascii());
+        // SAFETY: every byte of `bytes` is below 0x80: the plain runs were reported free of
+        // such bytes by `string_run` (exact: the vector masks and the scalar tail test each
+        // byte before the stop), and each escape's bytes were tested just above. ASCII is
+        // valid UTF-8.
+        Ok(unsafe { core::str::from_utf8_unchecked(bytes) })
+    };
+    Ok(Contents::Closed { end: i, text, escaped })
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -22,10 +22,11 @@ mod tests;
 pub(crate) mod walk;
 
 pub use number::Number;
+pub(crate) use number::parse_whole as parse_number;
 
 use crate::error::{Error, ErrorKind};
 use crate::nest::Nesting;
-use crate::simd::{ascii_str, string_run};
+use crate::simd::{Contents, string_contents};
 
 /// Deepest nesting a reader can be configured for: its bit stack has this many bits.
 pub const MAX_DEPTH_LIMIT: u32 = 1024;
@@ -394,36 +395,16 @@ impl<'a> Reader<'a> {
 
     /// A string whose opening quote is at `pos`; leaves `pos` after the closing quote.
     pub(crate) fn string(&mut self) -> Result<Str<'a>, Error> {
-        let start = self.pos + 1;
         let input = self.input;
-        let mut i = start;
-        let mut escaped = false;
-        let mut non_ascii = false;
-        loop {
-            let (end, high) = string_run(input, i);
-            i = end;
-            non_ascii |= high;
-            match input.get(i) {
-                Some(b'"') => break,
-                Some(b'\\') => {
-                    escaped = true;
-                    i = self.escape(i)?;
-                }
-                Some(_) => return self.fail(ErrorKind::ControlCharacter, i),
-                None => return self.fail(ErrorKind::UnexpectedEnd, input.len()),
+        match string_contents(input, self.pos + 1, |at| self.escape(at))? {
+            Contents::Closed { end, text: Ok(raw), escaped } => {
+                self.pos = end + 1;
+                Ok(Str { raw, escaped })
             }
+            Contents::Closed { text: Err(at), .. } => self.fail(ErrorKind::InvalidUtf8, at),
+            Contents::Control(at) => self.fail(ErrorKind::ControlCharacter, at),
+            Contents::Unterminated => self.fail(ErrorKind::UnexpectedEnd, input.len()),
         }
-        let bytes = &input[start..i];
-        let raw = if !non_ascii {
-            ascii_str(bytes)
-        } else {
-            match core::str::from_utf8(bytes) {
-                Ok(s) => s,
-                Err(e) => return self.fail(ErrorKind::InvalidUtf8, start + e.valid_up_to()),
-            }
-        };
-        self.pos = i + 1;
-        Ok(Str { raw, escaped })
     }
 
     /// Checks the escape whose `\` is at `at`; returns the index after it.

@@ -194,6 +194,18 @@ fn scan_as<const VALUE: bool>(b: &[u8], start: usize) -> Result<(Number<'_>, usi
     Ok((Number { text: &b[start..i], w, q, flags, significant }, i))
 }
 
+/// `text` as a number, if all of it is one by the grammar (for numbers found inside strings,
+/// such as integer map keys).
+pub(crate) fn parse_whole(text: &[u8]) -> Option<Number<'_>> {
+    match text.first() {
+        Some(b'-' | b'0'..=b'9') => match scan(text, 0) {
+            Ok((n, end)) if end == text.len() => Some(n),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 impl<'a> Number<'a> {
     /// The number written as `text`, which the reader has already checked against the grammar.
     pub(crate) fn from_text(text: &'a [u8]) -> Number<'a> {

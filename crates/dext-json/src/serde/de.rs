@@ -165,6 +165,7 @@ impl<'de> Deserializer<'de> {
                 Ok(())
             }
             b',' => Err(de::Error::custom(message)),
+            b']' | b'}' => Err(self.error(ErrorKind::MismatchedBracket)),
             _ => Err(self.error(ErrorKind::ExpectedCommaOrEnd)),
         }
     }
@@ -187,7 +188,18 @@ impl<'de> Deserializer<'de> {
                 return visitor.visit_i64(i);
             }
         }
-        visitor.visit_f64(n.as_f64())
+        visitor.visit_f64(self.finite(n)?)
+    }
+
+    /// The number as an `f64`, which must be finite (a number beyond `f64`'s range has no
+    /// `f64`, and would not serialize back: refused, as serde_json does).
+    #[inline]
+    fn finite(&self, n: crate::Number<'_>) -> Result<f64, Error> {
+        let v = n.as_f64();
+        if v.is_infinite() {
+            return Err(de::Error::custom(format_args!("number out of range: {}", n.as_str())));
+        }
+        Ok(v)
     }
 
     #[inline]
@@ -244,7 +256,13 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.peek()? {
             // Straight to the float: what the visitor would make of an integer anyway.
-            b'-' | b'0'..=b'9' => visitor.visit_f64(self.reader.number()?.as_f64()),
+            b'-' | b'0'..=b'9' => {
+                let n = self.reader.number()?;
+                if self.big_as_text && n.is_big() {
+                    return visitor.visit_borrowed_str(n.as_str());
+                }
+                visitor.visit_f64(self.finite(n)?)
+            }
             _ => self.deserialize_any(visitor),
         }
     }
@@ -345,6 +363,7 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
                 }
             }
             _ if self.first => self.first = false,
+            b'}' => return Err(self.de.error(ErrorKind::MismatchedBracket)),
             _ => return Err(self.de.error(ErrorKind::ExpectedCommaOrEnd)),
         }
         seed.deserialize(&mut *self.de).map(Some)
@@ -372,6 +391,7 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de> {
             }
             b'"' if self.first => self.first = false,
             _ if self.first => return Err(self.de.error(ErrorKind::ExpectedKey)),
+            b']' => return Err(self.de.error(ErrorKind::MismatchedBracket)),
             _ => return Err(self.de.error(ErrorKind::ExpectedCommaOrEnd)),
         }
         seed.deserialize(self.de.key()?).map(Some)
@@ -448,13 +468,28 @@ impl<'s, 'de> Key<'s, 'de> {
     }
 }
 
-macro_rules! integer_keys {
-    ($($method:ident => $visit:ident: $ty:ty),*) => {$(
+impl Key<'_, '_> {
+    /// The key as a number, when all of it is one by JSON's grammar (so `+5`, `05` or ` 5`
+    /// are not).
+    fn number(&self) -> Result<crate::Number<'_>, Error> {
+        crate::read::parse_number(self.text().as_bytes())
+            .ok_or_else(|| de::Error::custom(format_args!("expected a number as the key, found {:?}", self.text())))
+    }
+
+    fn parse<T: core::str::FromStr>(&self, what: &str, integer: bool) -> Result<T, Error> {
+        let n = self.number()?;
+        match n.as_str().parse() {
+            Ok(v) if n.is_integer() || !integer => Ok(v),
+            _ => Err(de::Error::custom(format_args!("expected {what} as the key, found {:?}", self.text()))),
+        }
+    }
+}
+
+/// Map keys read as the numbers or booleans they spell (JSON keys are strings).
+macro_rules! parsed_keys {
+    ($($method:ident => $visit:ident: $ty:ty, $what:literal, $integer:literal),*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-            match self.text().parse::<$ty>() {
-                Ok(n) => visitor.$visit(n),
-                Err(_) => Err(de::Error::custom(format_args!("expected an integer key, found {:?}", self.text()))),
-            }
+            visitor.$visit(self.parse::<$ty>($what, $integer)?)
         }
     )*};
 }
@@ -469,10 +504,21 @@ impl<'de> de::Deserializer<'de> for Key<'_, 'de> {
         }
     }
 
-    integer_keys! {
-        deserialize_i8 => visit_i8: i8, deserialize_i16 => visit_i16: i16, deserialize_i32 => visit_i32: i32,
-        deserialize_i64 => visit_i64: i64, deserialize_u8 => visit_u8: u8, deserialize_u16 => visit_u16: u16,
-        deserialize_u32 => visit_u32: u32, deserialize_u64 => visit_u64: u64
+    parsed_keys! {
+        deserialize_i8 => visit_i8: i8, "an i8", true, deserialize_i16 => visit_i16: i16, "an i16", true,
+        deserialize_i32 => visit_i32: i32, "an i32", true, deserialize_i64 => visit_i64: i64, "an i64", true,
+        deserialize_i128 => visit_i128: i128, "an i128", true, deserialize_u8 => visit_u8: u8, "a u8", true,
+        deserialize_u16 => visit_u16: u16, "a u16", true, deserialize_u32 => visit_u32: u32, "a u32", true,
+        deserialize_u64 => visit_u64: u64, "a u64", true, deserialize_u128 => visit_u128: u128, "a u128", true,
+        deserialize_f32 => visit_f32: f32, "an f32", false, deserialize_f64 => visit_f64: f64, "an f64", false
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.text() {
+            "true" => visitor.visit_bool(true),
+            "false" => visitor.visit_bool(false),
+            other => Err(de::Error::custom(format_args!("expected a bool as the key, found {other:?}"))),
+        }
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
@@ -480,7 +526,7 @@ impl<'de> de::Deserializer<'de> for Key<'_, 'de> {
     }
 
     forward_to_deserialize_any! {
-        bool i128 u128 f32 f64 char str string bytes byte_buf option unit unit_struct seq tuple
+        char str string bytes byte_buf option unit unit_struct seq tuple
         tuple_struct map struct enum identifier ignored_any
     }
 }

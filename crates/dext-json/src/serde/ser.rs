@@ -404,13 +404,14 @@ impl<const PRETTY: bool> ser::SerializeStructVariant for Compound<'_, '_, PRETTY
     }
 }
 
-/// A map key: strings as they are, integers and chars as their text (JSON keys are strings).
+/// A map key: strings as they are, numbers, chars and bools as their text (JSON keys are
+/// strings), as serde_json writes them.
 struct KeySerializer<'a, 'o, const PRETTY: bool> {
     ser: &'a mut Serializer<'o, PRETTY>,
 }
 
 fn key_error() -> Error {
-    <Error as ser::Error>::custom("a map key must be a string, a char or an integer")
+    <Error as ser::Error>::custom("a map key must be a string, a char, a number or a bool")
 }
 
 macro_rules! integer_key {
@@ -449,17 +450,27 @@ impl<const PRETTY: bool> ser::Serializer for KeySerializer<'_, '_, PRETTY> {
         value.serialize(self)
     }
     integer_key! { serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
-    serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64 }
+    serialize_i128: i128, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
+    serialize_u128: u128 }
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.ser.key(if v { "true" } else { "false" });
+        Ok(())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        if !v.is_finite() {
+            return Err(non_finite(self.ser.out));
+        }
+        self.ser.key(zmij::Buffer::new().format_finite(v));
+        Ok(())
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        if !v.is_finite() {
+            return Err(non_finite(self.ser.out));
+        }
+        self.ser.key(zmij::Buffer::new().format_finite(v));
+        Ok(())
+    }
 
-    fn serialize_bool(self, _v: bool) -> Result<(), Error> {
-        Err(key_error())
-    }
-    fn serialize_f32(self, _v: f32) -> Result<(), Error> {
-        Err(key_error())
-    }
-    fn serialize_f64(self, _v: f64) -> Result<(), Error> {
-        Err(key_error())
-    }
     fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
         Err(key_error())
     }

@@ -196,7 +196,11 @@ fn big_numbers_as_text_on_request() {
         "e": 1e400, "f": -1e-400, "g": 0e-400, "h": -9223372036854775808, "i": 18446744073709551615,
         "j": -18446744073709551616, "k": 1.2345678901234567}"#;
     let on: serde_json::Value = from_slice_with(input, DeOptions::default().big_numbers_as_text(true)).unwrap();
-    let off: serde_json::Value = from_slice(input).unwrap();
+    // Without the option, a number beyond f64's range is refused (as serde_json does), and
+    // a big integer is the nearest f64.
+    let off = from_slice::<serde_json::Value>(input).unwrap_err();
+    assert!(off.to_string().contains("number out of range: 1e400"), "{off}");
+    let off: serde_json::Value = from_slice(br#"{"b": 123456789012345678901234}"#).unwrap();
     let text = |s: &str| serde_json::Value::String(s.into());
     assert_eq!(on["a"], 1);
     assert_eq!(on["b"], text("123456789012345678901234"));
@@ -210,7 +214,16 @@ fn big_numbers_as_text_on_request() {
     assert_eq!(on["j"], text("-18446744073709551616"));
     assert_eq!(on["k"], 1.2345678901234567, "17 significant digits fit");
     assert_eq!(off["b"], 1.2345678901234568e23);
-    // A number-typed field refuses the text rather than rounding it.
+    // A number-typed field refuses the text rather than rounding it (an f64 field too).
+    #[derive(Deserialize, Debug)]
+    struct F {
+        #[allow(dead_code)]
+        x: f64,
+    }
+    let big = DeOptions::default().big_numbers_as_text(true);
+    assert!(from_slice_with::<F>(br#"{"x": 1e400}"#, big).is_err());
+    assert!(from_slice::<F>(br#"{"x": 1e400}"#).is_err());
+    assert_eq!(from_slice_with::<F>(br#"{"x": 1.5}"#, big).unwrap().x, 1.5);
     assert!(
         from_slice_with::<BTreeMap<String, u64>>(
             br#"{"x": 123456789012345678901234}"#,
@@ -218,4 +231,77 @@ fn big_numbers_as_text_on_request() {
         )
         .is_err()
     );
+}
+
+/// Map keys of every kind serde_json writes and reads: numbers, bools and chars as their text;
+/// a key that is not all a JSON number is refused where a number is wanted.
+#[test]
+fn keys_of_every_kind() {
+    let wide: BTreeMap<u128, i128> = [(u128::MAX, i128::MIN), (0, 1)].into();
+    let flags: BTreeMap<bool, u8> = [(true, 1), (false, 0)].into();
+    assert_eq!(to_vec(&wide).unwrap(), serde_json::to_vec(&wide).unwrap());
+    assert_eq!(to_vec(&flags).unwrap(), serde_json::to_vec(&flags).unwrap());
+    assert_eq!(from_slice::<BTreeMap<u128, i128>>(&to_vec(&wide).unwrap()).unwrap(), wide);
+    assert_eq!(from_slice::<BTreeMap<bool, u8>>(&to_vec(&flags).unwrap()).unwrap(), flags);
+    // Float keys (no std map takes them): written as serde_json writes them, read back.
+    struct FloatKeys(Vec<(f64, u8)>);
+    impl Serialize for FloatKeys {
+        fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap;
+            let mut m = s.serialize_map(Some(self.0.len()))?;
+            for (k, v) in &self.0 {
+                m.serialize_entry(k, v)?;
+            }
+            m.end()
+        }
+    }
+    impl<'de> Deserialize<'de> for FloatKeys {
+        fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> ::serde::de::Visitor<'de> for V {
+                type Value = FloatKeys;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a map with float keys")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut a: A) -> Result<FloatKeys, A::Error> {
+                    let mut out = Vec::new();
+                    while let Some(entry) = a.next_entry::<f64, u8>()? {
+                        out.push(entry);
+                    }
+                    Ok(FloatKeys(out))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+    let floats = FloatKeys(vec![(1.5, 1), (-0.25, 2), (1e300, 3), (2.0, 4)]);
+    let out = to_vec(&floats).unwrap();
+    assert_eq!(out, serde_json::to_vec(&floats).unwrap());
+    assert_eq!(from_slice::<FloatKeys>(&out).unwrap().0, floats.0);
+    assert!(to_vec(&FloatKeys(vec![(f64::NAN, 0)])).is_err());
+    for bad in
+        [br#"{"+5": 1}"#.as_slice(), br#"{"05": 1}"#, br#"{" 5": 1}"#, br#"{"5x": 1}"#, br#"{"": 1}"#, br#"{"1.5": 1}"#]
+    {
+        assert!(from_slice::<HashMap<u64, u8>>(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+    }
+    assert!(from_slice::<HashMap<bool, u8>>(br#"{"yes": 1}"#).is_err());
+}
+
+/// The grammar errors of the descent are the reader's, kind for kind.
+#[test]
+fn mismatched_brackets_are_named() {
+    for (input, kind) in [
+        (br#"[1}"#.as_slice(), crate::ErrorKind::MismatchedBracket),
+        (br#"{"a": 1]"#, crate::ErrorKind::MismatchedBracket),
+        (br#"[1 2]"#, crate::ErrorKind::ExpectedCommaOrEnd),
+        (br#"[1,]"#, crate::ErrorKind::ExpectedValue),
+        (br#"{"a" 1}"#, crate::ErrorKind::ExpectedColon),
+    ] {
+        let e = from_slice::<serde_json::Value>(input).unwrap_err();
+        let want = crate::validate(input).unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (Some(kind), Some(want.offset())), "{}", String::from_utf8_lossy(input));
+        assert_eq!(want.kind(), kind);
+    }
+    // A tuple read from a longer array: serde's message, at the comma.
+    assert!(from_slice::<(u8,)>(b"[1}").unwrap_err().kind() == Some(crate::ErrorKind::MismatchedBracket));
 }
