@@ -21,7 +21,7 @@ MAIN=("$DATA"/bench/twitter.json "$DATA"/bench/citm_catalog.json "$DATA"/bench/c
 EXTRA=("$DATA"/extra/mesh.json "$DATA"/extra/twitterescaped.json "$DATA"/extra/random.json)
 JOBS=()
 for f in "${MAIN[@]}" "${EXTRA[@]}"; do JOBS+=("validate $f"); done
-for f in "${MAIN[@]}"; do JOBS+=("dom $f" "dom-ser $f"); done
+for f in "${MAIN[@]}" "${EXTRA[@]}"; do JOBS+=("dom $f" "dom-ser $f"); done
 for f in "${MAIN[@]}"; do JOBS+=("typed $f" "typed-ser $f"); done
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT

@@ -90,7 +90,7 @@ pub(crate) enum Contents<'a> {
 /// quote. `escape` is called with the index of each `\\` and returns the index after its
 /// escape (or the error, which ends the scan). The contents are made a `&str` here: without
 /// a UTF-8 check when every byte was seen to be ASCII (the runs by `string_run`, the escapes
-/// checked here whatever `escape` says), else with `core::str::from_utf8`.
+/// checked here whatever `escape` says), else with `simdutf8` (vector UTF-8 validation).
 #[inline(always)]
 pub(crate) fn string_contents<E>(
     input: &[u8],
@@ -118,7 +118,9 @@ pub(crate) fn string_contents<E>(
     }
     let bytes = &input[start..i];
     let text = if non_ascii {
-        core::str::from_utf8(bytes).map_err(|e| start + e.valid_up_to())
+        // The fast check says only whether; the standard one says where (errors are rare).
+        simdutf8::basic::from_utf8(bytes)
+            .map_err(|_| start + core::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to()))
     } else {
         debug_assert!(bytes.is_ascii());
         // SAFETY: every byte of `bytes` is below 0x80: the plain runs were reported free of
