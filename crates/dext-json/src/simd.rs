@@ -108,9 +108,16 @@ pub(crate) fn string_contents<E>(
             Some(b'"') => break,
             Some(b'\\') => {
                 escaped = true;
-                let next = escape(i)?;
-                non_ascii |= !input.get(i..next).is_some_and(<[u8]>::is_ascii);
-                i = next;
+                // Escapes often come in a row (`\\u` text): take them without a run scan
+                // in between.
+                loop {
+                    let next = escape(i)?;
+                    non_ascii |= !input.get(i..next).is_some_and(<[u8]>::is_ascii);
+                    i = next;
+                    if input.get(i) != Some(&b'\\') {
+                        break;
+                    }
+                }
             }
             Some(_) => return Ok(Contents::Control(i)),
             None => return Ok(Contents::Unterminated),

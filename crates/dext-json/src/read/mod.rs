@@ -125,48 +125,73 @@ impl<'a> Str<'a> {
     }
 }
 
-/// Appends `raw` (string contents whose escapes were validated) with its escapes decoded.
+/// Appends `raw` (string contents whose escapes were validated) with its escapes decoded:
+/// plain runs copied whole, each escape decoded from its bytes.
 fn unescape(raw: &str, out: &mut String) {
-    let mut rest = raw;
-    while let Some(i) = rest.find('\\') {
-        out.push_str(&rest[..i]);
-        let esc = &rest[i + 1..];
-        let (ch, used) = match esc.as_bytes().first() {
-            Some(b'n') => ('\n', 1),
-            Some(b't') => ('\t', 1),
-            Some(b'r') => ('\r', 1),
-            Some(b'b') => ('\u{8}', 1),
-            Some(b'f') => ('\u{c}', 1),
+    let b = raw.as_bytes();
+    out.reserve(b.len());
+    let mut run = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        out.push_str(&raw[run..i]);
+        let (ch, used) = match b.get(i + 1) {
+            Some(b'n') => ('\n', 2),
+            Some(b't') => ('\t', 2),
+            Some(b'r') => ('\r', 2),
+            Some(b'b') => ('\u{8}', 2),
+            Some(b'f') => ('\u{c}', 2),
             Some(b'u') => {
-                let hi = hex4(&esc.as_bytes()[1..]).unwrap_or(0xfffd);
+                let hi = hex4(&b[i + 2..]).unwrap_or(0xfffd);
                 if (0xd800..0xdc00).contains(&hi) {
                     // Validated: a low surrogate escape follows.
-                    let lo = hex4(&esc.as_bytes()[7..]).unwrap_or(0xdc00);
-                    let c = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
-                    (char::from_u32(c).unwrap_or('\u{fffd}'), 11)
+                    let lo = hex4(b.get(i + 8..).unwrap_or_default()).unwrap_or(0xdc00);
+                    let c = 0x10000 + ((hi - 0xd800) << 10) + (lo.wrapping_sub(0xdc00) & 0x3ff);
+                    (char::from_u32(c).unwrap_or('\u{fffd}'), 12)
                 } else {
-                    (char::from_u32(hi).unwrap_or('\u{fffd}'), 5)
+                    (char::from_u32(hi).unwrap_or('\u{fffd}'), 6)
                 }
             }
-            // `"`, `\` and `/` stand for themselves.
-            Some(&b) => (char::from(b), 1),
+            // `"`, `\\` and `/` stand for themselves.
+            Some(&c) => (char::from(c), 2),
             None => break,
         };
         out.push(ch);
-        rest = &esc[used..];
+        i += used;
+        run = i;
     }
-    out.push_str(rest);
+    out.push_str(raw.get(run..).unwrap_or_default());
 }
+
+/// The values of hex digits (`0xff` for other bytes).
+static HEX: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = d as u8;
+        d += 1;
+    }
+    let mut d = 0;
+    while d < 6 {
+        t[b'a' as usize + d] = 10 + d as u8;
+        t[b'A' as usize + d] = 10 + d as u8;
+        d += 1;
+    }
+    t
+};
 
 /// The value of four hex digits at the start of `b`.
 #[inline]
 fn hex4(b: &[u8]) -> Option<u32> {
-    let digits = b.get(..4)?;
-    let mut v = 0;
-    for &d in digits {
-        v = v << 4 | (d as char).to_digit(16)?;
+    let d = b.get(..4)?;
+    let (a, b, c, e) = (HEX[d[0] as usize], HEX[d[1] as usize], HEX[d[2] as usize], HEX[d[3] as usize]);
+    if (a | b | c | e) & 0xf0 != 0 {
+        return None;
     }
-    Some(v)
+    Some(u32::from(a) << 12 | u32::from(b) << 8 | u32::from(c) << 4 | u32::from(e))
 }
 
 /// What the reader expects next.
