@@ -124,7 +124,7 @@ pub struct Compound<'s, 'o, const PRETTY: bool = false> {
     value_due: bool,
 }
 
-impl<const PRETTY: bool> Compound<'_, '_, PRETTY> {
+impl<'s, 'o, const PRETTY: bool> Compound<'s, 'o, PRETTY> {
     /// The separator before an element or member.
     #[inline]
     fn next(&mut self) {
@@ -135,14 +135,15 @@ impl<const PRETTY: bool> Compound<'_, '_, PRETTY> {
         self.ser.newline();
     }
 
-    /// Closes with `bracket`.
+    /// Closes with `bracket`; the serializer back (for a variant's closing `}`).
     #[inline]
-    fn close(self, bracket: u8) {
+    fn close(self, bracket: u8) -> &'s mut Serializer<'o, PRETTY> {
         self.ser.depth -= 1;
         if !self.first {
             self.ser.newline();
         }
         self.ser.out.push(bracket);
+        self.ser
     }
 }
 
@@ -330,20 +331,9 @@ impl<const PRETTY: bool> ser::SerializeTupleVariant for Compound<'_, '_, PRETTY>
         value.serialize(&mut *self.ser)
     }
     fn end(self) -> Result<(), Error> {
-        close_variant_of(self, b']');
+        self.close(b']').close_variant();
         Ok(())
     }
-}
-
-/// Closes a variant's inner array or object with `bracket`, then the variant's `}`.
-fn close_variant_of<const PRETTY: bool>(c: Compound<'_, '_, PRETTY>, bracket: u8) {
-    let Compound { ser, first, .. } = c;
-    ser.depth -= 1;
-    if !first {
-        ser.newline();
-    }
-    ser.out.push(bracket);
-    ser.close_variant();
 }
 
 impl<const PRETTY: bool> ser::SerializeMap for Compound<'_, '_, PRETTY> {
@@ -399,7 +389,7 @@ impl<const PRETTY: bool> ser::SerializeStructVariant for Compound<'_, '_, PRETTY
         value.serialize(&mut *self.ser)
     }
     fn end(self) -> Result<(), Error> {
-        close_variant_of(self, b'}');
+        self.close(b'}').close_variant();
         Ok(())
     }
 }
