@@ -90,13 +90,15 @@ pub(crate) enum Contents<'a> {
 /// quote. `escape` is called with the index of each `\\` and returns the index after its
 /// escape (or the error, which ends the scan). The contents are made a `&str` here: without
 /// a UTF-8 check when every byte was seen to be ASCII (the runs by `string_run`, the escapes
-/// checked here whatever `escape` says), else with `simdutf8` (vector UTF-8 validation).
+/// checked here whatever `escape` says), else as part of a block validated ahead (see
+/// [`Utf8Ahead`]).
 #[inline(always)]
-pub(crate) fn string_contents<E>(
-    input: &[u8],
+pub(crate) fn string_contents<'a, E>(
+    input: &'a [u8],
     start: usize,
+    ahead: &mut Utf8Ahead,
     mut escape: impl FnMut(usize) -> Result<usize, E>,
-) -> Result<Contents<'_>, E> {
+) -> Result<Contents<'a>, E> {
     let mut i = start;
     let mut escaped = false;
     let mut non_ascii = false;
@@ -125,9 +127,7 @@ pub(crate) fn string_contents<E>(
     }
     let bytes = &input[start..i];
     let text = if non_ascii {
-        // The fast check says only whether; the standard one says where (errors are rare).
-        simdutf8::basic::from_utf8(bytes)
-            .map_err(|_| start + core::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to()))
+        ahead.text(input, start, i)
     } else {
         debug_assert!(bytes.is_ascii());
         // SAFETY: every byte of `bytes` is below 0x80: the plain runs were reported free of
@@ -137,6 +137,120 @@ pub(crate) fn string_contents<E>(
         Ok(unsafe { core::str::from_utf8_unchecked(bytes) })
     };
     Ok(Contents::Closed { end: i, text, escaped })
+}
+
+/// Scans a string's contents from `start` (just after its opening quote) like
+/// [`string_contents`], decoding its escapes on the way: `escape` checks and decodes the one
+/// whose `\\` is at the index it is given (its character and the index after it). Returns
+/// the index of the closing quote, with the contents borrowed from `input` if there are no
+/// escapes, else `None`, the decoded string having been appended to `out`. Returns `None`
+/// for any string that `string_contents` would refuse, leaving some of it appended to
+/// `out`: the caller then asks `string_contents` what is wrong.
+#[inline(always)]
+pub(crate) fn string_decoded<'a>(
+    input: &'a [u8],
+    start: usize,
+    ahead: &mut Utf8Ahead,
+    out: &mut String,
+    escape: impl Fn(&[u8], usize) -> Option<(char, usize)>,
+) -> Option<(Option<&'a str>, usize)> {
+    // The plain run being scanned starts at `run`; `i` is where the scan is.
+    let mut run = start;
+    let mut i = start;
+    loop {
+        let (end, high) = string_run(input, i);
+        i = end;
+        let stop = *input.get(i)?;
+        if stop != b'"' && stop != b'\\' {
+            return None;
+        }
+        // `input[run..i]` as a `&str`: both ends are next to ASCII bytes (a quote, a
+        // backslash, the end of an escape), so they are character boundaries.
+        let text = if high {
+            ahead.text(input, run, i).ok()?
+        } else {
+            // SAFETY: `string_run` reported every byte of `input[run..i]` below 0x80 (exact,
+            // as in `string_contents`; `run` is where that scan started), and ASCII is UTF-8.
+            unsafe { core::str::from_utf8_unchecked(&input[run..i]) }
+        };
+        if stop == b'"' {
+            if run == start {
+                return Some((Some(text), i));
+            }
+            out.push_str(text);
+            return Some((None, i));
+        }
+        out.push_str(text);
+        // Escapes often come in a row (`\\u` text): take them without a run scan in
+        // between.
+        loop {
+            let (c, next) = escape(input, i)?;
+            out.push(c);
+            i = next;
+            if input.get(i) != Some(&b'\\') {
+                break;
+            }
+        }
+        run = i;
+    }
+}
+
+/// UTF-8 validation ahead of the reader, in blocks: vector validation pays off on long
+/// inputs (`simdutf8` hands anything under 64 bytes to the standard scalar check), and JSON
+/// strings are mostly short. The first string with a non-ASCII byte validates the input
+/// from its own start to [`Utf8Ahead::BLOCK`] bytes on (and on to the next ASCII byte, so
+/// that no sequence is cut); the strings after it that end inside that block need no check
+/// of their own. Readers never go back, so the blocks only move forward.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Utf8Ahead {
+    /// `input[valid_from..valid_to]` is UTF-8 (both ends character boundaries), for the one
+    /// input that the owning reader reads.
+    valid_from: usize,
+    valid_to: usize,
+}
+
+impl Utf8Ahead {
+    /// How far ahead a block reaches.
+    const BLOCK: usize = 4096;
+
+    /// `input[start..end]` as a `&str`, or the index of its first byte that is not UTF-8:
+    /// the contents of a string or a part of them, with `start` and `end` each next to an
+    /// ASCII byte, and `input` the same in every call.
+    #[inline]
+    fn text<'a>(&mut self, input: &'a [u8], start: usize, end: usize) -> Result<&'a str, usize> {
+        let bytes = &input[start..end];
+        if end > self.valid_to || start < self.valid_from {
+            self.validate_block(input, start, end);
+        }
+        if self.valid_from <= start && end <= self.valid_to {
+            // SAFETY: `input[valid_from..valid_to]` was found to be UTF-8 by
+            // `validate_block` (the same input: the owning reader never changes it), and
+            // `bytes` lies inside it. `start` and `end` are each next to an ASCII byte, so
+            // neither is inside a multi-byte sequence, and a slice of UTF-8 cut at two
+            // character boundaries is UTF-8.
+            return Ok(unsafe { core::str::from_utf8_unchecked(bytes) });
+        }
+        // Not UTF-8 somewhere. The fast check says only whether; the standard one says
+        // where.
+        simdutf8::basic::from_utf8(bytes)
+            .map_err(|_| start + core::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to()))
+    }
+
+    /// Validates from `start` to at least `end`, [`Self::BLOCK`] bytes if the input has them;
+    /// as far as it is UTF-8 if it is not.
+    #[inline(never)]
+    fn validate_block(&mut self, input: &[u8], start: usize, end: usize) {
+        let mut to = (start + Self::BLOCK).max(end).min(input.len());
+        // On to a byte that starts a character whatever comes before it.
+        while input.get(to).is_some_and(|&b| b >= 0x80) {
+            to += 1;
+        }
+        self.valid_from = start;
+        self.valid_to = match simdutf8::compat::from_utf8(&input[start..to]) {
+            Ok(_) => to,
+            Err(e) => start + e.valid_up_to(),
+        };
+    }
 }
 
 #[cfg(target_arch = "x86_64")]

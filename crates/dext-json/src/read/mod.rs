@@ -26,7 +26,7 @@ pub(crate) use number::parse_whole as parse_number;
 
 use crate::error::{Error, ErrorKind};
 use crate::nest::Nesting;
-use crate::simd::{Contents, string_contents};
+use crate::simd::{Contents, Utf8Ahead, string_contents, string_decoded};
 
 /// Deepest nesting a reader can be configured for: its bit stack has this many bits.
 pub const MAX_DEPTH_LIMIT: u32 = 1024;
@@ -194,6 +194,83 @@ fn hex4(b: &[u8]) -> Option<u32> {
     Some(u32::from(a) << 12 | u32::from(b) << 8 | u32::from(c) << 4 | u32::from(e))
 }
 
+/// Checks the escape in `input` whose `\` is at `at`; returns the index after it.
+fn escape(input: &[u8], at: usize) -> Result<usize, Error> {
+    match input.get(at + 1) {
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(at + 2),
+        Some(b'u') => {
+            let Some(hi) = hex4(&input[at + 2..]) else { return bad_hex(input, at + 2) };
+            match hi {
+                0xd800..=0xdbff => {
+                    // A high surrogate: a `\u` low surrogate must follow.
+                    let next = at + 6;
+                    if input.get(next..next + 2) != Some(b"\\u") {
+                        return fail(input, ErrorKind::LoneSurrogate, at);
+                    }
+                    let Some(lo) = hex4(&input[next + 2..]) else { return bad_hex(input, next + 2) };
+                    if !(0xdc00..=0xdfff).contains(&lo) {
+                        return fail(input, ErrorKind::LoneSurrogate, at);
+                    }
+                    Ok(next + 6)
+                }
+                0xdc00..=0xdfff => fail(input, ErrorKind::LoneSurrogate, at),
+                _ => Ok(at + 6),
+            }
+        }
+        Some(_) => fail(input, ErrorKind::InvalidEscape, at),
+        None => fail(input, ErrorKind::UnexpectedEnd, input.len()),
+    }
+}
+
+/// The escape in `input` whose `\` is at `at`, checked and decoded: its character and the
+/// index after it; `None` for any escape that [`escape`] refuses (which then says why).
+#[inline(always)]
+pub(crate) fn decode_escape(input: &[u8], at: usize) -> Option<(char, usize)> {
+    let c = match *input.get(at + 1)? {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'u' => {
+            let hi = hex4(input.get(at + 2..)?)?;
+            if !(0xd800..0xdc00).contains(&hi) {
+                // A low surrogate alone is no `char`.
+                return Some((char::from_u32(hi)?, at + 6));
+            }
+            if input.get(at + 6..at + 8)? != b"\\u" {
+                return None;
+            }
+            let lo = hex4(input.get(at + 8..)?)?;
+            if !(0xdc00..0xe000).contains(&lo) {
+                return None;
+            }
+            return Some((char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00))?, at + 12));
+        }
+        _ => return None,
+    };
+    Some((c, at + 2))
+}
+
+/// The error for four hex digits expected at `at`: the end of input, or the first
+/// non-hex byte.
+#[cold]
+fn bad_hex<T>(input: &[u8], at: usize) -> Result<T, Error> {
+    let digits = input[at.min(input.len())..].iter().take(4).take_while(|b| b.is_ascii_hexdigit()).count();
+    if at + digits >= input.len() {
+        return fail(input, ErrorKind::UnexpectedEnd, input.len());
+    }
+    fail(input, ErrorKind::InvalidUnicodeEscape, at + digits)
+}
+
+#[cold]
+fn fail<T>(input: &[u8], kind: ErrorKind, at: usize) -> Result<T, Error> {
+    Err(Error::at(kind, input, at))
+}
+
 /// What the reader expects next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Expect {
@@ -237,6 +314,7 @@ pub struct Reader<'a> {
     expect: Expect,
     max_depth: u32,
     nest: Nesting,
+    utf8: Utf8Ahead,
 }
 
 impl<'a> Reader<'a> {
@@ -253,6 +331,7 @@ impl<'a> Reader<'a> {
             expect: Expect::Root,
             max_depth: options.max_depth.min(MAX_DEPTH_LIMIT),
             nest: Nesting::new(),
+            utf8: Utf8Ahead::default(),
         }
     }
 
@@ -291,7 +370,7 @@ impl<'a> Reader<'a> {
 
     #[cold]
     pub(crate) fn fail<T>(&self, kind: ErrorKind, at: usize) -> Result<T, Error> {
-        Err(Error::at(kind, self.input, at))
+        fail(self.input, kind, at)
     }
 
     /// Skips whitespace; the next byte, if any.
@@ -421,7 +500,7 @@ impl<'a> Reader<'a> {
     /// A string whose opening quote is at `pos`; leaves `pos` after the closing quote.
     pub(crate) fn string(&mut self) -> Result<Str<'a>, Error> {
         let input = self.input;
-        match string_contents(input, self.pos + 1, |at| self.escape(at))? {
+        match string_contents(input, self.pos + 1, &mut self.utf8, |at| escape(input, at))? {
             Contents::Closed { end, text: Ok(raw), escaped } => {
                 self.pos = end + 1;
                 Ok(Str { raw, escaped })
@@ -432,44 +511,25 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Checks the escape whose `\` is at `at`; returns the index after it.
-    fn escape(&self, at: usize) -> Result<usize, Error> {
-        match self.input.get(at + 1) {
-            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(at + 2),
-            Some(b'u') => {
-                let Some(hi) = hex4(&self.input[at + 2..]) else { return self.bad_hex(at + 2) };
-                match hi {
-                    0xd800..=0xdbff => {
-                        // A high surrogate: a `\u` low surrogate must follow.
-                        let next = at + 6;
-                        if self.input.get(next..next + 2) != Some(b"\\u") {
-                            return self.fail(ErrorKind::LoneSurrogate, at);
-                        }
-                        let Some(lo) = hex4(&self.input[next + 2..]) else { return self.bad_hex(next + 2) };
-                        if !(0xdc00..=0xdfff).contains(&lo) {
-                            return self.fail(ErrorKind::LoneSurrogate, at);
-                        }
-                        Ok(next + 6)
-                    }
-                    0xdc00..=0xdfff => self.fail(ErrorKind::LoneSurrogate, at),
-                    _ => Ok(at + 6),
-                }
+    /// A string (its `"` next) with its escapes decoded: borrowed from the input if it has
+    /// none, else appended to `out` (then `None`). Errors as [`Reader::string`]'s.
+    #[inline(always)]
+    pub(crate) fn string_decoded(&mut self, out: &mut String) -> Result<Option<&'a str>, Error> {
+        let mark = out.len();
+        match string_decoded(self.input, self.pos + 1, &mut self.utf8, out, decode_escape) {
+            Some((text, end)) => {
+                self.pos = end + 1;
+                Ok(text)
             }
-            Some(_) => self.fail(ErrorKind::InvalidEscape, at),
-            None => self.fail(ErrorKind::UnexpectedEnd, self.input.len()),
+            None => {
+                // Refused: the checking scan says why, as it would have without decoding.
+                out.truncate(mark);
+                let s = self.string()?;
+                debug_assert!(false, "string_decoded refused a string that string() accepts");
+                s.decode_into(out);
+                Ok(None)
+            }
         }
-    }
-
-    /// The error for four hex digits expected at `at`: the end of input, or the first
-    /// non-hex byte.
-    #[cold]
-    fn bad_hex<T>(&self, at: usize) -> Result<T, Error> {
-        let digits =
-            self.input[at.min(self.input.len())..].iter().take(4).take_while(|b| b.is_ascii_hexdigit()).count();
-        if at + digits >= self.input.len() {
-            return self.fail(ErrorKind::UnexpectedEnd, self.input.len());
-        }
-        self.fail(ErrorKind::InvalidUnicodeEscape, at + digits)
     }
 
     /// A number starting at `pos` (RFC 8259 section 6); leaves `pos` after it.

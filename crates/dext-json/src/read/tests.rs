@@ -322,3 +322,167 @@ fn floats_match_str_parse_on_tricky_and_random_text() {
         check(&text);
     }
 }
+
+/// A xorshift generator for the randomised tests below.
+fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
+/// Pieces of string contents, valid and not: ASCII, two-, three- and four-byte characters,
+/// every kind of escape, broken escapes and surrogates, control characters, bytes that are
+/// not UTF-8 (lone, cut short, overlong, surrogate), and long runs that reach across the
+/// blocks that UTF-8 is validated in.
+const PIECES: &[&[u8]] = &[
+    b"a",
+    b"hello",
+    b" ",
+    b"\xc3\xa9",
+    b"\xe6\x97\xa5",
+    b"\xf0\x9f\x98\x80",
+    b"\\n",
+    b"\\\"",
+    b"\\\\",
+    b"\\/",
+    b"\\b",
+    b"\\f",
+    b"\\r",
+    b"\\t",
+    b"\\u00e9",
+    b"\\u65E5",
+    b"\\ud83d\\ude00",
+    b"\\u0000",
+    b"\\x",
+    b"\\u12",
+    b"\\u12g4",
+    b"\\ud800",
+    b"\\udc00",
+    b"\\ud800\\u0041",
+    b"\\ud800x",
+    b"\x01",
+    b"\x1f",
+    b"\xc3",
+    b"\xff",
+    b"\xf0\x9f",
+    b"\xc0\xaf",
+    b"\xed\xa0\x80",
+    b"\x80",
+    b"\\",
+];
+
+/// Random string contents from [`PIECES`], mostly valid, sometimes long.
+fn random_contents(next: &mut impl FnMut() -> u64) -> Vec<u8> {
+    let mut s = Vec::new();
+    for _ in 0..next() % 12 {
+        let r = next();
+        let piece = match r % 16 {
+            // Valid pieces most of the time, so that strings get long before they break.
+            0..=9 => PIECES[(r >> 8) as usize % 17],
+            10 => PIECES[(r >> 8) as usize % PIECES.len()],
+            11 => &[b'x'; 1500][..],
+            12 => "é".repeat(700).leak().as_bytes(),
+            13 => "日".repeat(500).leak().as_bytes(),
+            _ => PIECES[(r >> 8) as usize % 4],
+        };
+        s.extend_from_slice(piece);
+    }
+    s
+}
+
+#[test]
+fn decoding_scan_agrees_with_checking_scan() {
+    // `Reader::string_decoded` (checks and decodes in one scan) against `Reader::string`
+    // (checks) then `Str::decode_into` (decodes): the same text, borrowed exactly when there
+    // are no escapes, the same error (kind and offset), the same position after.
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
+    for n in 0..20_000 {
+        let mut doc = b"\"".to_vec();
+        doc.extend(random_contents(&mut next));
+        if n % 7 != 0 {
+            doc.push(b'"');
+        }
+        let mut checking = Reader::new(&doc);
+        let want = checking.string().map(|s| {
+            let mut text = String::new();
+            s.decode_into(&mut text);
+            (text, !s.has_escapes(), checking.offset())
+        });
+        let mut decoding = Reader::new(&doc);
+        let mut out = String::from("before");
+        let got = decoding.string_decoded(&mut out).map(|borrowed| match borrowed {
+            Some(text) => (text.to_string(), true, decoding.offset()),
+            None => (out["before".len()..].to_string(), false, decoding.offset()),
+        });
+        let kind_at = |e: &Error| (e.kind(), e.offset());
+        assert_eq!(
+            got.as_ref().map_err(kind_at),
+            want.as_ref().map_err(kind_at),
+            "{:?}",
+            String::from_utf8_lossy(&doc)
+        );
+    }
+}
+
+#[test]
+fn utf8_is_checked_in_every_string_of_a_long_document() {
+    // Many strings in one document, so that UTF-8 is validated in blocks ahead of the
+    // reader: one bad byte, anywhere in any string, is the error, at its offset; without it
+    // the strings read back as they were written.
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
+    for round in 0..300 {
+        let strings: Vec<String> = (0..1 + next() % 60)
+            .map(|_| {
+                let len = next() % 40;
+                let mut s: String = (0..len)
+                    .map(|_| match next() % 5 {
+                        0 => 'é',
+                        1 => '日',
+                        2 => '😀',
+                        r => char::from(b'a' + (r as u8 * 7) % 26),
+                    })
+                    .collect();
+                if next() % 9 == 0 {
+                    s.push_str(&"ж".repeat(2100));
+                }
+                s
+            })
+            .collect();
+        let mut doc = Vec::new();
+        let mut starts = Vec::new();
+        doc.push(b'[');
+        for (i, s) in strings.iter().enumerate() {
+            if i > 0 {
+                doc.push(b',');
+            }
+            doc.push(b'"');
+            starts.push(doc.len());
+            doc.extend_from_slice(s.as_bytes());
+            doc.push(b'"');
+        }
+        doc.push(b']');
+        if round % 3 == 0 {
+            let value = crate::Document::parse(&doc).unwrap();
+            let read: Vec<&str> = value.root().elements().map(|v| v.as_str().unwrap()).collect();
+            assert_eq!(read, strings);
+            continue;
+        }
+        // Replace one byte of one string by one that is never UTF-8 (0xff), or by a
+        // continuation byte (0x80) at a character's start.
+        let which = (next() % strings.len() as u64) as usize;
+        let s = &strings[which];
+        let boundaries: Vec<usize> = (0..=s.len()).filter(|&i| s.is_char_boundary(i) && i < s.len()).collect();
+        if boundaries.is_empty() {
+            continue;
+        }
+        let at = starts[which] + boundaries[(next() % boundaries.len() as u64) as usize];
+        doc[at] = if round % 2 == 0 { 0xff } else { 0x80 };
+        let e = validate(&doc).unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::InvalidUtf8, at), "round {round}");
+        let e = crate::Document::parse(&doc).unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::InvalidUtf8, at), "round {round}");
+    }
+}

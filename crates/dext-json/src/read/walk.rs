@@ -6,7 +6,7 @@
 //! nothing. The errors are the token loop's, kind and offset (`tests/it/suite.rs` holds them
 //! to it).
 
-use super::{Reader, Str};
+use super::Reader;
 use crate::error::{Error, ErrorKind};
 use crate::nest::Nesting;
 
@@ -23,10 +23,11 @@ pub(crate) trait Visit<'a> {
     fn open(&mut self, r: &Reader<'a>, object: bool) -> Result<bool, Error>;
     /// The innermost open array or object was closed.
     fn close(&mut self, r: &Reader<'a>, object: bool) -> Result<(), Error>;
-    /// A member's key.
-    fn key(&mut self, r: &Reader<'a>, key: Str<'a>) -> Result<(), Error>;
-    /// A string value.
-    fn string(&mut self, r: &Reader<'a>, s: Str<'a>) -> Result<(), Error>;
+    /// A member's key is next (its `"`): the visitor reads it from `r` (with
+    /// [`Reader::string`] or [`Reader::string_decoded`]).
+    fn key(&mut self, r: &mut Reader<'a>) -> Result<(), Error>;
+    /// A string value is next (its `"`): the visitor reads it from `r`.
+    fn string(&mut self, r: &mut Reader<'a>) -> Result<(), Error>;
     /// A number's text (checked against the grammar, not converted).
     fn number(&mut self, text: &'a [u8]);
     /// `true` (`Some(true)`), `false` or `null` (`None`).
@@ -55,12 +56,12 @@ impl<'a> Visit<'a> for Nothing {
         Ok(())
     }
     #[inline(always)]
-    fn key(&mut self, _: &Reader<'a>, _: Str<'a>) -> Result<(), Error> {
-        Ok(())
+    fn key(&mut self, r: &mut Reader<'a>) -> Result<(), Error> {
+        r.string().map(drop)
     }
     #[inline(always)]
-    fn string(&mut self, _: &Reader<'a>, _: Str<'a>) -> Result<(), Error> {
-        Ok(())
+    fn string(&mut self, r: &mut Reader<'a>) -> Result<(), Error> {
+        r.string().map(drop)
     }
     #[inline(always)]
     fn number(&mut self, _: &'a [u8]) {}
@@ -94,10 +95,7 @@ pub(crate) fn walk<'a, V: Visit<'a>>(r: &mut Reader<'a>, v: &mut V) -> Result<()
                     (false, Some(_)) => continue 'value,
                 }
             }
-            b'"' => {
-                let s = r.string()?;
-                v.string(r, s)?;
-            }
+            b'"' => v.string(r)?,
             b'-' | b'0'..=b'9' => v.number(r.number_text()?),
             b't' => v.literal(r.literal(b"true", Some(true))?),
             b'f' => v.literal(r.literal(b"false", Some(false))?),
@@ -143,8 +141,7 @@ pub(crate) fn walk<'a, V: Visit<'a>>(r: &mut Reader<'a>, v: &mut V) -> Result<()
 /// A member's key (its `"` is next), and the `:` after it.
 #[inline(always)]
 fn key<'a, V: Visit<'a>>(r: &mut Reader<'a>, v: &mut V) -> Result<(), Error> {
-    let k = r.string()?;
-    v.key(r, k)?;
+    v.key(r)?;
     match r.skip_ws() {
         Some(b':') => {
             r.bump();

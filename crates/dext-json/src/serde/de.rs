@@ -6,7 +6,7 @@ use ::serde::forward_to_deserialize_any;
 
 use super::Error;
 use crate::error::ErrorKind;
-use crate::read::{Reader, ReaderOptions, Str};
+use crate::read::{Reader, ReaderOptions};
 
 /// Deserializes a `T` from `input`, lending `&'de str` fields from it.
 ///
@@ -204,23 +204,27 @@ impl<'de> Deserializer<'de> {
 
     #[inline]
     fn visit_string<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
-        let s = self.reader.string()?;
-        match s.as_str() {
+        self.scratch.clear();
+        match self.reader.string_decoded(&mut self.scratch)? {
             Some(borrowed) => visitor.visit_borrowed_str(borrowed),
-            None => visitor.visit_str(s.decode(&mut self.scratch)),
+            None => visitor.visit_str(&self.scratch),
         }
     }
 
     /// The key of a member (its `"` is next), and the `:` after it.
     #[inline]
     fn key(&mut self) -> Result<Key<'_, 'de>, Error> {
-        let k = self.reader.string()?;
+        self.scratch.clear();
+        let borrowed = self.reader.string_decoded(&mut self.scratch)?;
         match self.reader.skip_ws() {
             Some(b':') => self.reader.bump(),
             Some(_) => return Err(self.error(ErrorKind::ExpectedColon)),
             None => return Err(self.error(ErrorKind::UnexpectedEnd)),
         }
-        Ok(Key::of(k, &mut self.scratch))
+        Ok(match borrowed {
+            Some(k) => Key::Borrowed(k),
+            None => Key::Decoded(&self.scratch),
+        })
     }
 }
 
@@ -289,10 +293,10 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         match self.peek()? {
             // A unit variant: `"Variant"`.
             b'"' => {
-                let s = self.reader.string()?;
-                match s.as_str() {
+                self.scratch.clear();
+                match self.reader.string_decoded(&mut self.scratch)? {
                     Some(borrowed) => visitor.visit_enum(BorrowedStrDeserializer::new(borrowed)),
-                    None => visitor.visit_enum(s.decode(&mut self.scratch).into_deserializer()),
+                    None => visitor.visit_enum(self.scratch.as_str().into_deserializer()),
                 }
             }
             b'{' => {
@@ -448,18 +452,6 @@ enum Key<'s, 'de> {
 }
 
 impl<'s, 'de> Key<'s, 'de> {
-    /// The key `k`, borrowed from the input unless it has escapes (then decoded into
-    /// `scratch`).
-    fn of(k: Str<'de>, scratch: &'s mut String) -> Key<'s, 'de>
-    where
-        'de: 's,
-    {
-        match k.as_str() {
-            Some(borrowed) => Key::Borrowed(borrowed),
-            None => Key::Decoded(k.decode(scratch)),
-        }
-    }
-
     fn text(&self) -> &str {
         match self {
             Key::Borrowed(s) => s,

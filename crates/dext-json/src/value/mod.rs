@@ -22,7 +22,7 @@ pub use owned::{OwnedNumber, OwnedValue};
 
 use crate::error::{Error, ErrorKind};
 use crate::read::walk::{Visit, walk};
-use crate::read::{Number, Reader, ReaderOptions, Str};
+use crate::read::{Number, Reader, ReaderOptions};
 
 /// How [`Document::parse_with`] reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -146,6 +146,16 @@ impl<'a> Builder<'a> {
             *n += 1;
         }
     }
+
+    /// The string that `r` is at, as a node: borrowed, or decoded into the text.
+    #[inline(always)]
+    fn string_node(&mut self, r: &mut Reader<'a>) -> Result<Node<'a>, Error> {
+        let start = self.text.len();
+        Ok(match r.string_decoded(&mut self.text)? {
+            Some(plain) => Node::Str(plain),
+            None => Node::Decoded { start: index(start, r)?, end: index(self.text.len(), r)? },
+        })
+    }
 }
 
 impl<'a> Visit<'a> for Builder<'a> {
@@ -179,17 +189,17 @@ impl<'a> Visit<'a> for Builder<'a> {
     }
 
     #[inline(always)]
-    fn key(&mut self, r: &Reader<'a>, key: Str<'a>) -> Result<(), Error> {
+    fn key(&mut self, r: &mut Reader<'a>) -> Result<(), Error> {
         // A key is a node of its own, before its value; it does not count.
-        let node = string_node(key, &mut self.text, r)?;
+        let node = self.string_node(r)?;
         self.nodes.push(node);
         Ok(())
     }
 
     #[inline(always)]
-    fn string(&mut self, r: &Reader<'a>, s: Str<'a>) -> Result<(), Error> {
+    fn string(&mut self, r: &mut Reader<'a>) -> Result<(), Error> {
         self.count();
-        let node = string_node(s, &mut self.text, r)?;
+        let node = self.string_node(r)?;
         self.nodes.push(node);
         Ok(())
     }
@@ -213,16 +223,6 @@ fn index(n: usize, r: &Reader<'_>) -> Result<u32, Error> {
         Ok(i) => Ok(i),
         Err(_) => r.fail(ErrorKind::TooLarge, r.offset()),
     }
-}
-
-#[inline(always)]
-fn string_node<'a>(s: Str<'a>, text: &mut String, r: &Reader<'_>) -> Result<Node<'a>, Error> {
-    if let Some(plain) = s.as_str() {
-        return Ok(Node::Str(plain));
-    }
-    let start = index(text.len(), r)?;
-    s.decode_into(text);
-    Ok(Node::Decoded { start, end: index(text.len(), r)? })
 }
 
 /// Refuses the object at `at` if two of its keys are equal (quadratic in its size: asked for
