@@ -533,7 +533,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A number starting at `pos` (RFC 8259 section 6); leaves `pos` after it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn number(&mut self) -> Result<Number<'a>, Error> {
         match number::scan(self.input, self.pos) {
             Ok((n, end)) => {

@@ -119,8 +119,93 @@ pub(super) fn scan_text(b: &[u8], start: usize) -> Result<(Number<'_>, usize), (
     scan_as::<false>(b, start)
 }
 
+/// 10^k for k = 0..=19.
+const POW10_19: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut k = 1;
+    while k < 20 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
+/// The value of the `n` (at most 19) digits at `window[p..]`, eight at a time (`p + n` at
+/// most 20, so that every eight-byte step stays inside the window).
+#[inline(always)]
+fn window_value(window: &[u8; 32], mut p: usize, mut n: usize) -> u64 {
+    let word = |p: usize| {
+        let c = &window[p..p + 8];
+        u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
+    };
+    let mut v = 0u64;
+    while n >= 8 {
+        v = v * 100_000_000 + eight_value(word(p));
+        p += 8;
+        n -= 8;
+    }
+    if n > 0 {
+        v = v * POW10[n] + prefix_value(word(p), n as u32);
+    }
+    v
+}
+
+/// The common number, found by one look at the 32 bytes from its first digit: a nonzero
+/// first digit, an optional fraction, no exponent, at most 19 digits in all, and 32 bytes of
+/// input from the first digit on. Where its parts end comes from one mask of the bytes that
+/// are not digits, so that the next read does not wait on the digits' values. `None` for
+/// any other number (and for any error), which the general scan then takes.
+#[inline(always)]
+fn scan_common(b: &[u8], start: usize) -> Option<(Number<'_>, usize)> {
+    let negative = b.get(start) == Some(&b'-');
+    let s = start + usize::from(negative);
+    let window: &[u8; 32] = b.get(s..s + 32)?.try_into().ok()?;
+    if !matches!(window[0], b'1'..=b'9') {
+        return None;
+    }
+    let mask = crate::simd::non_digits(window);
+    // Digits in the integer part: at least 1, and the byte after them is in the window.
+    let whole = mask.trailing_zeros() as usize;
+    if whole > 19 {
+        return None;
+    }
+    let mut w = window_value(window, 0, whole);
+    let (mut q, mut flags, mut end, mut digits) = (0, INTEGER | EXACT, whole, whole);
+    if window[whole] == b'.' {
+        // Digits in the fraction: the mask's bits above the point (none of the zeros shifted
+        // in counts: the end is asked to be at most 20 bytes in).
+        let fraction = (mask >> (whole + 1)).trailing_zeros() as usize;
+        if fraction == 0 || whole + fraction > 19 {
+            return None;
+        }
+        w = w * POW10_19[fraction] + window_value(window, whole + 1, fraction);
+        q = -(fraction as i32);
+        flags = EXACT;
+        end = whole + 1 + fraction;
+        digits += fraction;
+    }
+    // An exponent, or bytes glued on: the general scan.
+    if matches!(window[end], b'e' | b'E' | b'.') || window[end].is_ascii_alphanumeric() {
+        return None;
+    }
+    if negative {
+        flags |= NEGATIVE;
+    }
+    let end = s + end;
+    Some((Number { text: &b[start..end], w, q, flags, significant: digits as u8 }, end))
+}
+
 #[inline(always)]
 fn scan_as<const VALUE: bool>(b: &[u8], start: usize) -> Result<(Number<'_>, usize), (ErrorKind, usize)> {
+    if VALUE && let Some(found) = scan_common(b, start) {
+        return Ok(found);
+    }
+    scan_general::<VALUE>(b, start)
+}
+
+/// The scan of any number, digit group by digit group.
+#[inline(always)]
+fn scan_general<const VALUE: bool>(b: &[u8], start: usize) -> Result<(Number<'_>, usize), (ErrorKind, usize)> {
     let end_or = |at: usize, kind| if at >= b.len() { (ErrorKind::UnexpectedEnd, b.len()) } else { (kind, at) };
     let mut i = start;
     let mut flags = INTEGER;
@@ -327,5 +412,53 @@ mod tests {
             }
         }
         assert_eq!(eight_value(u64::from_le_bytes(*b"12345678")), 12_345_678);
+    }
+
+    /// The one-look scan of common numbers against the general scan, on numbers of every
+    /// shape (valid and not) with the bytes after them varied: wherever the one-look scan
+    /// answers, it answers the same number, end and all.
+    #[test]
+    fn common_numbers_scan_like_the_general_scan() {
+        let mut x: u64 = 0x0123_4567_89ab_cdef;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let tails: [&[u8]; 10] = [b",", b"]", b"}", b" ", b"e5", b"E-3", b".", b"x", b"0", b"\n"];
+        let mut taken = 0;
+        for _ in 0..300_000 {
+            let mut text = Vec::new();
+            if next() % 2 == 0 {
+                text.push(b'-');
+            }
+            let digit = |r: u64| b'0' + (r % 10) as u8;
+            for _ in 0..next() % 24 {
+                text.push(digit(next()));
+            }
+            if next() % 3 != 0 {
+                text.push(b'.');
+                for _ in 0..next() % 24 {
+                    text.push(digit(next()));
+                }
+            }
+            text.extend_from_slice(tails[(next() % tails.len() as u64) as usize]);
+            // Then as many bytes of padding (digits or not) as make 32 after the sign, or
+            // fewer.
+            for _ in 0..next() % 40 {
+                text.push(if next() % 2 == 0 { b'7' } else { b' ' });
+            }
+            let general = scan_general::<true>(&text, 0);
+            if let Some((n, end)) = scan_common(&text, 0) {
+                taken += 1;
+                let (g, g_end) = general.unwrap_or_else(|e| panic!("{:?}: {e:?}", String::from_utf8_lossy(&text)));
+                let fields = |n: Number<'_>| (n.text.to_vec(), n.w, n.q, n.flags, n.significant);
+                assert_eq!((fields(n), end), (fields(g), g_end), "{:?}", String::from_utf8_lossy(&text));
+            }
+        }
+        // The one-look scan took a good share of them (the test sees it work, not only
+        // decline).
+        assert!(taken > 30_000, "{taken}");
     }
 }
