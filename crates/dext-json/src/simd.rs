@@ -228,8 +228,9 @@ pub(crate) struct Utf8Ahead {
 }
 
 impl Utf8Ahead {
-    /// How far ahead a block reaches.
-    const BLOCK: usize = 4096;
+    /// How far ahead a block reaches (in fuzzing builds, little enough for the fuzzers'
+    /// short inputs to cross blocks).
+    const BLOCK: usize = if cfg!(fuzzing) { 24 } else { 4096 };
 
     /// `input[start..end]` as a `&str`, or the index of its first byte that is not UTF-8:
     /// the contents of a string or a part of them, with `start` and `end` each next to an

@@ -22,6 +22,7 @@ mod tests;
 pub(crate) mod walk;
 
 pub use number::Number;
+#[cfg(feature = "serde")]
 pub(crate) use number::parse_whole as parse_number;
 
 use crate::error::{Error, ErrorKind};

@@ -281,6 +281,7 @@ fn scan_general<const VALUE: bool>(b: &[u8], start: usize) -> Result<(Number<'_>
 
 /// `text` as a number, if all of it is one by the grammar (for numbers found inside strings,
 /// such as integer map keys).
+#[cfg(feature = "serde")]
 pub(crate) fn parse_whole(text: &[u8]) -> Option<Number<'_>> {
     match text.first() {
         Some(b'-' | b'0'..=b'9') => match scan(text, 0) {
