@@ -512,6 +512,21 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Checks the string whose opening quote is at `pos` and steps over it: all that
+    /// `validate` needs of a string, inlined there. Errors as [`Reader::string`]'s (which
+    /// names them, scanning again).
+    #[inline(always)]
+    pub(crate) fn skip_string(&mut self) -> Result<(), Error> {
+        let input = self.input;
+        match string_contents(input, self.pos + 1, &mut self.utf8, |at| escape(input, at)) {
+            Ok(Contents::Closed { end, text: Ok(_), .. }) => {
+                self.pos = end + 1;
+                Ok(())
+            }
+            _ => self.string().map(drop),
+        }
+    }
+
     /// A string (its `"` next) with its escapes decoded: borrowed from the input if it has
     /// none, else appended to `out` (then `None`). Errors as [`Reader::string`]'s.
     #[inline(always)]

@@ -57,11 +57,11 @@ impl<'a> Visit<'a> for Nothing {
     }
     #[inline(always)]
     fn key(&mut self, r: &mut Reader<'a>) -> Result<(), Error> {
-        r.string().map(drop)
+        r.skip_string()
     }
     #[inline(always)]
     fn string(&mut self, r: &mut Reader<'a>) -> Result<(), Error> {
-        r.string().map(drop)
+        r.skip_string()
     }
     #[inline(always)]
     fn number(&mut self, _: &'a [u8]) {}

@@ -109,7 +109,10 @@ impl<'a> Document<'a> {
             // documents.
             nodes: Vec::with_capacity(input.len() / 8 + 1),
             text: String::new(),
-            open: Vec::new(),
+            at: 0,
+            count: 0,
+            object: false,
+            outer: Vec::new(),
             reject_duplicate_keys: options.reject_duplicate_keys,
         };
         walk(&mut r, &mut b)?;
@@ -132,9 +135,14 @@ impl<'a> Document<'a> {
 struct Builder<'a> {
     nodes: Vec<Node<'a>>,
     text: String,
-    /// Open containers: their node index, the member/element count so far, and whether it
-    /// is an object.
-    open: Vec<(usize, u32, bool)>,
+    /// The innermost open container: its node index, its member/element count so far, and
+    /// whether it is an object (kept out of `outer`, so that counting a value is one add; with
+    /// nothing open, a stand-in that counts the document's value).
+    at: usize,
+    count: u32,
+    object: bool,
+    /// The containers around the innermost, as the three fields above, outermost first.
+    outer: Vec<(usize, u32, bool)>,
     reject_duplicate_keys: bool,
 }
 
@@ -142,9 +150,7 @@ impl<'a> Builder<'a> {
     /// A value starts: it counts in the innermost open container.
     #[inline(always)]
     fn count(&mut self) {
-        if let Some((_, n, _)) = self.open.last_mut() {
-            *n += 1;
-        }
+        self.count += 1;
     }
 
     /// The string that `r` is at, as a node: borrowed, or decoded into the text.
@@ -161,25 +167,28 @@ impl<'a> Builder<'a> {
 impl<'a> Visit<'a> for Builder<'a> {
     #[inline(always)]
     fn depth(&self) -> u32 {
-        self.open.len() as u32
+        self.outer.len() as u32
     }
 
     #[inline(always)]
     fn in_object(&self) -> bool {
-        self.open.last().is_some_and(|o| o.2)
+        self.object
     }
 
     #[inline(always)]
     fn open(&mut self, _: &Reader<'a>, object: bool) -> Result<bool, Error> {
         self.count();
-        self.open.push((self.nodes.len(), 0, object));
+        self.outer.push((self.at, self.count, self.object));
+        (self.at, self.count, self.object) = (self.nodes.len(), 0, object);
         self.nodes.push(if object { Node::Object { len: 0, end: 0 } } else { Node::Array { len: 0, end: 0 } });
         Ok(true)
     }
 
     #[inline(always)]
     fn close(&mut self, r: &Reader<'a>, object: bool) -> Result<(), Error> {
-        let Some((at, count, _)) = self.open.pop() else { return Ok(()) };
+        let Some(around) = self.outer.pop() else { return Ok(()) };
+        let (at, count) = (self.at, self.count);
+        (self.at, self.count, self.object) = around;
         let end = index(self.nodes.len(), r)?;
         self.nodes[at] = if object { Node::Object { len: count, end } } else { Node::Array { len: count, end } };
         if self.reject_duplicate_keys && object {
