@@ -1,7 +1,8 @@
 //! Vector scans of string contents, and `&str`s made from bytes proved ASCII by the scan
 //! itself (one of the crate's two modules with `unsafe` code; the other is `crate::out`).
-//! The proof and the conversion are both in [`string_contents`], so that no caller can hand
-//! it bytes it has not checked.
+//! The proof and the conversion are both in [`string_contents`] and [`string_decoded`], so
+//! that no caller can hand them bytes they have not checked. Text with non-ASCII bytes is
+//! cut, with checks and no `unsafe`, from a block that `simdutf8` validated ([`Utf8Ahead`]).
 //!
 //! On x86-64 the string scan takes sixteen bytes per step with SSE2 (part of the
 //! architecture's baseline, so always there); elsewhere it is the eight-byte word scan of
@@ -114,7 +115,7 @@ pub(crate) enum Contents<'a> {
 pub(crate) fn string_contents<'a, E>(
     input: &'a [u8],
     start: usize,
-    ahead: &mut Utf8Ahead,
+    ahead: &mut Utf8Ahead<'a>,
     mut escape: impl FnMut(usize) -> Result<usize, E>,
 ) -> Result<Contents<'a>, E> {
     let mut i = start;
@@ -168,7 +169,7 @@ pub(crate) fn string_contents<'a, E>(
 pub(crate) fn string_decoded<'a>(
     input: &'a [u8],
     start: usize,
-    ahead: &mut Utf8Ahead,
+    ahead: &mut Utf8Ahead<'a>,
     out: &mut String,
     escape: impl Fn(&[u8], usize) -> Option<(char, usize)>,
 ) -> Option<(Option<&'a str>, usize)> {
@@ -182,8 +183,7 @@ pub(crate) fn string_decoded<'a>(
         if stop != b'"' && stop != b'\\' {
             return None;
         }
-        // `input[run..i]` as a `&str`: both ends are next to ASCII bytes (a quote, a
-        // backslash, the end of an escape), so they are character boundaries.
+        // `input[run..i]` as a `&str`.
         let text = if high {
             ahead.text(input, run, i).ok()?
         } else {
@@ -217,40 +217,36 @@ pub(crate) fn string_decoded<'a>(
 /// inputs (`simdutf8` hands anything under 64 bytes to the standard scalar check), and JSON
 /// strings are mostly short. The first string with a non-ASCII byte validates the input
 /// from its own start to [`Utf8Ahead::BLOCK`] bytes on (and on to the next ASCII byte, so
-/// that no sequence is cut); the strings after it that end inside that block need no check
-/// of their own. Readers never go back, so the blocks only move forward.
+/// that no sequence is cut); the strings after it that end inside that block are cut from
+/// the validated `&str` (a checked slice: no `unsafe`). Readers never go back, so the
+/// blocks only move forward.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Utf8Ahead {
-    /// `input[valid_from..valid_to]` is UTF-8 (both ends character boundaries), for the one
-    /// input that the owning reader reads.
-    valid_from: usize,
-    valid_to: usize,
+pub(crate) struct Utf8Ahead<'a> {
+    /// The last block found to be UTF-8, and where it starts in the input.
+    valid: &'a str,
+    from: usize,
 }
 
-impl Utf8Ahead {
+impl<'a> Utf8Ahead<'a> {
     /// How far ahead a block reaches (in fuzzing builds, little enough for the fuzzers'
     /// short inputs to cross blocks).
     const BLOCK: usize = if cfg!(fuzzing) { 24 } else { 4096 };
 
-    /// `input[start..end]` as a `&str`, or the index of its first byte that is not UTF-8:
-    /// the contents of a string or a part of them, with `start` and `end` each next to an
-    /// ASCII byte, and `input` the same in every call.
+    /// `input[start..end]` as a `&str`, or the index of its first byte that is not UTF-8
+    /// (the contents of a string or a part of them, `input` the same in every call).
     #[inline]
-    fn text<'a>(&mut self, input: &'a [u8], start: usize, end: usize) -> Result<&'a str, usize> {
-        let bytes = &input[start..end];
-        if end > self.valid_to || start < self.valid_from {
-            self.validate_block(input, start, end);
+    fn text(&mut self, input: &'a [u8], start: usize, end: usize) -> Result<&'a str, usize> {
+        // Inside the last block, and cut at character boundaries (`str::get` checks both).
+        if let Some(text) = self.valid.get(start.wrapping_sub(self.from)..end.wrapping_sub(self.from)) {
+            return Ok(text);
         }
-        if self.valid_from <= start && end <= self.valid_to {
-            // SAFETY: `input[valid_from..valid_to]` was found to be UTF-8 by
-            // `validate_block` (the same input: the owning reader never changes it), and
-            // `bytes` lies inside it. `start` and `end` are each next to an ASCII byte, so
-            // neither is inside a multi-byte sequence, and a slice of UTF-8 cut at two
-            // character boundaries is UTF-8.
-            return Ok(unsafe { core::str::from_utf8_unchecked(bytes) });
+        self.validate_block(input, start, end);
+        if let Some(text) = self.valid.get(..end - start) {
+            return Ok(text);
         }
         // Not UTF-8 somewhere. The fast check says only whether; the standard one says
         // where.
+        let bytes = &input[start..end];
         simdutf8::basic::from_utf8(bytes)
             .map_err(|_| start + core::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to()))
     }
@@ -258,16 +254,17 @@ impl Utf8Ahead {
     /// Validates from `start` to at least `end`, [`Self::BLOCK`] bytes if the input has them;
     /// as far as it is UTF-8 if it is not.
     #[inline(never)]
-    fn validate_block(&mut self, input: &[u8], start: usize, end: usize) {
+    fn validate_block(&mut self, input: &'a [u8], start: usize, end: usize) {
         let mut to = (start + Self::BLOCK).max(end).min(input.len());
         // On to a byte that starts a character whatever comes before it.
         while input.get(to).is_some_and(|&b| b >= 0x80) {
             to += 1;
         }
-        self.valid_from = start;
-        self.valid_to = match simdutf8::compat::from_utf8(&input[start..to]) {
-            Ok(_) => to,
-            Err(e) => start + e.valid_up_to(),
+        let block = &input[start..to];
+        self.from = start;
+        self.valid = match simdutf8::compat::from_utf8(block) {
+            Ok(valid) => valid,
+            Err(e) => core::str::from_utf8(&block[..e.valid_up_to()]).unwrap_or_default(),
         };
     }
 }

@@ -315,7 +315,7 @@ pub struct Reader<'a> {
     expect: Expect,
     max_depth: u32,
     nest: Nesting,
-    utf8: Utf8Ahead,
+    utf8: Utf8Ahead<'a>,
 }
 
 impl<'a> Reader<'a> {
