@@ -18,7 +18,7 @@ mod lemire;
 mod number;
 mod pow5;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 pub(crate) mod walk;
 
 pub use number::Number;
@@ -139,29 +139,11 @@ fn unescape(raw: &str, out: &mut String) {
             continue;
         }
         out.push_str(&raw[run..i]);
-        let (ch, used) = match b.get(i + 1) {
-            Some(b'n') => ('\n', 2),
-            Some(b't') => ('\t', 2),
-            Some(b'r') => ('\r', 2),
-            Some(b'b') => ('\u{8}', 2),
-            Some(b'f') => ('\u{c}', 2),
-            Some(b'u') => {
-                let hi = hex4(&b[i + 2..]).unwrap_or(0xfffd);
-                if (0xd800..0xdc00).contains(&hi) {
-                    // Validated: a low surrogate escape follows.
-                    let lo = hex4(b.get(i + 8..).unwrap_or_default()).unwrap_or(0xdc00);
-                    let c = 0x10000 + ((hi - 0xd800) << 10) + (lo.wrapping_sub(0xdc00) & 0x3ff);
-                    (char::from_u32(c).unwrap_or('\u{fffd}'), 12)
-                } else {
-                    (char::from_u32(hi).unwrap_or('\u{fffd}'), 6)
-                }
-            }
-            // `"`, `\\` and `/` stand for themselves.
-            Some(&c) => (char::from(c), 2),
-            None => break,
-        };
-        out.push(ch);
-        i += used;
+        // Validated already, so every escape decodes; a `None` could only mean a bug, and
+        // then the rest is left as written rather than guessed at.
+        let Some((c, next)) = decode_escape(b, i) else { break };
+        out.push(c);
+        i = next;
         run = i;
     }
     out.push_str(raw.get(run..).unwrap_or_default());

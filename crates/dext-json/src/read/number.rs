@@ -37,8 +37,16 @@ impl Eq for Number<'_> {}
 /// `0x0101..01`: one in each byte of a `u64`.
 const ONES: u64 = u64::MAX / 255;
 
-/// 10^k for k = 0..=8.
-const POW10: [u64; 9] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+/// 10^k for k = 0..=19.
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut k = 1;
+    while k < 20 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
 
 /// How many of the bytes of `x` (first byte in the low bits) are ASCII digits before the
 /// first that is not (8 when all are). A byte is a digit when its high nibble is 3 and adding
@@ -119,17 +127,6 @@ pub(super) fn scan_text(b: &[u8], start: usize) -> Result<(Number<'_>, usize), (
     scan_as::<false>(b, start)
 }
 
-/// 10^k for k = 0..=19.
-const POW10_19: [u64; 20] = {
-    let mut t = [1u64; 20];
-    let mut k = 1;
-    while k < 20 {
-        t[k] = t[k - 1] * 10;
-        k += 1;
-    }
-    t
-};
-
 /// The value of the `n` (at most 19) digits at `window[p..]`, eight at a time (`p + n` at
 /// most 20, so that every eight-byte step stays inside the window).
 #[inline(always)]
@@ -184,7 +181,7 @@ fn scan_common<const VALUE: bool>(b: &[u8], start: usize) -> Option<(Number<'_>,
             return None;
         }
         if VALUE {
-            w = w * POW10_19[fraction] + window_value(window, whole + 1, fraction);
+            w = w * POW10[fraction] + window_value(window, whole + 1, fraction);
         }
         q = -(fraction as i32);
         flags &= !INTEGER;
@@ -427,13 +424,7 @@ mod tests {
     /// answers, it answers the same number, end and all.
     #[test]
     fn common_numbers_scan_like_the_general_scan() {
-        let mut x: u64 = 0x0123_4567_89ab_cdef;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::read::tests::xorshift(0x0123_4567_89ab_cdef);
         let tails: [&[u8]; 10] = [b",", b"]", b"}", b" ", b"e5", b"E-3", b".", b"x", b"0", b"\n"];
         let (mut taken, mut taken_text) = (0, 0);
         for _ in 0..300_000 {

@@ -290,13 +290,7 @@ fn floats_match_str_parse_on_tricky_and_random_text() {
         check(text);
     }
     // Random decimals: up to 20 digits, a point somewhere, an exponent sometimes.
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
     for _ in 0..200_000 {
         let len = 1 + (next() % 20) as usize;
         let mut text = String::new();
@@ -323,8 +317,8 @@ fn floats_match_str_parse_on_tricky_and_random_text() {
     }
 }
 
-/// A xorshift generator for the randomised tests below.
-fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+/// A xorshift generator for the randomised tests (here and in `number.rs`).
+pub(super) fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
     move || {
         x ^= x << 13;
         x ^= x >> 7;

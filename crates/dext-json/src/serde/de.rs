@@ -202,10 +202,17 @@ impl<'de> Deserializer<'de> {
         Ok(v)
     }
 
+    /// The string that is next (its `"`): borrowed from the input, or `None` when it had
+    /// escapes and was decoded into `scratch`.
+    #[inline(always)]
+    fn string(&mut self) -> Result<Option<&'de str>, Error> {
+        self.scratch.clear();
+        Ok(self.reader.string_decoded(&mut self.scratch)?)
+    }
+
     #[inline]
     fn visit_string<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
-        self.scratch.clear();
-        match self.reader.string_decoded(&mut self.scratch)? {
+        match self.string()? {
             Some(borrowed) => visitor.visit_borrowed_str(borrowed),
             None => visitor.visit_str(&self.scratch),
         }
@@ -214,8 +221,7 @@ impl<'de> Deserializer<'de> {
     /// The key of a member (its `"` is next), and the `:` after it.
     #[inline]
     fn key(&mut self) -> Result<Key<'_, 'de>, Error> {
-        self.scratch.clear();
-        let borrowed = self.reader.string_decoded(&mut self.scratch)?;
+        let borrowed = self.string()?;
         match self.reader.skip_ws() {
             Some(b':') => self.reader.bump(),
             Some(_) => return Err(self.error(ErrorKind::ExpectedColon)),
@@ -292,13 +298,10 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     ) -> Result<V::Value, Error> {
         match self.peek()? {
             // A unit variant: `"Variant"`.
-            b'"' => {
-                self.scratch.clear();
-                match self.reader.string_decoded(&mut self.scratch)? {
-                    Some(borrowed) => visitor.visit_enum(BorrowedStrDeserializer::new(borrowed)),
-                    None => visitor.visit_enum(self.scratch.as_str().into_deserializer()),
-                }
-            }
+            b'"' => match self.string()? {
+                Some(borrowed) => visitor.visit_enum(BorrowedStrDeserializer::new(borrowed)),
+                None => visitor.visit_enum(self.scratch.as_str().into_deserializer()),
+            },
             b'{' => {
                 self.open()?;
                 let value = visitor.visit_enum(Enum { de: self })?;
