@@ -19,9 +19,10 @@
 //!                       Str::decode(&mut String) / Number::as_f64 ...
 //! ```
 //!
-//! This crate does no I/O. Its one dependency is `zmij` (float formatting). Its only `unsafe`
-//! code is in `simd` (vector loads, and `&str`s of bytes proved ASCII) and `out` (short
-//! appends into a vector's spare capacity).
+//! This crate does no I/O. Its dependencies are `zmij` (float formatting) and `simdutf8`
+//! (UTF-8 validation). Its only `unsafe` code is in `simd` (vector loads, and `&str`s of
+//! bytes proved ASCII) and `out` (writes into a vector's spare capacity: short appends, and
+//! the DOM's node pushes).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -27,6 +27,37 @@ pub(crate) fn string_run(input: &[u8], i: usize) -> (usize, bool) {
     }
 }
 
+/// From `i`: the index of the first byte that ends a string's plain run (`"`, `\\` or a
+/// control character; `input.len()` if none), for input already known to be UTF-8.
+#[inline(always)]
+pub(crate) fn string_stop(input: &[u8], i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::string_stop(input, i)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        crate::scan::plain_run_end(input, i)
+    }
+}
+
+/// From `i`: the index of the first byte that is not JSON whitespace (`input.len()` if none).
+#[inline(always)]
+pub(crate) fn whitespace_end(input: &[u8], i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::whitespace_end(input, i)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut i = i;
+        while input.get(i).is_some_and(|&b| crate::read::is_ws(b)) {
+            i += 1;
+        }
+        i
+    }
+}
+
 /// Whether `b` holds no byte that a JSON string must escape (`"`, `\\`, control characters),
 /// without reading outside it: sixteen bytes per step from 16 bytes on (the last step
 /// overlapping the one before), else two overlapping words.
@@ -213,6 +244,51 @@ pub(crate) fn string_decoded<'a>(
     }
 }
 
+/// Scans a string's contents from `start` like [`string_decoded`], in input whose first
+/// `valid.len()` bytes are `valid` (known to be UTF-8): the text is cut from `valid` instead
+/// of being validated string by string. Returns the index of the closing quote, and `true`
+/// if the string has no escapes (its contents are then `input[start..end]`, inside `valid`);
+/// `false` once its decoded text has been appended to `out`. `None` for any string that
+/// `string_contents` would refuse, and for any that reaches past `valid` (the caller then
+/// asks `string_contents`, which validates, what is wrong).
+#[inline(always)]
+pub(crate) fn string_span(
+    input: &[u8],
+    start: usize,
+    valid: &str,
+    out: &mut String,
+    escape: impl Fn(&[u8], usize) -> Option<(char, usize)>,
+) -> Option<(bool, usize)> {
+    let mut i = string_stop(input, start);
+    let stop = *input.get(i)?;
+    if stop == b'"' {
+        return (i <= valid.len()).then_some((true, i));
+    }
+    // Escaped (or refused): pieces of plain text between escapes, each cut from `valid`
+    // (checked: inside it, at character boundaries).
+    let mut run = start;
+    loop {
+        let stop = *input.get(i)?;
+        if stop != b'"' && stop != b'\\' {
+            return None;
+        }
+        out.push_str(valid.get(run..i)?);
+        if stop == b'"' {
+            return Some((false, i));
+        }
+        loop {
+            let (c, next) = escape(input, i)?;
+            out.push(c);
+            i = next;
+            if input.get(i) != Some(&b'\\') {
+                break;
+            }
+        }
+        run = i;
+        i = string_stop(input, i);
+    }
+}
+
 /// UTF-8 validation ahead of the reader, in blocks: vector validation pays off on long
 /// inputs (`simdutf8` hands anything under 64 bytes to the standard scalar check), and JSON
 /// strings are mostly short. The first string with a non-ASCII byte validates the input
@@ -308,6 +384,50 @@ mod sse2 {
             let digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
             !(_mm_movemask_epi8(digit) as u32) & 0xffff
         }
+    }
+
+    /// The bytes of `chunk` that are not JSON whitespace (bit k for byte k).
+    #[inline(always)]
+    pub(super) fn non_whitespace(chunk: &[u8; 16]) -> u32 {
+        // SAFETY: as in `masks`: 16 readable bytes, an unaligned load, SSE2 comparisons.
+        unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            let is = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+            let ws = _mm_or_si128(_mm_or_si128(is(b' '), is(b'\n')), _mm_or_si128(is(b'\r'), is(b'\t')));
+            !(_mm_movemask_epi8(ws) as u32) & 0xffff
+        }
+    }
+
+    /// See `super::whitespace_end`.
+    #[inline(always)]
+    pub(super) fn whitespace_end(input: &[u8], mut i: usize) -> usize {
+        while let Some(chunk) = input.get(i..i + 16) {
+            let other = non_whitespace(chunk.try_into().unwrap_or(&[0; 16]));
+            if other != 0 {
+                return i + other.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+        while input.get(i).is_some_and(|&b| crate::read::is_ws(b)) {
+            i += 1;
+        }
+        i
+    }
+
+    /// See `super::string_stop`.
+    #[inline(always)]
+    pub(super) fn string_stop(input: &[u8], mut i: usize) -> usize {
+        while let Some(chunk) = input.get(i..i + 16) {
+            let (stop, _) = masks(chunk.try_into().unwrap_or(&[0; 16]));
+            if stop != 0 {
+                return i + stop.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+        while input.get(i).is_some_and(|&b| !STRING_STOP[b as usize]) {
+            i += 1;
+        }
+        i
     }
 
     /// See `super::string_run`.

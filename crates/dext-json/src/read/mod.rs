@@ -27,7 +27,7 @@ pub(crate) use number::parse_whole as parse_number;
 
 use crate::error::{Error, ErrorKind};
 use crate::nest::Nesting;
-use crate::simd::{Contents, Utf8Ahead, string_contents, string_decoded};
+use crate::simd::{self, Contents, Utf8Ahead, string_contents, string_decoded, string_span};
 
 /// Deepest nesting a reader can be configured for: its bit stack has this many bits.
 pub const MAX_DEPTH_LIMIT: u32 = 1024;
@@ -249,7 +249,14 @@ fn bad_hex<T>(input: &[u8], at: usize) -> Result<T, Error> {
     fail(input, ErrorKind::InvalidUnicodeEscape, at + digits)
 }
 
+/// Whether `b` is JSON whitespace (RFC 8259 section 2).
+#[inline(always)]
+pub(crate) fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
 #[cold]
+#[inline(never)]
 fn fail<T>(input: &[u8], kind: ErrorKind, at: usize) -> Result<T, Error> {
     Err(Error::at(kind, input, at))
 }
@@ -319,6 +326,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The byte offset of the next unread byte.
+    #[inline]
     pub fn offset(&self) -> usize {
         self.pos
     }
@@ -351,21 +359,32 @@ impl<'a> Reader<'a> {
         self.nest.depth()
     }
 
-    #[cold]
+    /// The error `kind` at `at`. Inlined, so that the reader's address never reaches a call
+    /// (it then stays in registers through the walk); the work is in the cold [`fail`].
+    #[inline(always)]
     pub(crate) fn fail<T>(&self, kind: ErrorKind, at: usize) -> Result<T, Error> {
         fail(self.input, kind, at)
     }
 
-    /// Skips whitespace; the next byte, if any.
+    /// Skips whitespace; the next byte, if any. Most tokens follow no whitespace or one
+    /// byte of it (`": "`, `",\n"`): those two bytes are looked at one by one, longer runs
+    /// (indentation) sixteen bytes at a time.
     #[inline(always)]
     pub(crate) fn skip_ws(&mut self) -> Option<u8> {
-        while let Some(&b) = self.input.get(self.pos) {
-            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-                return Some(b);
-            }
-            self.pos += 1;
+        let input = self.input;
+        let pos = self.pos;
+        let b = *input.get(pos)?;
+        // Every byte of a token is above the space; whitespace and control bytes are not.
+        if b > b' ' || !is_ws(b) {
+            return Some(b);
         }
-        None
+        let b = input.get(pos + 1).copied();
+        if b.is_some_and(|b| b > b' ' || !is_ws(b)) {
+            self.pos = pos + 1;
+            return b;
+        }
+        self.pos = simd::whitespace_end(input, pos + 1);
+        input.get(self.pos).copied()
     }
 
     /// The next token; `Ok(None)` once the document is complete (after checking that only
@@ -520,10 +539,41 @@ impl<'a> Reader<'a> {
                 Ok(text)
             }
             None => {
-                // Refused: the checking scan says why, as it would have without decoding.
+                // Refused: the checking scan says why, as it would have without decoding. It
+                // runs on a copy, so that this reader's address is never passed to a call (its
+                // position then stays in a register through a walk).
                 out.truncate(mark);
-                let s = self.string()?;
+                let mut check = self.clone();
+                let s = check.string()?;
+                self.pos = check.pos;
                 debug_assert!(false, "string_decoded refused a string that string() accepts");
+                s.decode_into(out);
+                Ok(None)
+            }
+        }
+    }
+
+    /// A string (its `"` next) in input whose first `valid.len()` bytes are `valid`, known
+    /// to be UTF-8 (the DOM validates a whole document first): `Some((start, end))` if it
+    /// has no escapes (its contents are `input[start..end]`), else `None`, its decoded text
+    /// having been appended to `out`. Errors as [`Reader::string`]'s.
+    #[inline(always)]
+    pub(crate) fn string_span(&mut self, valid: &'a str, out: &mut String) -> Result<Option<(usize, usize)>, Error> {
+        let mark = out.len();
+        let start = self.pos + 1;
+        match string_span(self.input, start, valid, out, decode_escape) {
+            Some((plain, end)) => {
+                self.pos = end + 1;
+                Ok(plain.then_some((start, end)))
+            }
+            None => {
+                // Refused, or past `valid`: the checking scan says why, on a copy of this
+                // reader (see `string_decoded`).
+                out.truncate(mark);
+                let mut check = self.clone();
+                let s = check.string()?;
+                self.pos = check.pos;
+                debug_assert!(false, "string_span refused a string that string() accepts");
                 s.decode_into(out);
                 Ok(None)
             }
@@ -544,7 +594,7 @@ impl<'a> Reader<'a> {
 
     /// The text of a number starting at `pos`, checked against the grammar but not converted;
     /// leaves `pos` after it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn number_text(&mut self) -> Result<&'a [u8], Error> {
         match number::scan_text(self.input, self.pos) {
             Ok((n, end)) => {

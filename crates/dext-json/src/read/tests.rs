@@ -418,6 +418,45 @@ fn decoding_scan_agrees_with_checking_scan() {
             "{:?}",
             String::from_utf8_lossy(&doc)
         );
+        // `Reader::string_span` (the DOM's: text cut from the input's UTF-8 prefix, checked
+        // once up front) likewise.
+        let valid = match core::str::from_utf8(&doc) {
+            Ok(all) => all,
+            Err(e) => core::str::from_utf8(&doc[..e.valid_up_to()]).unwrap(),
+        };
+        let mut spanning = Reader::new(&doc);
+        let mut out = String::from("before");
+        let got = spanning.string_span(valid, &mut out).map(|span| match span {
+            Some((start, end)) => (valid[start..end].to_string(), true, spanning.offset()),
+            None => (out["before".len()..].to_string(), false, spanning.offset()),
+        });
+        assert_eq!(
+            got.as_ref().map_err(kind_at),
+            want.as_ref().map_err(kind_at),
+            "span: {:?}",
+            String::from_utf8_lossy(&doc)
+        );
+    }
+}
+
+#[test]
+fn whitespace_runs_of_every_length_are_skipped() {
+    // Runs of mixed whitespace of every length up to 70 (across the 16-byte steps), before a
+    // token or the end, at every offset: the reader stops at the first other byte, including
+    // control bytes and bytes >= 0x80, which are not whitespace.
+    let mut next = xorshift(0x1234_5678_9abc_def1);
+    for len in 0..70 {
+        for lead in 0..3 {
+            for stop in [Some(b'"'), Some(b'1'), Some(0x0b), Some(0x0c), Some(0x00), Some(0xc3), Some(b'!'), None] {
+                let mut doc = vec![b'['; lead];
+                doc.extend((0..len).map(|_| [b' ', b'\n', b'\r', b'\t'][next() as usize % 4]));
+                doc.extend(stop);
+                let mut r = Reader::new(&doc);
+                r.pos = lead;
+                assert_eq!(r.skip_ws(), stop, "{doc:?}");
+                assert_eq!(r.offset(), lead + len, "{doc:?}");
+            }
+        }
     }
 }
 

@@ -28,8 +28,8 @@ pub(crate) trait Visit<'a> {
     fn key(&mut self, r: &mut Reader<'a>) -> Result<(), Error>;
     /// A string value is next (its `"`): the visitor reads it from `r`.
     fn string(&mut self, r: &mut Reader<'a>) -> Result<(), Error>;
-    /// A number's text (checked against the grammar, not converted).
-    fn number(&mut self, text: &'a [u8]);
+    /// A number, `input[start..end]` (checked against the grammar, not converted).
+    fn number(&mut self, start: usize, end: usize);
     /// `true` (`Some(true)`), `false` or `null` (`None`).
     fn literal(&mut self, value: Option<bool>);
 }
@@ -64,7 +64,7 @@ impl<'a> Visit<'a> for Nothing {
         r.skip_string()
     }
     #[inline(always)]
-    fn number(&mut self, _: &'a [u8]) {}
+    fn number(&mut self, _: usize, _: usize) {}
     #[inline(always)]
     fn literal(&mut self, _: Option<bool>) {}
 }
@@ -96,7 +96,11 @@ pub(crate) fn walk<'a, V: Visit<'a>>(r: &mut Reader<'a>, v: &mut V) -> Result<()
                 }
             }
             b'"' => v.string(r)?,
-            b'-' | b'0'..=b'9' => v.number(r.number_text()?),
+            b'-' | b'0'..=b'9' => {
+                let start = r.offset();
+                r.number_text()?;
+                v.number(start, r.offset());
+            }
             b't' => v.literal(r.literal(b"true", Some(true))?),
             b'f' => v.literal(r.literal(b"false", Some(false))?),
             b'n' => v.literal(r.literal(b"null", None)?),

@@ -5,8 +5,10 @@
 //! A document's storage is two buffers whatever its shape: the node array (sized from the
 //! input's length up front), and one `String` for the strings that held escapes (grown as
 //! needed); building it also uses a stack of the open containers. Strings without escapes and
-//! number texts are borrowed from the input. Containers record where their subtree ends, so
-//! skipping one is a jump.
+//! number texts are borrowed from the input: a node holds only their offsets (12 bytes a
+//! node), the input having been validated as UTF-8 whole before the walk, so that no string
+//! is validated on its own. Containers record where their subtree ends, so skipping one is a
+//! jump. Inputs are limited to 4 GiB (offsets are 32 bits).
 //!
 //! Duplicate keys are kept; a look-up by key finds the last one (the usual "last wins"), or,
 //! with [`ParseOptions::reject_duplicate_keys`], a document with one is refused
@@ -20,6 +22,7 @@ use std::borrow::Cow;
 
 pub use owned::{OwnedNumber, OwnedValue};
 
+use crate::out;
 use crate::error::{Error, ErrorKind};
 use crate::read::walk::{Visit, walk};
 use crate::read::{Number, Reader, ReaderOptions};
@@ -49,15 +52,23 @@ impl ParseOptions {
     }
 }
 
-/// One node of the tape.
+/// One node of the tape: a 32-bit tag and two 32-bit fields, with no padding in the variants
+/// that are built most (so that building one is two plain stores).
 #[derive(Clone, Copy, Debug)]
-enum Node<'a> {
+#[repr(u32)]
+enum Node {
     Null,
     Bool(bool),
-    /// A number's text (the node stays small; values are read from the text when asked).
-    Number(&'a [u8]),
-    /// A string without escapes, borrowed from the input.
-    Str(&'a str),
+    /// A number, its text `input[start..end]` (values are read from the text when asked).
+    Number {
+        start: u32,
+        end: u32,
+    },
+    /// A string without escapes, `input[start..end]`.
+    Str {
+        start: u32,
+        end: u32,
+    },
     /// A decoded string: `text[start..end]`.
     Decoded {
         start: u32,
@@ -91,7 +102,9 @@ enum Node<'a> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Document<'a> {
-    nodes: Vec<Node<'a>>,
+    /// The input (all UTF-8, or the document would have been refused).
+    input: &'a str,
+    nodes: Vec<Node>,
     text: String,
 }
 
@@ -104,7 +117,18 @@ impl<'a> Document<'a> {
     /// Parses `input` with `options` (one walk of the grammar, `crate::read::walk`).
     pub fn parse_with(input: &'a [u8], options: ParseOptions) -> Result<Document<'a>, Error> {
         let mut r = Reader::with_options(input, options.reader);
+        if u32::try_from(input.len()).is_err() {
+            return r.fail(ErrorKind::TooLarge, 0);
+        }
+        // The input as far as it is UTF-8: all of it, unless the document is to be refused
+        // (the first string that reaches past that is not UTF-8: no byte at or above 0x80 is
+        // accepted outside strings).
+        let valid = match simdutf8::compat::from_utf8(input) {
+            Ok(all) => all,
+            Err(e) => core::str::from_utf8(&input[..e.valid_up_to()]).unwrap_or_default(),
+        };
         let mut b = Builder {
+            valid,
             // A guess that avoids most regrowth: about one node per 8 bytes in typical
             // documents.
             nodes: Vec::with_capacity(input.len() / 8 + 1),
@@ -116,7 +140,7 @@ impl<'a> Document<'a> {
             reject_duplicate_keys: options.reject_duplicate_keys,
         };
         walk(&mut r, &mut b)?;
-        Ok(Document { nodes: b.nodes, text: b.text })
+        Ok(Document { input: valid, nodes: b.nodes, text: b.text })
     }
 
     /// The document's value.
@@ -133,7 +157,9 @@ impl<'a> Document<'a> {
 /// The DOM's side of the walk: nodes pushed as values come, containers fixed up as they
 /// close.
 struct Builder<'a> {
-    nodes: Vec<Node<'a>>,
+    /// The input as far as it is UTF-8 (see `Document::parse_with`).
+    valid: &'a str,
+    nodes: Vec<Node>,
     text: String,
     /// The innermost open container: its node index, its member/element count so far, and
     /// whether it is an object (kept out of `outer`, so that counting a value is one add; with
@@ -155,10 +181,11 @@ impl<'a> Builder<'a> {
 
     /// The string that `r` is at, as a node: borrowed, or decoded into the text.
     #[inline(always)]
-    fn string_node(&mut self, r: &mut Reader<'a>) -> Result<Node<'a>, Error> {
+    fn string_node(&mut self, r: &mut Reader<'a>) -> Result<Node, Error> {
         let start = self.text.len();
-        Ok(match r.string_decoded(&mut self.text)? {
-            Some(plain) => Node::Str(plain),
+        Ok(match r.string_span(self.valid, &mut self.text)? {
+            // Offsets into the input fit: its length was checked.
+            Some((start, end)) => Node::Str { start: start as u32, end: end as u32 },
             None => Node::Decoded { start: index(start, r)?, end: index(self.text.len(), r)? },
         })
     }
@@ -180,7 +207,7 @@ impl<'a> Visit<'a> for Builder<'a> {
         self.count();
         self.outer.push((self.at, self.count, self.object));
         (self.at, self.count, self.object) = (self.nodes.len(), 0, object);
-        self.nodes.push(if object { Node::Object { len: 0, end: 0 } } else { Node::Array { len: 0, end: 0 } });
+        out::push(&mut self.nodes, if object { Node::Object { len: 0, end: 0 } } else { Node::Array { len: 0, end: 0 } });
         Ok(true)
     }
 
@@ -191,8 +218,9 @@ impl<'a> Visit<'a> for Builder<'a> {
         (self.at, self.count, self.object) = around;
         let end = index(self.nodes.len(), r)?;
         self.nodes[at] = if object { Node::Object { len: count, end } } else { Node::Array { len: count, end } };
-        if self.reject_duplicate_keys && object {
-            check_duplicates(&self.nodes, &self.text, at, r)?;
+        if self.reject_duplicate_keys && object && has_duplicates(self.valid, &self.nodes, &self.text, at) {
+            // The whole object has been read; the error points just after it.
+            return r.fail(ErrorKind::DuplicateKey, r.offset());
         }
         Ok(())
     }
@@ -201,7 +229,7 @@ impl<'a> Visit<'a> for Builder<'a> {
     fn key(&mut self, r: &mut Reader<'a>) -> Result<(), Error> {
         // A key is a node of its own, before its value; it does not count.
         let node = self.string_node(r)?;
-        self.nodes.push(node);
+        out::push(&mut self.nodes, node);
         Ok(())
     }
 
@@ -209,24 +237,26 @@ impl<'a> Visit<'a> for Builder<'a> {
     fn string(&mut self, r: &mut Reader<'a>) -> Result<(), Error> {
         self.count();
         let node = self.string_node(r)?;
-        self.nodes.push(node);
+        out::push(&mut self.nodes, node);
         Ok(())
     }
 
     #[inline(always)]
-    fn number(&mut self, text: &'a [u8]) {
+    fn number(&mut self, start: usize, end: usize) {
         self.count();
-        self.nodes.push(Node::Number(text));
+        // Offsets into the input fit: its length was checked.
+        out::push(&mut self.nodes, Node::Number { start: start as u32, end: end as u32 });
     }
 
     #[inline(always)]
     fn literal(&mut self, value: Option<bool>) {
         self.count();
-        self.nodes.push(value.map_or(Node::Null, Node::Bool));
+        out::push(&mut self.nodes, value.map_or(Node::Null, Node::Bool));
     }
 }
 
 /// `n` as a node index (documents of more than 2^32 nodes are refused as too large).
+#[inline(always)]
 fn index(n: usize, r: &Reader<'_>) -> Result<u32, Error> {
     match u32::try_from(n) {
         Ok(i) => Ok(i),
@@ -234,20 +264,15 @@ fn index(n: usize, r: &Reader<'_>) -> Result<u32, Error> {
     }
 }
 
-/// Refuses the object at `at` if two of its keys are equal (quadratic in its size: asked for
-/// only when wanted).
-fn check_duplicates(nodes: &[Node<'_>], text: &str, at: usize, r: &Reader<'_>) -> Result<(), Error> {
-    let keys: Vec<&str> = Members { nodes, text, next: at + 1, left: object_len(nodes, at) }.map(|(k, _)| k).collect();
-    for (i, k) in keys.iter().enumerate() {
-        if keys[..i].contains(k) {
-            // The whole object has been read; the error points just after it.
-            return r.fail(ErrorKind::DuplicateKey, r.offset());
-        }
-    }
-    Ok(())
+/// Whether two keys of the object at `at` are equal (quadratic in its size: asked for only
+/// when wanted).
+fn has_duplicates(input: &str, nodes: &[Node], text: &str, at: usize) -> bool {
+    let keys: Vec<&str> =
+        Members { input, nodes, text, next: at + 1, left: object_len(nodes, at) }.map(|(k, _)| k).collect();
+    keys.iter().enumerate().any(|(i, k)| keys[..i].contains(k))
 }
 
-fn object_len(nodes: &[Node<'_>], at: usize) -> u32 {
+fn object_len(nodes: &[Node], at: usize) -> u32 {
     match nodes[at] {
         Node::Object { len, .. } => len,
         _ => 0,
@@ -255,24 +280,25 @@ fn object_len(nodes: &[Node<'_>], at: usize) -> u32 {
 }
 
 /// The index after the subtree of the node at `at`.
-fn subtree_end(nodes: &[Node<'_>], at: usize) -> usize {
+fn subtree_end(nodes: &[Node], at: usize) -> usize {
     match nodes[at] {
         Node::Array { end, .. } | Node::Object { end, .. } => end as usize,
         _ => at + 1,
     }
 }
 
-fn node_str<'d>(nodes: &[Node<'d>], text: &'d str, at: usize) -> Option<&'d str> {
-    match nodes.get(at)? {
-        Node::Str(s) => Some(s),
-        Node::Decoded { start, end } => text.get(*start as usize..*end as usize),
+fn node_str<'d>(input: &'d str, nodes: &[Node], text: &'d str, at: usize) -> Option<&'d str> {
+    match *nodes.get(at)? {
+        Node::Str { start, end } => input.get(start as usize..end as usize),
+        Node::Decoded { start, end } => text.get(start as usize..end as usize),
         _ => None,
     }
 }
 
 /// The members of an object: (key, value index) pairs.
 struct Members<'n, 'd> {
-    nodes: &'n [Node<'d>],
+    input: &'d str,
+    nodes: &'n [Node],
     text: &'d str,
     next: usize,
     left: u32,
@@ -289,7 +315,7 @@ where
             return None;
         }
         self.left -= 1;
-        let key = node_str(self.nodes, self.text, self.next)?;
+        let key = node_str(self.input, self.nodes, self.text, self.next)?;
         let value = self.next + 1;
         self.next = subtree_end(self.nodes, value);
         Some((key, value))
@@ -322,7 +348,7 @@ pub struct Value<'d, 'a> {
 }
 
 impl<'d, 'a> Value<'d, 'a> {
-    fn node(&self) -> Option<&'d Node<'a>> {
+    fn node(&self) -> Option<&'d Node> {
         self.doc.nodes.get(self.at?)
     }
 
@@ -340,8 +366,8 @@ impl<'d, 'a> Value<'d, 'a> {
         Some(match self.node()? {
             Node::Null => Kind::Null,
             Node::Bool(_) => Kind::Bool,
-            Node::Number(_) => Kind::Number,
-            Node::Str(_) | Node::Decoded { .. } => Kind::String,
+            Node::Number { .. } => Kind::Number,
+            Node::Str { .. } | Node::Decoded { .. } => Kind::String,
             Node::Array { .. } => Kind::Array,
             Node::Object { .. } => Kind::Object,
         })
@@ -362,8 +388,11 @@ impl<'d, 'a> Value<'d, 'a> {
 
     /// The number, if this is one.
     pub fn as_number(&self) -> Option<Number<'a>> {
-        match self.node()? {
-            Node::Number(text) => Some(Number::from_text(text)),
+        match *self.node()? {
+            Node::Number { start, end } => {
+                let text: &'a str = self.doc.input;
+                Some(Number::from_text(text.as_bytes().get(start as usize..end as usize)?))
+            }
             _ => None,
         }
     }
@@ -385,7 +414,7 @@ impl<'d, 'a> Value<'d, 'a> {
 
     /// The string (escapes decoded), if this is one.
     pub fn as_str(&self) -> Option<&'d str> {
-        node_str(&self.doc.nodes, &self.doc.text, self.at?)
+        node_str(self.doc.input, &self.doc.nodes, &self.doc.text, self.at?)
     }
 
     /// The number of elements or members (0 for anything else).
@@ -424,7 +453,7 @@ impl<'d, 'a> Value<'d, 'a> {
             _ => (0, 0),
         };
         let doc = self.doc;
-        Members { nodes: &doc.nodes, text: &doc.text, next, left }.map(move |(k, at)| (k, Value { doc, at: Some(at) }))
+        Members { input: doc.input, nodes: &doc.nodes, text: &doc.text, next, left }.map(move |(k, at)| (k, Value { doc, at: Some(at) }))
     }
 
     /// The value of `key` (the last one, if repeated), or a missing value.
