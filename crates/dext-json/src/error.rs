@@ -46,7 +46,7 @@ pub enum ErrorKind {
     /// An object repeats a key, and the [`crate::Document`] was asked to refuse that
     /// ([`crate::ParseOptions::reject_duplicate_keys`]).
     DuplicateKey,
-    /// A document too large to index (more than 2^32 nodes or bytes of decoded strings).
+    /// A document too large for the DOM to index (4 GiB of input or more).
     TooLarge,
 }
 

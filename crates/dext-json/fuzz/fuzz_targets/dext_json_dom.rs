@@ -1,5 +1,5 @@
 //! The DOM on arbitrary bytes: no panic; a document exactly when the reader accepts the
-//! input; the tree equal to serde_json's (except where the two differ on purpose: numbers
+//! input, else the reader's error (kind and offset); the tree equal to serde_json's (except where the two differ on purpose: numbers
 //! beyond `f64`'s range and nesting deeper than serde_json's 128); JSON Pointer look-ups that
 //! agree with walking the tree by hand.
 #![no_main]
@@ -72,14 +72,20 @@ fuzz_target!(|data: &[u8]| {
     let doc = Document::parse_with(data, options);
     let strict = Document::parse_with(data, options.reject_duplicate_keys(true));
     let mut r = dext_json::Reader::with_options(data, options.reader);
-    let reader_ok = loop {
+    let reader = loop {
         match r.next_token() {
             Ok(Some(_)) => {}
-            Ok(None) => break true,
-            Err(_) => break false,
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
         }
     };
-    assert_eq!(doc.is_ok(), reader_ok, "the DOM and the reader disagree");
+    // Accepted by both or refused by both, with the same error kind at the same offset.
+    let kind_at = |e: &dext_json::Error| (e.kind(), e.offset());
+    assert_eq!(
+        doc.as_ref().map(drop).map_err(kind_at),
+        reader.as_ref().map(drop).map_err(kind_at),
+        "the DOM and the reader disagree"
+    );
     let Ok(doc) = doc else {
         assert!(strict.is_err());
         return;

@@ -22,8 +22,8 @@ use std::borrow::Cow;
 
 pub use owned::{OwnedNumber, OwnedValue};
 
-use crate::out;
 use crate::error::{Error, ErrorKind};
+use crate::out;
 use crate::read::walk::{Visit, walk};
 use crate::read::{Number, Reader, ReaderOptions};
 
@@ -114,7 +114,8 @@ impl<'a> Document<'a> {
         Document::parse_with(input, ParseOptions::default())
     }
 
-    /// Parses `input` with `options` (one walk of the grammar, `crate::read::walk`).
+    /// Parses `input` with `options` (one walk of the grammar, `crate::read::walk`). An
+    /// input of 4 GiB or more is refused ([`ErrorKind::TooLarge`], at offset 0).
     pub fn parse_with(input: &'a [u8], options: ParseOptions) -> Result<Document<'a>, Error> {
         let mut r = Reader::with_options(input, options.reader);
         if u32::try_from(input.len()).is_err() {
@@ -207,7 +208,10 @@ impl<'a> Visit<'a> for Builder<'a> {
         self.count();
         self.outer.push((self.at, self.count, self.object));
         (self.at, self.count, self.object) = (self.nodes.len(), 0, object);
-        out::push(&mut self.nodes, if object { Node::Object { len: 0, end: 0 } } else { Node::Array { len: 0, end: 0 } });
+        out::push(
+            &mut self.nodes,
+            if object { Node::Object { len: 0, end: 0 } } else { Node::Array { len: 0, end: 0 } },
+        );
         Ok(true)
     }
 
@@ -453,7 +457,8 @@ impl<'d, 'a> Value<'d, 'a> {
             _ => (0, 0),
         };
         let doc = self.doc;
-        Members { input: doc.input, nodes: &doc.nodes, text: &doc.text, next, left }.map(move |(k, at)| (k, Value { doc, at: Some(at) }))
+        Members { input: doc.input, nodes: &doc.nodes, text: &doc.text, next, left }
+            .map(move |(k, at)| (k, Value { doc, at: Some(at) }))
     }
 
     /// The value of `key` (the last one, if repeated), or a missing value.
