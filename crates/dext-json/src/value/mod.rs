@@ -392,10 +392,15 @@ impl<'d, 'a> Value<'d, 'a> {
 
     /// The number, if this is one.
     pub fn as_number(&self) -> Option<Number<'a>> {
+        self.number_text().map(Number::from_text)
+    }
+
+    /// A number's text, if this is one.
+    fn number_text(&self) -> Option<&'a [u8]> {
         match *self.node()? {
             Node::Number { start, end } => {
-                let text: &'a str = self.doc.input;
-                Some(Number::from_text(text.as_bytes().get(start as usize..end as usize)?))
+                let input: &'a str = self.doc.input;
+                input.as_bytes().get(start as usize..end as usize)
             }
             _ => None,
         }
@@ -484,10 +489,7 @@ impl<'d, 'a> Value<'d, 'a> {
         match kind {
             Kind::Null => w.null(),
             Kind::Bool => w.bool(self.as_bool() == Some(true)),
-            Kind::Number => match self.as_number() {
-                Some(n) => w.number_read(n),
-                None => w.null(),
-            },
+            Kind::Number => w.number_read(self.number_text().unwrap_or(b"0")),
             Kind::String => w.string(self.as_str().unwrap_or_default()),
             Kind::Array => {
                 w.start_array()?;

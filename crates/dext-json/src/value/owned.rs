@@ -151,7 +151,7 @@ impl OwnedValue {
         match self {
             OwnedValue::Null => w.null(),
             OwnedValue::Bool(b) => w.bool(*b),
-            OwnedValue::Number(n) => w.number_read(n.number()),
+            OwnedValue::Number(n) => w.number_read(n.0.as_bytes()),
             OwnedValue::String(s) => w.string(s),
             OwnedValue::Array(elements) => {
                 w.start_array()?;

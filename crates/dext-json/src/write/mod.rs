@@ -251,10 +251,10 @@ impl<'o> Writer<'o> {
         Ok(())
     }
 
-    /// A number whose text came from the reader (so is known to be in the grammar).
-    pub(crate) fn number_read(&mut self, n: crate::Number<'_>) -> Result<(), Error> {
+    /// A number's text that came from the reader (so is known to be in the grammar).
+    pub(crate) fn number_read(&mut self, text: &[u8]) -> Result<(), Error> {
         self.before_value()?;
-        self.out.extend_from_slice(n.as_bytes());
+        crate::out::append(self.out, text);
         self.after_value();
         Ok(())
     }
