@@ -6,16 +6,35 @@ use crate::error::ErrorKind;
 
 /// A number token: its text as written (already checked against the grammar, so ASCII), and
 /// its decimal value as read.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Number<'a> {
     text: &'a [u8],
     /// The significant digits as an integer (when `EXACT`).
     w: u64,
-    /// The power of ten that `w` is multiplied by (saturated far outside any double's range).
-    q: i32,
-    flags: u8,
-    /// Significant digits (capped at 255; 0 when not computed).
-    significant: u8,
+    /// In one word, so that a `Number` is three words moved whole (a `u8` field beside an
+    /// `i32` made the compiler store them apart and load them together, a stalled
+    /// store-to-load forward on every number): bits 0..32, the power of ten that `w` is
+    /// multiplied by, an `i32` (saturated far outside any double's range); bits 32..40, the
+    /// flags; bits 40..48, the significant digits (capped at 255; 0 when not computed).
+    meta: u64,
+}
+
+impl core::fmt::Debug for Number<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Number")
+            .field("text", &self.as_str())
+            .field("w", &self.w)
+            .field("q", &self.q())
+            .field("flags", &self.flags())
+            .field("significant", &self.significant())
+            .finish()
+    }
+}
+
+/// The `meta` word of a [`Number`].
+#[inline(always)]
+fn meta(q: i32, flags: u8, significant: u8) -> u64 {
+    u64::from(q as u32) | u64::from(flags) << 32 | u64::from(significant) << 40
 }
 
 /// No fraction and no exponent.
@@ -196,7 +215,7 @@ fn scan_common<const VALUE: bool>(b: &[u8], start: usize) -> Option<(Number<'_>,
         flags |= NEGATIVE;
     }
     let end = s + end;
-    Some((Number { text: &b[start..end], w, q, flags, significant: digits as u8 }, end))
+    Some((Number { text: &b[start..end], w, meta: meta(q, flags, digits as u8) }, end))
 }
 
 #[inline(always)]
@@ -280,7 +299,7 @@ fn scan_general<const VALUE: bool>(b: &[u8], start: usize) -> Result<(Number<'_>
     }
     let q = q.clamp(-(1 << 21), 1 << 21) as i32;
     let significant = u8::try_from(significant).unwrap_or(u8::MAX);
-    Ok((Number { text: &b[start..i], w, q, flags, significant }, i))
+    Ok((Number { text: &b[start..i], w, meta: meta(q, flags, significant) }, i))
 }
 
 /// `text` as a number, if all of it is one by the grammar (for numbers found inside strings,
@@ -297,11 +316,28 @@ pub(crate) fn parse_whole(text: &[u8]) -> Option<Number<'_>> {
 }
 
 impl<'a> Number<'a> {
+    /// The power of ten that `w` is multiplied by.
+    #[inline(always)]
+    fn q(&self) -> i32 {
+        self.meta as u32 as i32
+    }
+
+    #[inline(always)]
+    fn flags(&self) -> u8 {
+        (self.meta >> 32) as u8
+    }
+
+    /// Significant digits (capped at 255; 0 when not computed).
+    #[inline(always)]
+    fn significant(&self) -> u8 {
+        (self.meta >> 40) as u8
+    }
+
     /// The number written as `text`, which the reader has already checked against the grammar.
     pub(crate) fn from_text(text: &'a [u8]) -> Number<'a> {
         match scan(text, 0) {
             Ok((n, _)) => n,
-            Err(_) => Number { text, w: 0, q: 0, flags: 0, significant: 0 },
+            Err(_) => Number { text, w: 0, meta: 0 },
         }
     }
 
@@ -318,18 +354,18 @@ impl<'a> Number<'a> {
 
     /// Whether it is written as an integer (no `.`, no exponent).
     pub fn is_integer(&self) -> bool {
-        self.flags & INTEGER != 0
+        self.flags() & INTEGER != 0
     }
 
     /// Whether it is written with a leading `-` (so `-0` is negative).
     pub fn is_negative(&self) -> bool {
-        self.flags & NEGATIVE != 0
+        self.flags() & NEGATIVE != 0
     }
 
     /// The value as a `u64`, if it is written as an integer in range (`-0` is 0).
     #[inline]
     pub fn as_u64(&self) -> Option<u64> {
-        match self.flags & (INTEGER | NEGATIVE | EXACT) {
+        match self.flags() & (INTEGER | NEGATIVE | EXACT) {
             f if f == INTEGER | EXACT => Some(self.w),
             f if f == INTEGER | NEGATIVE | EXACT => (self.w == 0).then_some(0),
             // Twenty digits may still fit.
@@ -341,7 +377,7 @@ impl<'a> Number<'a> {
     /// The value as an `i64`, if it is written as an integer in range.
     #[inline]
     pub fn as_i64(&self) -> Option<i64> {
-        match self.flags & (INTEGER | NEGATIVE | EXACT) {
+        match self.flags() & (INTEGER | NEGATIVE | EXACT) {
             f if f == INTEGER | EXACT => i64::try_from(self.w).ok(),
             // `i64::MIN`'s magnitude is one more than `i64::MAX`.
             f if f == INTEGER | NEGATIVE | EXACT => 0i64.checked_sub_unsigned(self.w),
@@ -354,8 +390,8 @@ impl<'a> Number<'a> {
     /// gives an infinity, too small a zero.
     #[inline]
     pub fn as_f64(&self) -> f64 {
-        if self.flags & EXACT != 0 {
-            let q = i64::from(self.q);
+        if self.flags() & EXACT != 0 {
+            let q = i64::from(self.q());
             if let Some(v) = lemire::clinger(self.w, q).or_else(|| lemire::eisel_lemire(self.w, q)) {
                 return if self.is_negative() { -v } else { v };
             }
@@ -371,11 +407,11 @@ impl<'a> Number<'a> {
         if self.is_integer() {
             return self.as_u64().is_none() && self.as_i64().is_none();
         }
-        if self.significant > 17 {
+        if self.significant() > 17 {
             return true;
         }
         let v = self.as_f64();
-        v.is_infinite() || (v == 0.0 && self.significant > 0)
+        v.is_infinite() || (v == 0.0 && self.significant() > 0)
     }
 
     /// More than 19 significant digits, or a rare undecided case.
@@ -448,7 +484,7 @@ mod tests {
             for _ in 0..next() % 40 {
                 text.push(if next() % 2 == 0 { b'7' } else { b' ' });
             }
-            let fields = |n: Number<'_>| (n.text.to_vec(), n.w, n.q, n.flags, n.significant);
+            let fields = |n: Number<'_>| (n.text.to_vec(), n.w, n.q(), n.flags(), n.significant());
             let general = scan_general::<true>(&text, 0);
             if let Some((n, end)) = scan_common::<true>(&text, 0) {
                 taken += 1;
