@@ -230,17 +230,28 @@ pub(crate) fn string_decoded<'a>(
             return Some((None, i));
         }
         out.push_str(text);
-        // Escapes often come in a row (`\\u` text): take them without a run scan in
-        // between.
-        loop {
-            let (c, next) = escape(input, i)?;
-            out.push(c);
-            i = next;
-            if input.get(i) != Some(&b'\\') {
-                break;
-            }
-        }
+        i = escapes(input, i, out, &escape)?;
         run = i;
+    }
+}
+
+/// Decodes the escapes from the one whose `\\` is at `i` on while they come in a row
+/// (`\\u` text), without a run scan in between, appending them to `out`; the index after
+/// the last. `None` at an escape that `escape` refuses.
+#[inline(always)]
+fn escapes(
+    input: &[u8],
+    mut i: usize,
+    out: &mut String,
+    escape: &impl Fn(&[u8], usize) -> Option<(char, usize)>,
+) -> Option<usize> {
+    loop {
+        let (c, next) = escape(input, i)?;
+        out.push(c);
+        i = next;
+        if input.get(i) != Some(&b'\\') {
+            return Some(i);
+        }
     }
 }
 
@@ -276,14 +287,7 @@ pub(crate) fn string_span(
         if stop == b'"' {
             return Some((false, i));
         }
-        loop {
-            let (c, next) = escape(input, i)?;
-            out.push(c);
-            i = next;
-            if input.get(i) != Some(&b'\\') {
-                break;
-            }
-        }
+        i = escapes(input, i, out, &escape)?;
         run = i;
         i = string_stop(input, i);
     }

@@ -538,19 +538,23 @@ impl<'a> Reader<'a> {
                 self.pos = end + 1;
                 Ok(text)
             }
-            None => {
-                // Refused: the checking scan says why, as it would have without decoding. It
-                // runs on a copy, so that this reader's address is never passed to a call (its
-                // position then stays in a register through a walk).
-                out.truncate(mark);
-                let mut check = self.clone();
-                let s = check.string()?;
-                self.pos = check.pos;
-                debug_assert!(false, "string_decoded refused a string that string() accepts");
-                s.decode_into(out);
-                Ok(None)
-            }
+            None => self.refused(out, mark),
         }
+    }
+
+    /// After a decoding scan refused the string at `pos` (having appended some of it to
+    /// `out` from `mark` on): the checking scan says why, as it would have without decoding.
+    /// It runs on a copy, so that this reader's address is never passed to a call (its
+    /// position then stays in a register through a walk).
+    #[inline(always)]
+    fn refused<T>(&mut self, out: &mut String, mark: usize) -> Result<Option<T>, Error> {
+        out.truncate(mark);
+        let mut check = self.clone();
+        let s = check.string()?;
+        self.pos = check.pos;
+        debug_assert!(false, "a decoding scan refused a string that string() accepts");
+        s.decode_into(out);
+        Ok(None)
     }
 
     /// A string (its `"` next) in input whose first `valid.len()` bytes are `valid`, known
@@ -566,17 +570,8 @@ impl<'a> Reader<'a> {
                 self.pos = end + 1;
                 Ok(plain.then_some((start, end)))
             }
-            None => {
-                // Refused, or past `valid`: the checking scan says why, on a copy of this
-                // reader (see `string_decoded`).
-                out.truncate(mark);
-                let mut check = self.clone();
-                let s = check.string()?;
-                self.pos = check.pos;
-                debug_assert!(false, "string_span refused a string that string() accepts");
-                s.decode_into(out);
-                Ok(None)
-            }
+            // Refused, or past `valid`.
+            None => self.refused(out, mark),
         }
     }
 
