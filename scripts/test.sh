@@ -7,11 +7,16 @@
 #   3. the loom model checks of the runtime's lock-free protocols (a separate build with
 #      `--cfg loom`, in its own target directory);
 #   4. the HTTP codec forced onto its scalar scanners (`--cfg dext_no_simd`);
-#   5. a build of every fuzz target (on stable, without fuzzing instrumentation: this checks
+#   5. the telemetry receivers (Prometheus's `promtool` and server) installed first by
+#      scripts/receivers.sh, and required by the tests that talk to them
+#      (DEXT_REQUIRE_RECEIVERS: a missing receiver fails them instead of skipping);
+#   6. a build of every fuzz target (on stable, without fuzzing instrumentation: this checks
 #      they compile; fuzzing itself is `crates/dext-http/fuzz/run.sh` and
 #      `crates/dext-json/fuzz/run.sh`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/receivers.sh
+export DEXT_REQUIRE_RECEIVERS=1
 cargo fmt --all -- --check
 cargo clippy --workspace --all-features --all-targets --quiet -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quiet

@@ -196,6 +196,7 @@ pub(crate) fn string_contents<'a, E>(
 /// escapes, else `None`, the decoded string having been appended to `out`. Returns `None`
 /// for any string that `string_contents` would refuse, leaving some of it appended to
 /// `out`: the caller then asks `string_contents` what is wrong.
+#[cfg(feature = "serde")]
 #[inline(always)]
 pub(crate) fn string_decoded<'a>(
     input: &'a [u8],

@@ -27,7 +27,9 @@ pub(crate) use number::parse_whole as parse_number;
 
 use crate::error::{Error, ErrorKind};
 use crate::nest::Nesting;
-use crate::simd::{self, Contents, Utf8Ahead, string_contents, string_decoded, string_span};
+#[cfg(feature = "serde")]
+use crate::simd::string_decoded;
+use crate::simd::{self, Contents, Utf8Ahead, string_contents, string_span};
 
 /// Deepest nesting a reader can be configured for: its bit stack has this many bits.
 pub const MAX_DEPTH_LIMIT: u32 = 1024;
@@ -530,6 +532,7 @@ impl<'a> Reader<'a> {
 
     /// A string (its `"` next) with its escapes decoded: borrowed from the input if it has
     /// none, else appended to `out` (then `None`). Errors as [`Reader::string`]'s.
+    #[cfg(feature = "serde")]
     #[inline(always)]
     pub(crate) fn string_decoded(&mut self, out: &mut String) -> Result<Option<&'a str>, Error> {
         let mark = out.len();

@@ -1,0 +1,3 @@
+//! Encoders: telemetry to bytes in the formats backends read. Sending is the driver's.
+
+pub mod prometheus;
