@@ -17,10 +17,11 @@
 //!
 //! This crate does no I/O and starts no thread: a driver (the server) calls `collect` and
 //! the encoders, and sends the bytes. It has no dependencies and no `unsafe` code.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod attr;
+pub mod clock;
 pub mod export;
 pub mod metrics;
 pub mod trace;

@@ -1,0 +1,752 @@
+//! Spans: start, annotate, end; finished sampled spans go to the export queue.
+//!
+//! A recording span keeps everything inline, in a fixed-size [`SpanData`]: up to
+//! [`MAX_ATTRIBUTES`] attributes (static keys; strings copied into a [`TEXT_CAPACITY`]-byte
+//! text area of the span, numbers and static strings stored as they are), [`MAX_EVENTS`]
+//! events and [`MAX_LINKS`] links. What does not fit is counted as dropped, as OTel's span
+//! limits do, and a string that does not fit is cut at a character boundary. So starting,
+//! annotating and ending a span allocates nothing.
+//!
+//! Ending a sampled span copies it into this thread's ring (`ring.rs`), from which the
+//! exporter drains spans in batches ([`drain_spans`]); when the ring is full the span is
+//! dropped and counted ([`dropped_spans`]), and the request goes on.
+//!
+//! The parent of a new span is, unless given, the thread's current context: set while a
+//! span is entered ([`Span::enter`]) or while a future wrapped by [`in_context`] is polled,
+//! which makes it the current span of that task.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::sync::Arc;
+
+use super::context::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+use super::ring::{Producer, Rings};
+use super::sampler::{Decision, Sampler};
+use crate::attr::{KeyValue, Value};
+use crate::clock;
+
+/// The most attributes a span keeps.
+pub const MAX_ATTRIBUTES: usize = 12;
+/// The most events a span keeps.
+pub const MAX_EVENTS: usize = 2;
+/// The most attributes an event keeps.
+pub const MAX_EVENT_ATTRIBUTES: usize = 2;
+/// The most links a span keeps.
+pub const MAX_LINKS: usize = 2;
+/// The bytes of text (name, string attributes, status message, trace state) a span keeps.
+pub const TEXT_CAPACITY: usize = 256;
+/// Spans each recording thread's ring holds until the exporter drains them.
+pub const RING_CAPACITY: usize = 2048;
+
+/// The role of a span, as OTel defines it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SpanKind {
+    /// Internal work.
+    #[default]
+    Internal,
+    /// The server side of a request.
+    Server,
+    /// The client side of a request.
+    Client,
+    /// A message sent.
+    Producer,
+    /// A message received.
+    Consumer,
+}
+
+/// A span's status code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StatusCode {
+    /// Not set (the default; for HTTP servers, any status below 500).
+    #[default]
+    Unset,
+    /// Explicitly successful.
+    Ok,
+    /// Failed.
+    Error,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct TextRef {
+    start: u16,
+    len: u16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Stored {
+    Bool(bool),
+    I64(i64),
+    F64(f64),
+    Static(&'static str),
+    Text(TextRef),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Attr {
+    key: &'static str,
+    value: Stored,
+}
+
+const NO_ATTR: Attr = Attr { key: "", value: Stored::Bool(false) };
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct EventRec {
+    name: &'static str,
+    time: u64,
+    n_attrs: u8,
+    attrs: [Attr; MAX_EVENT_ATTRIBUTES],
+}
+
+const NO_EVENT: EventRec =
+    EventRec { name: "", time: 0, n_attrs: 0, attrs: [NO_ATTR; MAX_EVENT_ATTRIBUTES] };
+
+/// A span's record: what a recording span holds, and what the exporter reads.
+#[derive(Clone, Debug)]
+pub struct SpanData {
+    context: SpanContext,
+    parent: SpanId,
+    kind: SpanKind,
+    status: StatusCode,
+    status_message: TextRef,
+    scope: &'static Scope,
+    name: TextRef,
+    trace_state: TextRef,
+    start: u64,
+    end: u64,
+    n_attrs: u8,
+    n_events: u8,
+    n_links: u8,
+    dropped_attrs: u16,
+    dropped_events: u16,
+    dropped_links: u16,
+    text_len: u16,
+    attrs: [Attr; MAX_ATTRIBUTES],
+    events: [EventRec; MAX_EVENTS],
+    links: [SpanContext; MAX_LINKS],
+    text: [u8; TEXT_CAPACITY],
+}
+
+/// A tracer's instrumentation scope, kept for the life of the process.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Scope {
+    /// The component's name.
+    pub name: String,
+    /// Its version.
+    pub version: Option<String>,
+}
+
+static NO_SCOPE: Scope = Scope { name: String::new(), version: None };
+
+impl Default for SpanData {
+    fn default() -> Self {
+        SpanData {
+            context: SpanContext::default(),
+            parent: SpanId::INVALID,
+            kind: SpanKind::Internal,
+            status: StatusCode::Unset,
+            status_message: TextRef::default(),
+            scope: &NO_SCOPE,
+            name: TextRef::default(),
+            trace_state: TextRef::default(),
+            start: 0,
+            end: 0,
+            n_attrs: 0,
+            n_events: 0,
+            n_links: 0,
+            dropped_attrs: 0,
+            dropped_events: 0,
+            dropped_links: 0,
+            text_len: 0,
+            attrs: [NO_ATTR; MAX_ATTRIBUTES],
+            events: [NO_EVENT; MAX_EVENTS],
+            links: [SpanContext { trace_id: TraceId::INVALID, span_id: SpanId::INVALID, flags: TraceFlags(0), is_remote: false }; MAX_LINKS],
+            text: [0; TEXT_CAPACITY],
+        }
+    }
+}
+
+impl SpanData {
+    fn text(&self, r: TextRef) -> &str {
+        let bytes = self.text.get(usize::from(r.start)..usize::from(r.start) + usize::from(r.len));
+        // Only whole `&str`s cut at character boundaries are stored.
+        bytes.and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
+    }
+
+    /// Appends `parts` to the text area, cut at a character boundary where it is full.
+    fn push_text(&mut self, parts: &[&str]) -> TextRef {
+        let start = usize::from(self.text_len);
+        let mut at = start;
+        for p in parts {
+            let room = TEXT_CAPACITY - at;
+            let take = if p.len() <= room { p.len() } else { floor_char_boundary(p, room) };
+            self.text[at..at + take].copy_from_slice(&p.as_bytes()[..take]);
+            at += take;
+            if take < p.len() {
+                break;
+            }
+        }
+        self.text_len = at as u16;
+        TextRef { start: start as u16, len: (at - start) as u16 }
+    }
+
+    fn store(&mut self, v: Value<'_>) -> Stored {
+        match v {
+            Value::Bool(b) => Stored::Bool(b),
+            Value::I64(i) => Stored::I64(i),
+            Value::F64(f) => Stored::F64(f),
+            Value::Str(s) => Stored::Text(self.push_text(&[s])),
+        }
+    }
+
+    fn value(&self, s: Stored) -> Value<'_> {
+        match s {
+            Stored::Bool(b) => Value::Bool(b),
+            Stored::I64(i) => Value::I64(i),
+            Stored::F64(f) => Value::F64(f),
+            Stored::Static(s) => Value::Str(s),
+            Stored::Text(r) => Value::Str(self.text(r)),
+        }
+    }
+
+    /// Copies what `src` uses (not its unused capacity) into this reused slot.
+    #[inline]
+    fn fill_from(&mut self, src: &SpanData) {
+        self.context = src.context;
+        self.parent = src.parent;
+        self.kind = src.kind;
+        self.status = src.status;
+        self.status_message = src.status_message;
+        self.scope = src.scope;
+        self.name = src.name;
+        self.trace_state = src.trace_state;
+        self.start = src.start;
+        self.end = src.end;
+        self.n_attrs = src.n_attrs;
+        self.n_events = src.n_events;
+        self.n_links = src.n_links;
+        self.dropped_attrs = src.dropped_attrs;
+        self.dropped_events = src.dropped_events;
+        self.dropped_links = src.dropped_links;
+        self.text_len = src.text_len;
+        let (a, e, l, t) = (
+            usize::from(src.n_attrs),
+            usize::from(src.n_events),
+            usize::from(src.n_links),
+            usize::from(src.text_len),
+        );
+        self.attrs[..a].copy_from_slice(&src.attrs[..a]);
+        self.events[..e].copy_from_slice(&src.events[..e]);
+        self.links[..l].copy_from_slice(&src.links[..l]);
+        self.text[..t].copy_from_slice(&src.text[..t]);
+    }
+
+    /// The span's context.
+    pub fn context(&self) -> &SpanContext {
+        &self.context
+    }
+
+    /// The parent span's id (invalid for a root span).
+    pub fn parent_span_id(&self) -> SpanId {
+        self.parent
+    }
+
+    /// The span's name (as cut to fit).
+    pub fn name(&self) -> &str {
+        self.text(self.name)
+    }
+
+    /// The span's kind.
+    pub fn kind(&self) -> SpanKind {
+        self.kind
+    }
+
+    /// The status code and description.
+    pub fn status(&self) -> (StatusCode, &str) {
+        (self.status, self.text(self.status_message))
+    }
+
+    /// The instrumentation scope of the tracer that started it.
+    pub fn scope(&self) -> &Scope {
+        self.scope
+    }
+
+    /// The `tracestate` it carries (from its parent), validated.
+    pub fn trace_state(&self) -> &str {
+        self.text(self.trace_state)
+    }
+
+    /// Start and end, in Unix nanoseconds.
+    pub fn times(&self) -> (u64, u64) {
+        (self.start, self.end)
+    }
+
+    /// The attributes, in the order set (a key set twice appears once, with the later
+    /// value).
+    pub fn attributes(&self) -> impl ExactSizeIterator<Item = KeyValue<'_>> {
+        self.attrs[..usize::from(self.n_attrs)]
+            .iter()
+            .map(|a| KeyValue { key: a.key, value: self.value(a.value) })
+    }
+
+    /// The events: name, time and attributes.
+    pub fn events(&self) -> impl ExactSizeIterator<Item = Event<'_>> {
+        self.events[..usize::from(self.n_events)].iter().map(|e| Event { span: self, rec: e })
+    }
+
+    /// The links.
+    pub fn links(&self) -> &[SpanContext] {
+        &self.links[..usize::from(self.n_links)]
+    }
+
+    /// Attributes, events and links that did not fit.
+    pub fn dropped(&self) -> (u16, u16, u16) {
+        (self.dropped_attrs, self.dropped_events, self.dropped_links)
+    }
+
+    fn set_attribute(&mut self, a: KeyValue<'_>) {
+        let n = usize::from(self.n_attrs);
+        let value = self.store(a.value);
+        if let Some(slot) = self.attrs[..n].iter_mut().find(|x| x.key == a.key) {
+            slot.value = value;
+        } else if n < MAX_ATTRIBUTES {
+            self.attrs[n] = Attr { key: a.key, value };
+            self.n_attrs += 1;
+        } else {
+            self.dropped_attrs = self.dropped_attrs.saturating_add(1);
+        }
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// An event of a finished span.
+#[derive(Clone, Copy)]
+pub struct Event<'a> {
+    span: &'a SpanData,
+    rec: &'a EventRec,
+}
+
+impl<'a> Event<'a> {
+    /// Its name.
+    pub fn name(&self) -> &'static str {
+        self.rec.name
+    }
+
+    /// When it happened, in Unix nanoseconds.
+    pub fn time(&self) -> u64 {
+        self.rec.time
+    }
+
+    /// Its attributes.
+    pub fn attributes(&self) -> impl ExactSizeIterator<Item = KeyValue<'a>> + 'a {
+        let span = self.span;
+        self.rec.attrs[..usize::from(self.rec.n_attrs)]
+            .iter()
+            .map(move |a| KeyValue { key: a.key, value: span.value(a.value) })
+    }
+}
+
+/// Every span of the process, finished and sampled, waiting for the exporter.
+static SPANS: Rings<SpanData> = Rings::new(RING_CAPACITY);
+
+thread_local! {
+    static PRODUCER: RefCell<Option<Producer<SpanData>>> = const { RefCell::new(None) };
+    static CURRENT: Cell<Option<SpanContext>> = const { Cell::new(None) };
+    /// The id generator's state; 0 until seeded.
+    static RNG: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Hands up to `max` finished spans to `f`, oldest first per thread; returns how many.
+/// Call from one exporter; a second caller waits for the first.
+pub fn drain_spans(max: usize, f: impl FnMut(&SpanData)) -> usize {
+    SPANS.drain(max, f)
+}
+
+/// Spans dropped because their thread's ring was full (or ended during thread exit).
+pub fn dropped_spans() -> u64 {
+    SPANS.dropped()
+}
+
+fn export(d: &SpanData) {
+    let pushed = PRODUCER.try_with(|p| {
+        let Ok(mut p) = p.try_borrow_mut() else { return false };
+        if p.is_none() {
+            *p = SPANS.producer();
+        }
+        p.as_mut().is_some_and(|p| p.push_with(|slot| slot.fill_from(d)))
+    });
+    if pushed != Ok(true) {
+        SPANS.note_dropped();
+    }
+}
+
+/// A random `u64` from this thread's generator (wyrand), seeded from the standard
+/// library's per-process random keys.
+fn random() -> u64 {
+    RNG.with(|s| {
+        let mut x = s.get();
+        if x == 0 {
+            x = seed();
+        }
+        x = x.wrapping_add(0xa076_1d64_78bd_642f);
+        s.set(x);
+        let t = u128::from(x) * u128::from(x ^ 0xe703_7ed1_a0b4_28db);
+        ((t >> 64) as u64) ^ (t as u64)
+    })
+}
+
+#[cold]
+fn seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(clock::system_now());
+    std::thread::current().id().hash(&mut h);
+    h.finish() | 1
+}
+
+use std::hash::Hash;
+
+/// Creates tracers; holds the sampler they share. Cheap to clone.
+#[derive(Clone)]
+pub struct TracerProvider {
+    sampler: Arc<Sampler>,
+}
+
+impl TracerProvider {
+    /// A provider whose spans are sampled by `sampler`.
+    pub fn new(sampler: Sampler) -> TracerProvider {
+        TracerProvider { sampler: Arc::new(sampler) }
+    }
+
+    /// A tracer for the component `name` (its instrumentation scope). The scope is kept for
+    /// the life of the process: make tracers once, not per request.
+    pub fn tracer(&self, name: &str, version: Option<&str>) -> Tracer {
+        let scope: &'static Scope =
+            Box::leak(Box::new(Scope { name: name.into(), version: version.map(Into::into) }));
+        Tracer { sampler: self.sampler.clone(), scope }
+    }
+}
+
+/// Starts spans for one component.
+#[derive(Clone)]
+pub struct Tracer {
+    sampler: Arc<Sampler>,
+    scope: &'static Scope,
+}
+
+#[derive(Clone, Copy)]
+enum Name<'n> {
+    One(&'n str),
+    Parts(&'n [&'n str]),
+}
+
+enum Parent {
+    Current,
+    Root,
+    Explicit(SpanContext),
+}
+
+/// A span about to start.
+pub struct SpanBuilder<'t, 'n> {
+    tracer: &'t Tracer,
+    name: Name<'n>,
+    kind: SpanKind,
+    parent: Parent,
+    trace_state: TraceState<'n>,
+    start: Option<u64>,
+}
+
+impl Tracer {
+    /// A span named `name`.
+    pub fn span<'t, 'n>(&'t self, name: &'n str) -> SpanBuilder<'t, 'n> {
+        self.builder(Name::One(name))
+    }
+
+    /// A span named by the concatenation of `parts` (e.g. `["GET", " ", route]`), with no
+    /// string built.
+    pub fn span_parts<'t, 'n>(&'t self, parts: &'n [&'n str]) -> SpanBuilder<'t, 'n> {
+        self.builder(Name::Parts(parts))
+    }
+
+    fn builder<'n>(&self, name: Name<'n>) -> SpanBuilder<'_, 'n> {
+        SpanBuilder {
+            tracer: self,
+            name,
+            kind: SpanKind::Internal,
+            parent: Parent::Current,
+            trace_state: TraceState::EMPTY,
+            start: None,
+        }
+    }
+}
+
+impl<'n> SpanBuilder<'_, 'n> {
+    /// The span's kind.
+    pub fn kind(mut self, kind: SpanKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// The parent: a context extracted from a request (remote) or a local span's. An
+    /// invalid context makes a root span.
+    pub fn parent(mut self, cx: &SpanContext) -> Self {
+        self.parent = Parent::Explicit(*cx);
+        self
+    }
+
+    /// No parent, whatever the current context.
+    pub fn root(mut self) -> Self {
+        self.parent = Parent::Root;
+        self
+    }
+
+    /// The parent's `tracestate`, carried by the span (and its exported record).
+    pub fn trace_state(mut self, ts: TraceState<'n>) -> Self {
+        self.trace_state = ts;
+        self
+    }
+
+    /// The start time in Unix nanoseconds, instead of now.
+    pub fn start_time(mut self, t: u64) -> Self {
+        self.start = Some(t);
+        self
+    }
+
+    /// Starts the span: ids, the sampling decision, the start time.
+    #[inline]
+    pub fn start(self) -> Span {
+        let parent = match self.parent {
+            Parent::Current => CURRENT.with(Cell::get).filter(SpanContext::is_valid),
+            Parent::Root => None,
+            Parent::Explicit(cx) => Some(cx).filter(SpanContext::is_valid),
+        };
+        let (trace_id, random_flag) = match &parent {
+            Some(p) => (p.trace_id, p.flags.0 & TraceFlags::RANDOM),
+            None => {
+                let (a, b) = (random(), random());
+                (TraceId::from_u128((u128::from(a) << 64) | u128::from(b)), TraceFlags::RANDOM)
+            }
+        };
+        let span_id = SpanId::from_u64(random() | 1);
+        let decision = self.tracer.sampler.decide(parent.as_ref(), trace_id);
+        let flags = TraceFlags(random_flag).with_sampled(decision.is_sampled());
+        let context = SpanContext { trace_id, span_id, flags, is_remote: false };
+        if decision == Decision::Drop {
+            return Span { state: State::NonRecording(context) };
+        }
+        let mut d = SpanData {
+            context,
+            parent: parent.map_or(SpanId::INVALID, |p| p.span_id),
+            kind: self.kind,
+            scope: self.tracer.scope,
+            start: self.start.unwrap_or_else(clock::now),
+            ..SpanData::default()
+        };
+        d.name = match self.name {
+            Name::One(n) => d.push_text(&[n]),
+            Name::Parts(p) => d.push_text(p),
+        };
+        if !self.trace_state.as_str().is_empty() {
+            d.trace_state = d.push_text(&[self.trace_state.as_str()]);
+        }
+        Span { state: State::Recording(d, decision.is_sampled()) }
+    }
+}
+
+/// A started span. Ending it (or dropping it) records its end time and, if sampled, queues
+/// it for export.
+pub struct Span {
+    state: State,
+}
+
+// The recording variant is the span's whole record, inline: no allocation per span.
+#[allow(clippy::large_enum_variant)]
+enum State {
+    Recording(SpanData, bool),
+    NonRecording(SpanContext),
+    Ended(SpanContext),
+}
+
+impl Span {
+    /// The span's context, to propagate (`traceparent`) or to parent other spans.
+    pub fn context(&self) -> SpanContext {
+        match &self.state {
+            State::Recording(d, _) => d.context,
+            State::NonRecording(cx) | State::Ended(cx) => *cx,
+        }
+    }
+
+    /// Whether the span records what is set on it (the sampler kept it).
+    pub fn is_recording(&self) -> bool {
+        matches!(self.state, State::Recording(..))
+    }
+
+    fn data(&mut self) -> Option<&mut SpanData> {
+        match &mut self.state {
+            State::Recording(d, _) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Sets an attribute (replacing the value of a key set before).
+    #[inline]
+    pub fn set_attribute(&mut self, a: KeyValue<'_>) {
+        if let Some(d) = self.data() {
+            d.set_attribute(a);
+        }
+    }
+
+    /// Sets attributes.
+    #[inline]
+    pub fn set_attributes(&mut self, attrs: &[KeyValue<'_>]) {
+        if let Some(d) = self.data() {
+            for a in attrs {
+                d.set_attribute(*a);
+            }
+        }
+    }
+
+    /// Sets a string attribute whose value is `'static`: stored by reference, using none of
+    /// the span's text area.
+    #[inline]
+    pub fn set_static(&mut self, key: &'static str, value: &'static str) {
+        if let Some(d) = self.data() {
+            let n = usize::from(d.n_attrs);
+            let value = Stored::Static(value);
+            if let Some(slot) = d.attrs[..n].iter_mut().find(|x| x.key == key) {
+                slot.value = value;
+            } else if n < MAX_ATTRIBUTES {
+                d.attrs[n] = Attr { key, value };
+                d.n_attrs += 1;
+            } else {
+                d.dropped_attrs = d.dropped_attrs.saturating_add(1);
+            }
+        }
+    }
+
+    /// Records an event now.
+    pub fn add_event(&mut self, name: &'static str, attrs: &[KeyValue<'_>]) {
+        if !self.is_recording() {
+            return;
+        }
+        let time = clock::now();
+        let Some(d) = self.data() else { return };
+        let n = usize::from(d.n_events);
+        if n == MAX_EVENTS {
+            d.dropped_events = d.dropped_events.saturating_add(1);
+            return;
+        }
+        let mut e = EventRec { name, time, ..NO_EVENT };
+        for a in attrs.iter().take(MAX_EVENT_ATTRIBUTES) {
+            let value = d.store(a.value);
+            e.attrs[usize::from(e.n_attrs)] = Attr { key: a.key, value };
+            e.n_attrs += 1;
+        }
+        d.events[n] = e;
+        d.n_events += 1;
+    }
+
+    /// Links another span's context (a batch's messages, a follow-up).
+    pub fn add_link(&mut self, cx: &SpanContext) {
+        if let Some(d) = self.data() {
+            let n = usize::from(d.n_links);
+            if n < MAX_LINKS {
+                d.links[n] = *cx;
+                d.n_links += 1;
+            } else {
+                d.dropped_links = d.dropped_links.saturating_add(1);
+            }
+        }
+    }
+
+    /// Sets the status. OTel's rules: `Ok` is final; a description goes only with `Error`.
+    pub fn set_status(&mut self, code: StatusCode, description: &str) {
+        if let Some(d) = self.data() {
+            if d.status == StatusCode::Ok {
+                return;
+            }
+            d.status = code;
+            d.status_message = if code == StatusCode::Error && !description.is_empty() {
+                d.push_text(&[description])
+            } else {
+                TextRef::default()
+            };
+        }
+    }
+
+    /// Ends the span now.
+    #[inline]
+    pub fn end(self) {
+        drop(self);
+    }
+
+    /// Ends the span at `t` (Unix nanoseconds).
+    pub fn end_at(mut self, t: u64) {
+        self.finish(Some(t));
+    }
+
+    #[inline]
+    fn finish(&mut self, t: Option<u64>) {
+        let cx = self.context();
+        if let State::Recording(d, sampled) = &mut self.state {
+            if *sampled {
+                d.end = t.unwrap_or_else(clock::now);
+                export(d);
+            }
+        }
+        self.state = State::Ended(cx);
+    }
+
+    /// Makes this span the thread's current context until the guard drops: spans started
+    /// meanwhile without an explicit parent are its children.
+    pub fn enter(&self) -> Entered {
+        enter(self.context())
+    }
+}
+
+impl Drop for Span {
+    fn drop(&mut self) {
+        self.finish(None);
+    }
+}
+
+/// Restores the previous current context when dropped.
+#[must_use = "the context is current only while the guard lives"]
+pub struct Entered {
+    previous: Option<SpanContext>,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.previous));
+    }
+}
+
+/// Makes `cx` the thread's current context until the guard drops.
+pub fn enter(cx: SpanContext) -> Entered {
+    Entered { previous: CURRENT.with(|c| c.replace(Some(cx))) }
+}
+
+/// The thread's current context, if a span is entered.
+pub fn current() -> Option<SpanContext> {
+    CURRENT.with(Cell::get)
+}
+
+/// Runs `fut` with `cx` as the current context during each of its polls: the current span
+/// of a task, wherever the task is polled.
+pub async fn in_context<F: Future>(cx: SpanContext, fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(move |task| {
+        let _entered = enter(cx);
+        fut.as_mut().poll(task)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests;
