@@ -1,8 +1,12 @@
-//! Telemetry cheap enough to leave on: spans with W3C Trace Context, metrics, and the
-//! encoders that real backends read (Prometheus text and OpenMetrics).
+//! Telemetry cheap enough to leave on: spans with W3C Trace Context, metrics, structured
+//! logs, and the encoders that real backends read (Prometheus text and OpenMetrics).
 //!
-//! - [`trace`]: trace and span ids, `traceparent`/`tracestate` parsing and formatting with
-//!   no allocation, samplers (always, never, trace-id ratio, parent-based).
+//! - [`mod@trace`]: trace and span ids, `traceparent`/`tracestate` parsing and formatting
+//!   with no allocation, samplers (always, never, trace-id ratio, parent-based), spans
+//!   recorded inline and queued for export through per-thread rings.
+//! - [`mod@log`]: levels, per-target filters, macros whose disabled calls cost a load and a
+//!   compare, the queue sink (records copied into per-thread rings, formatted as text or
+//!   JSON lines by the exporter's side), the `log` crate bridge (feature `log`).
 //! - [`metrics`]: counters, up-down counters, gauges (set and observed) and histograms
 //!   (explicit and base-2 exponential buckets). An instrument bound to an attribute set
 //!   records into per-thread cells: no lock, no allocation, no shared cache line.
@@ -15,14 +19,18 @@
 //!   parse_traceparent(&[u8]) ─▶ SpanContext  │
 //! ```
 //!
-//! This crate does no I/O and starts no thread: a driver (the server) calls `collect` and
-//! the encoders, and sends the bytes. It has no dependencies and no `unsafe` code.
+//! This crate does no I/O and starts no thread: a driver (the server) calls `collect`,
+//! drains the span and log queues, runs the encoders and sends the bytes. It has no
+//! dependencies (`log` behind its feature). Its `unsafe` code is in two modules:
+//! `trace/ring.rs` (the single-producer single-consumer rings) and `clock.rs` (`RDTSC`).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod attr;
 pub mod clock;
 pub mod export;
+mod inline;
+pub mod log;
 pub mod metrics;
 pub mod trace;
 

@@ -142,3 +142,27 @@ fn sampled_spans_allocate_nothing() {
     // The other tests of this binary start no spans of this name.
     assert_eq!(seen, 10_001);
 }
+
+#[test]
+fn enabled_log_calls_allocate_nothing() {
+    use dext_telemetry::log::{Filter, QueueSink, drain_logs};
+    dext_telemetry::log::init(Filter::parse("info").unwrap(), &QueueSink);
+    let route = String::from("/users/{id}");
+    let one = |i: i64| {
+        dext_telemetry::info!("request {} done", i; method = "GET", route = route.as_str(), status = 200);
+    };
+    one(0);
+    let mut seen = 0;
+    let mut drain = || drain_logs(usize::MAX, |d| seen += usize::from(d.fields().count() == 3));
+    let allocs = count(|| {
+        for i in 0..10_000 {
+            one(i);
+            if i % 500 == 0 {
+                drain();
+            }
+        }
+        drain();
+    });
+    assert_eq!(allocs, 0);
+    assert_eq!(seen, 10_001);
+}

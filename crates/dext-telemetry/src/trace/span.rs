@@ -22,8 +22,9 @@ use std::sync::Arc;
 use super::context::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 use super::ring::{Producer, Rings};
 use super::sampler::{Decision, Sampler};
-use crate::attr::{KeyValue, Value};
+use crate::attr::KeyValue;
 use crate::clock;
+use crate::inline::{Attr, NO_ATTR, Stored, Text, TextRef};
 
 /// The most attributes a span keeps.
 pub const MAX_ATTRIBUTES: usize = 12;
@@ -66,29 +67,6 @@ pub enum StatusCode {
     Error,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct TextRef {
-    start: u16,
-    len: u16,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Stored {
-    Bool(bool),
-    I64(i64),
-    F64(f64),
-    Static(&'static str),
-    Text(TextRef),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Attr {
-    key: &'static str,
-    value: Stored,
-}
-
-const NO_ATTR: Attr = Attr { key: "", value: Stored::Bool(false) };
-
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct EventRec {
     name: &'static str,
@@ -97,8 +75,7 @@ struct EventRec {
     attrs: [Attr; MAX_EVENT_ATTRIBUTES],
 }
 
-const NO_EVENT: EventRec =
-    EventRec { name: "", time: 0, n_attrs: 0, attrs: [NO_ATTR; MAX_EVENT_ATTRIBUTES] };
+const NO_EVENT: EventRec = EventRec { name: "", time: 0, n_attrs: 0, attrs: [NO_ATTR; MAX_EVENT_ATTRIBUTES] };
 
 /// A span's record: what a recording span holds, and what the exporter reads.
 #[derive(Clone, Debug)]
@@ -119,11 +96,10 @@ pub struct SpanData {
     dropped_attrs: u16,
     dropped_events: u16,
     dropped_links: u16,
-    text_len: u16,
     attrs: [Attr; MAX_ATTRIBUTES],
     events: [EventRec; MAX_EVENTS],
     links: [SpanContext; MAX_LINKS],
-    text: [u8; TEXT_CAPACITY],
+    text: Text<TEXT_CAPACITY>,
 }
 
 /// A tracer's instrumentation scope, kept for the life of the process.
@@ -156,56 +132,22 @@ impl Default for SpanData {
             dropped_attrs: 0,
             dropped_events: 0,
             dropped_links: 0,
-            text_len: 0,
             attrs: [NO_ATTR; MAX_ATTRIBUTES],
             events: [NO_EVENT; MAX_EVENTS],
-            links: [SpanContext { trace_id: TraceId::INVALID, span_id: SpanId::INVALID, flags: TraceFlags(0), is_remote: false }; MAX_LINKS],
-            text: [0; TEXT_CAPACITY],
+            links: [SpanContext {
+                trace_id: TraceId::INVALID,
+                span_id: SpanId::INVALID,
+                flags: TraceFlags(0),
+                is_remote: false,
+            }; MAX_LINKS],
+            text: Text::default(),
         }
     }
 }
 
 impl SpanData {
     fn text(&self, r: TextRef) -> &str {
-        let bytes = self.text.get(usize::from(r.start)..usize::from(r.start) + usize::from(r.len));
-        // Only whole `&str`s cut at character boundaries are stored.
-        bytes.and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
-    }
-
-    /// Appends `parts` to the text area, cut at a character boundary where it is full.
-    fn push_text(&mut self, parts: &[&str]) -> TextRef {
-        let start = usize::from(self.text_len);
-        let mut at = start;
-        for p in parts {
-            let room = TEXT_CAPACITY - at;
-            let take = if p.len() <= room { p.len() } else { floor_char_boundary(p, room) };
-            self.text[at..at + take].copy_from_slice(&p.as_bytes()[..take]);
-            at += take;
-            if take < p.len() {
-                break;
-            }
-        }
-        self.text_len = at as u16;
-        TextRef { start: start as u16, len: (at - start) as u16 }
-    }
-
-    fn store(&mut self, v: Value<'_>) -> Stored {
-        match v {
-            Value::Bool(b) => Stored::Bool(b),
-            Value::I64(i) => Stored::I64(i),
-            Value::F64(f) => Stored::F64(f),
-            Value::Str(s) => Stored::Text(self.push_text(&[s])),
-        }
-    }
-
-    fn value(&self, s: Stored) -> Value<'_> {
-        match s {
-            Stored::Bool(b) => Value::Bool(b),
-            Stored::I64(i) => Value::I64(i),
-            Stored::F64(f) => Value::F64(f),
-            Stored::Static(s) => Value::Str(s),
-            Stored::Text(r) => Value::Str(self.text(r)),
-        }
+        self.text.get(r)
     }
 
     /// Copies what `src` uses (not its unused capacity) into this reused slot.
@@ -227,17 +169,11 @@ impl SpanData {
         self.dropped_attrs = src.dropped_attrs;
         self.dropped_events = src.dropped_events;
         self.dropped_links = src.dropped_links;
-        self.text_len = src.text_len;
-        let (a, e, l, t) = (
-            usize::from(src.n_attrs),
-            usize::from(src.n_events),
-            usize::from(src.n_links),
-            usize::from(src.text_len),
-        );
+        let (a, e, l) = (usize::from(src.n_attrs), usize::from(src.n_events), usize::from(src.n_links));
         self.attrs[..a].copy_from_slice(&src.attrs[..a]);
         self.events[..e].copy_from_slice(&src.events[..e]);
         self.links[..l].copy_from_slice(&src.links[..l]);
-        self.text[..t].copy_from_slice(&src.text[..t]);
+        self.text.copy_from(&src.text);
     }
 
     /// The span's context.
@@ -283,9 +219,7 @@ impl SpanData {
     /// The attributes, in the order set (a key set twice appears once, with the later
     /// value).
     pub fn attributes(&self) -> impl ExactSizeIterator<Item = KeyValue<'_>> {
-        self.attrs[..usize::from(self.n_attrs)]
-            .iter()
-            .map(|a| KeyValue { key: a.key, value: self.value(a.value) })
+        self.attrs[..usize::from(self.n_attrs)].iter().map(|a| self.text.attr(a))
     }
 
     /// The events: name, time and attributes.
@@ -305,7 +239,7 @@ impl SpanData {
 
     fn set_attribute(&mut self, a: KeyValue<'_>) {
         let n = usize::from(self.n_attrs);
-        let value = self.store(a.value);
+        let value = self.text.store(a.value);
         if let Some(slot) = self.attrs[..n].iter_mut().find(|x| x.key == a.key) {
             slot.value = value;
         } else if n < MAX_ATTRIBUTES {
@@ -315,13 +249,6 @@ impl SpanData {
             self.dropped_attrs = self.dropped_attrs.saturating_add(1);
         }
     }
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// An event of a finished span.
@@ -345,9 +272,7 @@ impl<'a> Event<'a> {
     /// Its attributes.
     pub fn attributes(&self) -> impl ExactSizeIterator<Item = KeyValue<'a>> + 'a {
         let span = self.span;
-        self.rec.attrs[..usize::from(self.rec.n_attrs)]
-            .iter()
-            .map(move |a| KeyValue { key: a.key, value: span.value(a.value) })
+        self.rec.attrs[..usize::from(self.rec.n_attrs)].iter().map(move |a| span.text.attr(a))
     }
 }
 
@@ -426,8 +351,7 @@ impl TracerProvider {
     /// A tracer for the component `name` (its instrumentation scope). The scope is kept for
     /// the life of the process: make tracers once, not per request.
     pub fn tracer(&self, name: &str, version: Option<&str>) -> Tracer {
-        let scope: &'static Scope =
-            Box::leak(Box::new(Scope { name: name.into(), version: version.map(Into::into) }));
+        let scope: &'static Scope = Box::leak(Box::new(Scope { name: name.into(), version: version.map(Into::into) }));
         Tracer { sampler: self.sampler.clone(), scope }
     }
 }
@@ -548,11 +472,11 @@ impl<'n> SpanBuilder<'_, 'n> {
             ..SpanData::default()
         };
         d.name = match self.name {
-            Name::One(n) => d.push_text(&[n]),
-            Name::Parts(p) => d.push_text(p),
+            Name::One(n) => d.text.push(&[n]),
+            Name::Parts(p) => d.text.push(p),
         };
         if !self.trace_state.as_str().is_empty() {
-            d.trace_state = d.push_text(&[self.trace_state.as_str()]);
+            d.trace_state = d.text.push(&[self.trace_state.as_str()]);
         }
         Span { state: State::Recording(d, decision.is_sampled()) }
     }
@@ -643,7 +567,7 @@ impl Span {
         }
         let mut e = EventRec { name, time, ..NO_EVENT };
         for a in attrs.iter().take(MAX_EVENT_ATTRIBUTES) {
-            let value = d.store(a.value);
+            let value = d.text.store(a.value);
             e.attrs[usize::from(e.n_attrs)] = Attr { key: a.key, value };
             e.n_attrs += 1;
         }
@@ -672,7 +596,7 @@ impl Span {
             }
             d.status = code;
             d.status_message = if code == StatusCode::Error && !description.is_empty() {
-                d.push_text(&[description])
+                d.text.push(&[description])
             } else {
                 TextRef::default()
             };

@@ -5,5 +5,6 @@
 //! unless `DEXT_REQUIRE_RECEIVERS` is set, as `scripts/test.sh` sets it after installing
 //! them: then a missing receiver fails the test.
 
+mod log;
 mod prometheus;
 mod util;

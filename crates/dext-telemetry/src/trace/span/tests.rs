@@ -1,5 +1,5 @@
 use super::*;
-use crate::attr::kv;
+use crate::attr::{Value, kv};
 use crate::trace::context::parse_traceparent;
 use std::sync::Mutex;
 
@@ -107,8 +107,8 @@ fn attributes_events_links_and_status() {
     span.set_attributes(&[kv("a", 1), kv("b", "text"), kv("c", true), kv("d", 2.5)]);
     span.set_attribute(kv("a", 7));
     span.set_static("e", "static");
-    for i in 0..20 {
-        span.set_attribute(KeyValue { key: KEYS[i], value: Value::I64(i as i64) });
+    for (i, key) in KEYS.iter().enumerate() {
+        span.set_attribute(KeyValue { key, value: Value::I64(i as i64) });
     }
     span.add_event("first", &[kv("n", 1), kv("s", "x"), kv("dropped", 3)]);
     span.add_event("second", &[]);
@@ -120,13 +120,16 @@ fn attributes_events_links_and_status() {
     let s = &finished(trace)[0];
     let attrs: Vec<_> = s.attributes().map(|a| (a.key, a.value.to_string())).collect();
     assert_eq!(attrs.len(), MAX_ATTRIBUTES);
-    assert_eq!(&attrs[..5], &[
-        ("a", "7".to_string()),
-        ("b", "text".to_string()),
-        ("c", "true".to_string()),
-        ("d", "2.5".to_string()),
-        ("e", "static".to_string()),
-    ]);
+    assert_eq!(
+        &attrs[..5],
+        &[
+            ("a", "7".to_string()),
+            ("b", "text".to_string()),
+            ("c", "true".to_string()),
+            ("d", "2.5".to_string()),
+            ("e", "static".to_string()),
+        ]
+    );
     assert_eq!(s.dropped().0, 20 - (MAX_ATTRIBUTES as u16 - 5));
     let events: Vec<_> = s.events().map(|e| (e.name(), e.attributes().count())).collect();
     assert_eq!(events, [("first", 2), ("second", 0)]);
@@ -150,8 +153,8 @@ fn attributes_events_links_and_status() {
 }
 
 const KEYS: [&str; 20] = [
-    "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "k10", "k11", "k12", "k13",
-    "k14", "k15", "k16", "k17", "k18", "k19",
+    "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "k10", "k11", "k12", "k13", "k14", "k15", "k16", "k17",
+    "k18", "k19",
 ];
 
 #[test]
@@ -202,14 +205,17 @@ fn a_task_carries_its_context_across_polls() {
     let parent = t.span("task").root().start();
     let cx = parent.context();
     let mut yielded = false;
-    let task = in_context(cx, std::future::poll_fn(|w| {
-        if !yielded {
-            yielded = true;
-            w.waker().wake_by_ref();
-            return std::task::Poll::Pending;
-        }
-        std::task::Poll::Ready(t.span("inner").start().context())
-    }));
+    let task = in_context(
+        cx,
+        std::future::poll_fn(|w| {
+            if !yielded {
+                yielded = true;
+                w.waker().wake_by_ref();
+                return std::task::Poll::Pending;
+            }
+            std::task::Poll::Ready(t.span("inner").start().context())
+        }),
+    );
     let mut task = std::pin::pin!(task);
     let waker = std::task::Waker::noop();
     let mut ctx = std::task::Context::from_waker(waker);

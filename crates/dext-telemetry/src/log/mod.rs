@@ -1,0 +1,304 @@
+//! Structured logging: a disabled call costs a load and a compare; an enabled call
+//! allocates nothing.
+//!
+//! ```text
+//! info!("served"; http.route = route, status = 200)
+//!   │ level ≤ max_level()?  (one relaxed load; false → done)
+//!   │ the call site's cached verdict for its target (one relaxed load)
+//!   ▼
+//! Record { level, target, message: fmt::Arguments, fields: &[KeyValue], span }
+//!   ▼
+//! the installed Sink: QueueSink copies it into this thread's ring (formatting and
+//! writing happen on the exporter's side: text, JSON lines, OTLP); or your own.
+//! ```
+//!
+//! Nothing is enabled until [`init`] installs a filter and a sink. Filters are directives
+//! like `RUST_LOG`'s: `info,dext_server=debug,dext_http::h1=off` (a default level, then
+//! per-target levels; the longest matching target prefix, at a `::` boundary, decides).
+//! Each call site caches its verdict; [`set_filter`] clears every cached verdict.
+//! The `log` crate's records flow in through [`LogBridge`] (feature `log`).
+
+mod filter;
+mod queue;
+
+pub use filter::{Filter, FilterError};
+pub use queue::{LogData, QueueSink, drain_logs, dropped_logs};
+
+use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+use std::sync::{Mutex, OnceLock};
+
+use crate::attr::KeyValue;
+use crate::trace::{SpanContext, current};
+
+/// A log level; lower is more severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Level {
+    /// Something failed.
+    Error = 1,
+    /// Something is wrong but work goes on.
+    Warn = 2,
+    /// Normal events worth keeping.
+    Info = 3,
+    /// Detail for diagnosis.
+    Debug = 4,
+    /// Everything.
+    Trace = 5,
+}
+
+impl Level {
+    /// The level's name in capitals (`INFO`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "ERROR",
+            Level::Warn => "WARN",
+            Level::Info => "INFO",
+            Level::Debug => "DEBUG",
+            Level::Trace => "TRACE",
+        }
+    }
+
+    /// OTel's severity number for the level (TRACE 1, DEBUG 5, INFO 9, WARN 13, ERROR 17).
+    pub fn severity_number(self) -> i32 {
+        match self {
+            Level::Trace => 1,
+            Level::Debug => 5,
+            Level::Info => 9,
+            Level::Warn => 13,
+            Level::Error => 17,
+        }
+    }
+
+    fn from_u8(v: u8) -> Option<Level> {
+        Some(match v {
+            1 => Level::Error,
+            2 => Level::Warn,
+            3 => Level::Info,
+            4 => Level::Debug,
+            5 => Level::Trace,
+            _ => return None,
+        })
+    }
+}
+
+/// One log call, borrowed: what a sink receives.
+#[derive(Clone, Copy)]
+pub struct Record<'a> {
+    /// The level.
+    pub level: Level,
+    /// The target: the module path, or the one given with `target:`.
+    pub target: &'a str,
+    /// The message.
+    pub message: fmt::Arguments<'a>,
+    /// The fields, in the order written.
+    pub fields: &'a [KeyValue<'a>],
+    /// The current span when the call was made, for correlation.
+    pub span: Option<SpanContext>,
+}
+
+/// Where enabled records go. Called on the logging thread: keep it short, and do not log
+/// from it.
+pub trait Sink: Send + Sync + 'static {
+    /// Takes one record.
+    fn log(&self, record: &Record<'_>);
+}
+
+/// The most verbose level any directive enables; 0 (nothing) until `init`.
+static MAX_LEVEL: AtomicU8 = AtomicU8::new(0);
+static SINK: OnceLock<&'static dyn Sink> = OnceLock::new();
+/// The filter and every call site that has cached a verdict under it.
+static STATE: Mutex<(Option<Filter>, Vec<&'static Callsite>)> = Mutex::new((None, Vec::new()));
+
+fn state() -> std::sync::MutexGuard<'static, (Option<Filter>, Vec<&'static Callsite>)> {
+    STATE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Installs the sink (once per process; later calls only change the filter) and the filter.
+/// Returns `false` when a different sink was installed before.
+pub fn init(filter: Filter, sink: &'static dyn Sink) -> bool {
+    let first = SINK.set(sink).is_ok();
+    set_filter(filter);
+    first
+}
+
+/// Replaces the filter; every call site decides again on its next call.
+pub fn set_filter(filter: Filter) {
+    let mut st = state();
+    for cs in st.1.drain(..) {
+        cs.interest.store(UNKNOWN, Relaxed);
+    }
+    let max = if SINK.get().is_some() { filter.max_level().map_or(0, |l| l as u8) } else { 0 };
+    st.0 = Some(filter);
+    MAX_LEVEL.store(max, Relaxed);
+}
+
+/// The most verbose level enabled anywhere (`None`: logging is off).
+#[inline(always)]
+pub fn max_level() -> Option<Level> {
+    Level::from_u8(MAX_LEVEL.load(Relaxed))
+}
+
+#[doc(hidden)]
+#[inline(always)]
+pub fn __max_level_u8() -> u8 {
+    MAX_LEVEL.load(Relaxed)
+}
+
+/// Whether `level` at `target` passes the filter (without a call site's cache: for
+/// records from elsewhere, such as the `log` bridge).
+pub fn enabled(level: Level, target: &str) -> bool {
+    (level as u8) <= MAX_LEVEL.load(Relaxed) && state().0.as_ref().is_some_and(|f| f.enabled(level, target))
+}
+
+const UNKNOWN: u8 = 0;
+const NEVER: u8 = 1;
+const ALWAYS: u8 = 2;
+
+/// A log call site: its level and target, and its cached verdict. Made by the macros.
+#[doc(hidden)]
+pub struct Callsite {
+    level: Level,
+    target: &'static str,
+    interest: AtomicU8,
+}
+
+impl Callsite {
+    #[doc(hidden)]
+    pub const fn new(level: Level, target: &'static str) -> Callsite {
+        Callsite { level, target, interest: AtomicU8::new(UNKNOWN) }
+    }
+
+    /// Whether the filter enables this call site.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn is_enabled(&'static self) -> bool {
+        match self.interest.load(Relaxed) {
+            ALWAYS => true,
+            NEVER => false,
+            _ => self.decide(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn decide(&'static self) -> bool {
+        let mut st = state();
+        let yes = st.0.as_ref().is_some_and(|f| f.enabled(self.level, self.target));
+        self.interest.store(if yes { ALWAYS } else { NEVER }, Relaxed);
+        st.1.push(self);
+        yes
+    }
+}
+
+/// Hands a record to the sink. Called by the macros once the call site is enabled.
+#[doc(hidden)]
+#[inline]
+pub fn __emit(cs: &'static Callsite, message: fmt::Arguments<'_>, fields: &[KeyValue<'_>]) {
+    if let Some(sink) = SINK.get() {
+        sink.log(&Record { level: cs.level, target: cs.target, message, fields, span: current() });
+    }
+}
+
+/// Logs at a level: `log!(Level::Info, "message {}", arg; key = value, "dotted.key" = value)`,
+/// with an optional `target: "x",` first. Keys are identifiers or string literals.
+#[macro_export]
+macro_rules! log {
+    (target: $target:expr, $level:expr, $fmt:literal $(, $arg:expr)* $(,)? $(; $($key:tt = $value:expr),* $(,)?)?) => {{
+        const __LEVEL: $crate::log::Level = $level;
+        if (__LEVEL as u8) <= $crate::log::__max_level_u8() {
+            static __CALLSITE: $crate::log::Callsite = $crate::log::Callsite::new(__LEVEL, $target);
+            if __CALLSITE.is_enabled() {
+                $crate::log::__emit(
+                    &__CALLSITE,
+                    format_args!($fmt $(, $arg)*),
+                    &[$($($crate::attr::kv($crate::__log_key!($key), $value)),*)?],
+                );
+            }
+        }
+    }};
+    ($level:expr, $fmt:literal $($rest:tt)*) => {
+        $crate::log!(target: module_path!(), $level, $fmt $($rest)*)
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __log_key {
+    ($key:ident) => {
+        stringify!($key)
+    };
+    ($key:literal) => {
+        $key
+    };
+}
+
+/// `log!` at `Level::Error`.
+#[macro_export]
+macro_rules! error {
+    (target: $target:expr, $($rest:tt)+) => { $crate::log!(target: $target, $crate::log::Level::Error, $($rest)+) };
+    ($($rest:tt)+) => { $crate::log!($crate::log::Level::Error, $($rest)+) };
+}
+
+/// `log!` at `Level::Warn`.
+#[macro_export]
+macro_rules! warn {
+    (target: $target:expr, $($rest:tt)+) => { $crate::log!(target: $target, $crate::log::Level::Warn, $($rest)+) };
+    ($($rest:tt)+) => { $crate::log!($crate::log::Level::Warn, $($rest)+) };
+}
+
+/// `log!` at `Level::Info`.
+#[macro_export]
+macro_rules! info {
+    (target: $target:expr, $($rest:tt)+) => { $crate::log!(target: $target, $crate::log::Level::Info, $($rest)+) };
+    ($($rest:tt)+) => { $crate::log!($crate::log::Level::Info, $($rest)+) };
+}
+
+/// `log!` at `Level::Debug`.
+#[macro_export]
+macro_rules! debug {
+    (target: $target:expr, $($rest:tt)+) => { $crate::log!(target: $target, $crate::log::Level::Debug, $($rest)+) };
+    ($($rest:tt)+) => { $crate::log!($crate::log::Level::Debug, $($rest)+) };
+}
+
+/// `log!` at `Level::Trace`.
+#[macro_export]
+macro_rules! trace {
+    (target: $target:expr, $($rest:tt)+) => { $crate::log!(target: $target, $crate::log::Level::Trace, $($rest)+) };
+    ($($rest:tt)+) => { $crate::log!($crate::log::Level::Trace, $($rest)+) };
+}
+
+/// Routes the `log` crate's records into the installed sink, through the filter.
+/// Install with `log::set_logger(&LogBridge)` and `log::set_max_level`.
+#[cfg(feature = "log")]
+pub struct LogBridge;
+
+#[cfg(feature = "log")]
+impl log::Log for LogBridge {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        enabled(from_log(metadata.level()), metadata.target())
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        let level = from_log(record.level());
+        if !enabled(level, record.target()) {
+            return;
+        }
+        if let Some(sink) = SINK.get() {
+            sink.log(&Record { level, target: record.target(), message: *record.args(), fields: &[], span: current() });
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+#[cfg(feature = "log")]
+fn from_log(l: log::Level) -> Level {
+    match l {
+        log::Level::Error => Level::Error,
+        log::Level::Warn => Level::Warn,
+        log::Level::Info => Level::Info,
+        log::Level::Debug => Level::Debug,
+        log::Level::Trace => Level::Trace,
+    }
+}
