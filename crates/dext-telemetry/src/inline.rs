@@ -56,6 +56,7 @@ impl<const N: usize> Text<N> {
 
     /// Appends `s`, cut at a character boundary where the area is full; returns whether it
     /// fit whole.
+    #[inline]
     pub(crate) fn append(&mut self, s: &str) -> bool {
         let at = usize::from(self.len);
         let room = N - at;
@@ -90,21 +91,17 @@ impl<const N: usize> Text<N> {
         self.since(mark)
     }
 
-    /// Copies the used part of `src`.
-    #[inline]
-    pub(crate) fn copy_from(&mut self, src: &Text<N>) {
-        let n = usize::from(src.len);
-        self.bytes[..n].copy_from_slice(&src.bytes[..n]);
-        self.len = src.len;
-    }
-
     /// A value to keep: strings go into the text area.
     pub(crate) fn store(&mut self, v: Value<'_>) -> Stored {
         match v {
             Value::Bool(b) => Stored::Bool(b),
             Value::I64(i) => Stored::I64(i),
             Value::F64(f) => Stored::F64(f),
-            Value::Str(s) => Stored::Text(self.push(&[s])),
+            Value::Str(s) => {
+                let mark = self.mark();
+                self.append(s);
+                Stored::Text(self.since(mark))
+            }
         }
     }
 
@@ -173,9 +170,6 @@ mod tests {
         assert_eq!(t.get(f), "id-007");
         let long = t.push_fmt(format_args!("{}", "0123456789abcdef"));
         assert_eq!(t.get(long), "0123456789");
-        let mut u = Text::<16>::default();
-        u.copy_from(&t);
-        assert_eq!(u.get(f), "id-007");
         assert_eq!(t.value(Stored::I64(3)), Value::I64(3));
         let mut v = Text::<16>::default();
         let s = v.store(Value::Str("hi"));

@@ -6,7 +6,8 @@
 //!   │ level ≤ max_level()?  (one relaxed load; false → done)
 //!   │ the call site's cached verdict for its target (one relaxed load)
 //!   ▼
-//! Record { level, target, message: fmt::Arguments, fields: &[KeyValue], span }
+//! Record { meta: &'static Metadata (level, target, literal message, field keys),
+//!          args: formatted message parts, if any, values: &[Value] }
 //!   ▼
 //! the installed Sink: QueueSink copies it into this thread's ring (formatting and
 //! writing happen on the exporter's side: text, JSON lines, OTLP); or your own.
@@ -28,7 +29,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
 
-use crate::attr::KeyValue;
+use crate::attr::{KeyValue, Value};
 use crate::trace::{SpanContext, current};
 
 /// A log level; lower is more severe.
@@ -82,19 +83,82 @@ impl Level {
     }
 }
 
-/// One log call, borrowed: what a sink receives.
-#[derive(Clone, Copy)]
-pub struct Record<'a> {
+/// What a call site knows before it runs: level, target, the message if it is a plain
+/// literal, and the fields' keys. Static for the macros, so that a call stores only what
+/// varies.
+#[derive(Clone, Copy, Debug)]
+pub struct Metadata<'a> {
     /// The level.
     pub level: Level,
     /// The target: the module path, or the one given with `target:`.
     pub target: &'a str,
-    /// The message.
-    pub message: fmt::Arguments<'a>,
+    /// The message when it has no arguments (else empty, and the record carries them).
+    pub message: &'a str,
+    /// The fields' keys, in the order written.
+    pub keys: &'a [&'static str],
+}
+
+/// One log call, borrowed: what a sink receives.
+#[derive(Clone, Copy)]
+pub struct Record<'a> {
+    meta: &'a Metadata<'a>,
+    args: Option<fmt::Arguments<'a>>,
+    values: &'a [Value<'a>],
+}
+
+impl<'a> Record<'a> {
+    /// A record of `meta`, with the message's arguments if it has any, and one value per
+    /// key (extra values are ignored, missing ones dropped).
+    pub fn new(meta: &'a Metadata<'a>, args: Option<fmt::Arguments<'a>>, values: &'a [Value<'a>]) -> Self {
+        Record { meta, args, values }
+    }
+
+    /// The level.
+    pub fn level(&self) -> Level {
+        self.meta.level
+    }
+
+    /// The target.
+    pub fn target(&self) -> &'a str {
+        self.meta.target
+    }
+
+    /// The message, to format (`Display`).
+    pub fn message(&self) -> Message<'a> {
+        match self.args {
+            Some(a) => Message::Args(a),
+            None => Message::Text(self.meta.message),
+        }
+    }
+
     /// The fields, in the order written.
-    pub fields: &'a [KeyValue<'a>],
-    /// The current span when the call was made, for correlation.
-    pub span: Option<SpanContext>,
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = KeyValue<'a>> + 'a {
+        self.meta.keys.iter().zip(self.values).map(|(&key, &value)| KeyValue { key, value })
+    }
+
+    /// The current span, for correlation: read when asked (on the logging thread, during
+    /// `Sink::log`), so that sinks which do not correlate do not pay for it.
+    pub fn span(&self) -> Option<SpanContext> {
+        current()
+    }
+}
+
+/// A record's message.
+#[derive(Clone, Copy, Debug)]
+pub enum Message<'a> {
+    /// A plain text.
+    Text(&'a str),
+    /// Parts to format.
+    Args(fmt::Arguments<'a>),
+}
+
+impl fmt::Display for Message<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Message::Text(s) => f.write_str(s),
+            Message::Args(a) => f.write_fmt(*a),
+        }
+    }
 }
 
 /// Where enabled records go. Called on the logging thread: keep it short, and do not log
@@ -155,18 +219,22 @@ const UNKNOWN: u8 = 0;
 const NEVER: u8 = 1;
 const ALWAYS: u8 = 2;
 
-/// A log call site: its level and target, and its cached verdict. Made by the macros.
+/// A log call site: its metadata and its cached verdict. Made by the macros.
 #[doc(hidden)]
 pub struct Callsite {
-    level: Level,
-    target: &'static str,
+    meta: Metadata<'static>,
     interest: AtomicU8,
 }
 
 impl Callsite {
     #[doc(hidden)]
-    pub const fn new(level: Level, target: &'static str) -> Callsite {
-        Callsite { level, target, interest: AtomicU8::new(UNKNOWN) }
+    pub const fn new(
+        level: Level,
+        target: &'static str,
+        message: &'static str,
+        keys: &'static [&'static str],
+    ) -> Callsite {
+        Callsite { meta: Metadata { level, target, message, keys }, interest: AtomicU8::new(UNKNOWN) }
     }
 
     /// Whether the filter enables this call site.
@@ -184,7 +252,7 @@ impl Callsite {
     #[inline(never)]
     fn decide(&'static self) -> bool {
         let mut st = state();
-        let yes = st.0.as_ref().is_some_and(|f| f.enabled(self.level, self.target));
+        let yes = st.0.as_ref().is_some_and(|f| f.enabled(self.meta.level, self.meta.target));
         self.interest.store(if yes { ALWAYS } else { NEVER }, Relaxed);
         st.1.push(self);
         yes
@@ -194,32 +262,45 @@ impl Callsite {
 /// Hands a record to the sink. Called by the macros once the call site is enabled.
 #[doc(hidden)]
 #[inline]
-pub fn __emit(cs: &'static Callsite, message: fmt::Arguments<'_>, fields: &[KeyValue<'_>]) {
+pub fn __emit(cs: &'static Callsite, args: Option<fmt::Arguments<'_>>, values: &[Value<'_>]) {
     if let Some(sink) = SINK.get() {
-        sink.log(&Record { level: cs.level, target: cs.target, message, fields, span: current() });
+        sink.log(&Record { meta: &cs.meta, args, values });
     }
 }
 
 /// Logs at a level: `log!(Level::Info, "message {}", arg; key = value, "dotted.key" = value)`,
-/// with an optional `target: "x",` first. Keys are identifiers or string literals.
+/// with an optional `target: "x",` first. Keys are identifiers or string literals; values
+/// are anything that converts into a [`Value`].
 #[macro_export]
 macro_rules! log {
-    (target: $target:expr, $level:expr, $fmt:literal $(, $arg:expr)* $(,)? $(; $($key:tt = $value:expr),* $(,)?)?) => {{
-        const __LEVEL: $crate::log::Level = $level;
-        if (__LEVEL as u8) <= $crate::log::__max_level_u8() {
-            static __CALLSITE: $crate::log::Callsite = $crate::log::Callsite::new(__LEVEL, $target);
-            if __CALLSITE.is_enabled() {
-                $crate::log::__emit(
-                    &__CALLSITE,
-                    format_args!($fmt $(, $arg)*),
-                    &[$($($crate::attr::kv($crate::__log_key!($key), $value)),*)?],
-                );
-            }
-        }
-    }};
+    (target: $target:expr, $level:expr, $fmt:literal $(; $($key:tt = $value:expr),* $(,)?)?) => {
+        $crate::__log_call!($target, $level, $fmt, None $(; $($key = $value),*)?)
+    };
+    (target: $target:expr, $level:expr, $fmt:literal, $($arg:expr),+ $(,)? $(; $($key:tt = $value:expr),* $(,)?)?) => {
+        $crate::__log_call!($target, $level, "", Some(format_args!($fmt, $($arg),+)) $(; $($key = $value),*)?)
+    };
     ($level:expr, $fmt:literal $($rest:tt)*) => {
         $crate::log!(target: module_path!(), $level, $fmt $($rest)*)
     };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __log_call {
+    ($target:expr, $level:expr, $message:expr, $args:expr $(; $($key:tt = $value:expr),*)?) => {{
+        const __LEVEL: $crate::log::Level = $level;
+        if (__LEVEL as u8) <= $crate::log::__max_level_u8() {
+            static __CALLSITE: $crate::log::Callsite = $crate::log::Callsite::new(
+                __LEVEL,
+                $target,
+                $message,
+                &[$($($crate::__log_key!($key)),*)?],
+            );
+            if __CALLSITE.is_enabled() {
+                $crate::log::__emit(&__CALLSITE, $args, &[$($($crate::attr::Value::from($value)),*)?]);
+            }
+        }
+    }};
 }
 
 #[doc(hidden)]
@@ -285,7 +366,8 @@ impl log::Log for LogBridge {
             return;
         }
         if let Some(sink) = SINK.get() {
-            sink.log(&Record { level, target: record.target(), message: *record.args(), fields: &[], span: current() });
+            let meta = Metadata { level, target: record.target(), message: "", keys: &[] };
+            sink.log(&Record { meta: &meta, args: Some(*record.args()), values: &[] });
         }
     }
 

@@ -4,12 +4,12 @@
 use std::cell::RefCell;
 use std::fmt::Write as _;
 
-use super::{Level, Record, Sink};
+use super::{Level, Message, Record, Sink};
 use crate::attr::{KeyValue, Value};
 use crate::clock;
 use crate::inline::{Attr, NO_ATTR, Text, TextRef};
 use crate::trace::ring::{Producer, Rings};
-use crate::trace::{SpanId, TraceId};
+use crate::trace::{SpanContext, SpanId, TraceId};
 
 /// The most fields a queued record keeps.
 pub const MAX_FIELDS: usize = 8;
@@ -52,19 +52,25 @@ impl Default for LogData {
 
 impl LogData {
     /// Fills this (reused) slot from a record, at time `time`.
-    fn fill(&mut self, r: &Record<'_>, time: u64) {
+    fn fill(&mut self, r: &Record<'_>, time: u64, span: Option<SpanContext>) {
         self.time = time;
-        self.level = r.level;
-        (self.trace_id, self.span_id) = r.span.map_or((TraceId::INVALID, SpanId::INVALID), |s| (s.trace_id, s.span_id));
+        self.level = r.level();
+        (self.trace_id, self.span_id) = span.map_or((TraceId::INVALID, SpanId::INVALID), |s| (s.trace_id, s.span_id));
         self.text.clear();
-        self.target = self.text.push(&[r.target]);
-        self.message = self.text.push_fmt(r.message);
-        let n = r.fields.len().min(MAX_FIELDS);
-        for (slot, f) in self.fields.iter_mut().zip(&r.fields[..n]) {
+        self.target = self.text.push(&[r.target()]);
+        self.message = match r.message() {
+            Message::Text(t) => self.text.push(&[t]),
+            Message::Args(a) => self.text.push_fmt(a),
+        };
+        let fields = r.fields();
+        let total = fields.len();
+        let mut n = 0;
+        for (slot, f) in self.fields.iter_mut().zip(fields) {
             *slot = Attr { key: f.key, value: self.text.store(f.value) };
+            n += 1;
         }
         self.n_fields = n as u8;
-        self.dropped_fields = (r.fields.len() - n) as u16;
+        self.dropped_fields = (total - n) as u16;
     }
 
     /// When the call was made, in Unix nanoseconds.
@@ -213,12 +219,13 @@ impl Sink for QueueSink {
     #[inline]
     fn log(&self, record: &Record<'_>) {
         let time = clock::now();
+        let span = record.span();
         let pushed = PRODUCER.try_with(|p| {
             let Ok(mut p) = p.try_borrow_mut() else { return false };
             if p.is_none() {
                 *p = LOGS.producer();
             }
-            p.as_mut().is_some_and(|p| p.push_with(|slot| slot.fill(record, time)))
+            p.as_mut().is_some_and(|p| p.push_with(|slot| slot.fill(record, time, span)))
         });
         if pushed != Ok(true) {
             LOGS.note_dropped();
@@ -239,27 +246,30 @@ pub fn dropped_logs() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attr::kv;
-    use crate::trace::{SpanContext, TraceFlags};
+    use crate::log::Metadata;
+    use crate::trace::TraceFlags;
 
     #[test]
     fn records_format_as_text_and_json() {
         let mut d = LogData::default();
-        let fields = [kv("method", "GET"), kv("status", 200), kv("path", "/a b\"c"), kv("ok", true), kv("ms", 1.5)];
+        let meta = Metadata {
+            level: Level::Warn,
+            target: "app::http",
+            message: "",
+            keys: &["method", "status", "path", "ok", "ms"],
+        };
+        let values = [Value::Str("GET"), Value::I64(200), Value::Str("/a b\"c"), Value::Bool(true), Value::F64(1.5)];
         let span = SpanContext {
             trace_id: TraceId::from_u128(1),
             span_id: SpanId::from_u64(2),
             flags: TraceFlags(1),
             is_remote: false,
         };
-        let rec = Record {
-            level: Level::Warn,
-            target: "app::http",
-            message: format_args!("served {} in {}", "x", 3),
-            fields: &fields,
-            span: Some(span),
-        };
-        d.fill(&rec, 1_764_186_576_123_456_789);
+        d.fill(
+            &Record::new(&meta, Some(format_args!("served {} in {}", "x", 3)), &values),
+            1_764_186_576_123_456_789,
+            Some(span),
+        );
         let mut t = String::new();
         d.write_text(&mut t);
         assert_eq!(
@@ -290,9 +300,11 @@ mod tests {
     #[test]
     fn too_many_fields_are_counted() {
         let mut d = LogData::default();
-        let fields: Vec<_> = (0..11).map(|i| kv("k", i)).collect();
-        let rec = Record { level: Level::Info, target: "t", message: format_args!("m"), fields: &fields, span: None };
-        d.fill(&rec, 0);
+        let keys = ["k"; 11];
+        let values: Vec<Value<'_>> = (0..11).map(Value::from).collect();
+        let meta = Metadata { level: Level::Info, target: "t", message: "m", keys: &keys };
+        let rec = Record::new(&meta, None, &values);
+        d.fill(&rec, 0, None);
         assert_eq!(d.fields().count(), MAX_FIELDS);
         assert_eq!(d.dropped_fields(), 3);
         let mut j = String::new();

@@ -2,6 +2,7 @@
 //! queue that carries finished spans to the exporter.
 
 pub mod context;
+mod pool;
 pub(crate) mod ring;
 pub mod sampler;
 mod span;
@@ -12,7 +13,7 @@ pub use context::{
 };
 pub use sampler::{Decision, Ratio, Sampler};
 pub use span::{
-    Entered, Event, MAX_ATTRIBUTES, MAX_EVENT_ATTRIBUTES, MAX_EVENTS, MAX_LINKS, RING_CAPACITY, Scope, Span,
+    Entered, Event, MAX_ATTRIBUTES, MAX_EVENT_ATTRIBUTES, MAX_EVENTS, MAX_LINKS, POOL_CAPACITY, Scope, Span,
     SpanBuilder, SpanData, SpanKind, StatusCode, TEXT_CAPACITY, Tracer, TracerProvider, current, drain_spans,
     dropped_spans, enter, in_context,
 };

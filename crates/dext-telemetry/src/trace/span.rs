@@ -20,7 +20,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::context::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
-use super::ring::{Producer, Rings};
+use super::pool::{Live, Owner, Pools};
 use super::sampler::{Decision, Sampler};
 use crate::attr::KeyValue;
 use crate::clock;
@@ -36,8 +36,8 @@ pub const MAX_EVENT_ATTRIBUTES: usize = 2;
 pub const MAX_LINKS: usize = 2;
 /// The bytes of text (name, string attributes, status message, trace state) a span keeps.
 pub const TEXT_CAPACITY: usize = 256;
-/// Spans each recording thread's ring holds until the exporter drains them.
-pub const RING_CAPACITY: usize = 2048;
+/// Spans each recording thread's pool holds, live or finished and not yet drained.
+pub const POOL_CAPACITY: usize = 2048;
 
 /// The role of a span, as OTel defines it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -150,32 +150,6 @@ impl SpanData {
         self.text.get(r)
     }
 
-    /// Copies what `src` uses (not its unused capacity) into this reused slot.
-    #[inline]
-    fn fill_from(&mut self, src: &SpanData) {
-        self.context = src.context;
-        self.parent = src.parent;
-        self.kind = src.kind;
-        self.status = src.status;
-        self.status_message = src.status_message;
-        self.scope = src.scope;
-        self.name = src.name;
-        self.trace_state = src.trace_state;
-        self.start = src.start;
-        self.end = src.end;
-        self.n_attrs = src.n_attrs;
-        self.n_events = src.n_events;
-        self.n_links = src.n_links;
-        self.dropped_attrs = src.dropped_attrs;
-        self.dropped_events = src.dropped_events;
-        self.dropped_links = src.dropped_links;
-        let (a, e, l) = (usize::from(src.n_attrs), usize::from(src.n_events), usize::from(src.n_links));
-        self.attrs[..a].copy_from_slice(&src.attrs[..a]);
-        self.events[..e].copy_from_slice(&src.events[..e]);
-        self.links[..l].copy_from_slice(&src.links[..l]);
-        self.text.copy_from(&src.text);
-    }
-
     /// The span's context.
     pub fn context(&self) -> &SpanContext {
         &self.context
@@ -237,18 +211,31 @@ impl SpanData {
         (self.dropped_attrs, self.dropped_events, self.dropped_links)
     }
 
+    #[inline]
     fn set_attribute(&mut self, a: KeyValue<'_>) {
-        let n = usize::from(self.n_attrs);
         let value = self.text.store(a.value);
-        if let Some(slot) = self.attrs[..n].iter_mut().find(|x| x.key == a.key) {
+        self.set_stored(a.key, value);
+    }
+
+    #[inline]
+    fn set_stored(&mut self, key: &'static str, value: Stored) {
+        let n = usize::from(self.n_attrs);
+        if let Some(slot) = self.attrs[..n].iter_mut().find(|x| same_key(x.key, key)) {
             slot.value = value;
         } else if n < MAX_ATTRIBUTES {
-            self.attrs[n] = Attr { key: a.key, value };
+            self.attrs[n] = Attr { key, value };
             self.n_attrs += 1;
         } else {
             self.dropped_attrs = self.dropped_attrs.saturating_add(1);
         }
     }
+}
+
+/// Key equality, cheap for the usual case: static keys of different lengths, or the same
+/// literal.
+#[inline(always)]
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
 }
 
 /// An event of a finished span.
@@ -276,11 +263,11 @@ impl<'a> Event<'a> {
     }
 }
 
-/// Every span of the process, finished and sampled, waiting for the exporter.
-static SPANS: Rings<SpanData> = Rings::new(RING_CAPACITY);
+/// Every recording span of the process: live, or finished and waiting for the exporter.
+static SPANS: Pools<SpanData> = Pools::new(POOL_CAPACITY);
 
 thread_local! {
-    static PRODUCER: RefCell<Option<Producer<SpanData>>> = const { RefCell::new(None) };
+    static OWNER: RefCell<Option<Owner<SpanData>>> = const { RefCell::new(None) };
     static CURRENT: Cell<Option<SpanContext>> = const { Cell::new(None) };
     /// The id generator's state; 0 until seeded.
     static RNG: Cell<u64> = const { Cell::new(0) };
@@ -292,36 +279,47 @@ pub fn drain_spans(max: usize, f: impl FnMut(&SpanData)) -> usize {
     SPANS.drain(max, f)
 }
 
-/// Spans dropped because their thread's ring was full (or ended during thread exit).
+/// Sampled spans not recorded because their thread's pool had no free slot (or the thread
+/// was exiting). Their context still propagates.
 pub fn dropped_spans() -> u64 {
     SPANS.dropped()
 }
 
-fn export(d: &SpanData) {
-    let pushed = PRODUCER.try_with(|p| {
-        let Ok(mut p) = p.try_borrow_mut() else { return false };
-        if p.is_none() {
-            *p = SPANS.producer();
-        }
-        p.as_mut().is_some_and(|p| p.push_with(|slot| slot.fill_from(d)))
-    });
-    if pushed != Ok(true) {
+/// A slot for a new recording span, from this thread's pool.
+#[inline]
+fn take_slot() -> Option<Live<SpanData>> {
+    let live = OWNER
+        .try_with(|o| {
+            let mut o = o.try_borrow_mut().ok()?;
+            if o.is_none() {
+                *o = SPANS.owner();
+            }
+            o.as_mut()?.take()
+        })
+        .ok()
+        .flatten();
+    if live.is_none() {
         SPANS.note_dropped();
     }
+    live
 }
 
-/// A random `u64` from this thread's generator (wyrand), seeded from the standard
+/// `N` random `u64`s from this thread's generator (wyrand), seeded from the standard
 /// library's per-process random keys.
-fn random() -> u64 {
+#[inline]
+fn random<const N: usize>() -> [u64; N] {
     RNG.with(|s| {
         let mut x = s.get();
         if x == 0 {
             x = seed();
         }
-        x = x.wrapping_add(0xa076_1d64_78bd_642f);
+        let out = std::array::from_fn(|_| {
+            x = x.wrapping_add(0xa076_1d64_78bd_642f);
+            let t = u128::from(x) * u128::from(x ^ 0xe703_7ed1_a0b4_28db);
+            ((t >> 64) as u64) ^ (t as u64)
+        });
         s.set(x);
-        let t = u128::from(x) * u128::from(x ^ 0xe703_7ed1_a0b4_28db);
-        ((t >> 64) as u64) ^ (t as u64)
+        out
     })
 }
 
@@ -449,36 +447,51 @@ impl<'n> SpanBuilder<'_, 'n> {
             Parent::Root => None,
             Parent::Explicit(cx) => Some(cx).filter(SpanContext::is_valid),
         };
-        let (trace_id, random_flag) = match &parent {
-            Some(p) => (p.trace_id, p.flags.0 & TraceFlags::RANDOM),
+        let (trace_id, random_flag, span_id) = match &parent {
+            Some(p) => (p.trace_id, p.flags.0 & TraceFlags::RANDOM, random::<1>()[0]),
             None => {
-                let (a, b) = (random(), random());
-                (TraceId::from_u128((u128::from(a) << 64) | u128::from(b)), TraceFlags::RANDOM)
+                let [a, b, c] = random::<3>();
+                (TraceId::from_u128((u128::from(a) << 64) | u128::from(b)), TraceFlags::RANDOM, c)
             }
         };
-        let span_id = SpanId::from_u64(random() | 1);
+        // Never zero (the invalid id).
+        let span_id = SpanId::from_u64(span_id | 1);
         let decision = self.tracer.sampler.decide(parent.as_ref(), trace_id);
         let flags = TraceFlags(random_flag).with_sampled(decision.is_sampled());
         let context = SpanContext { trace_id, span_id, flags, is_remote: false };
         if decision == Decision::Drop {
             return Span { state: State::NonRecording(context) };
         }
-        let mut d = SpanData {
-            context,
-            parent: parent.map_or(SpanId::INVALID, |p| p.span_id),
-            kind: self.kind,
-            scope: self.tracer.scope,
-            start: self.start.unwrap_or_else(clock::now),
-            ..SpanData::default()
+        let Some(mut live) = take_slot() else {
+            return Span { state: State::NonRecording(context) };
         };
+        // The slot holds whatever its last span left: every field is set here.
+        let d = live.get_mut();
+        d.context = context;
+        d.parent = parent.map_or(SpanId::INVALID, |p| p.span_id);
+        d.kind = self.kind;
+        d.status = StatusCode::Unset;
+        d.status_message = TextRef::default();
+        d.scope = self.tracer.scope;
+        d.start = self.start.unwrap_or_else(clock::now);
+        d.end = 0;
+        d.n_attrs = 0;
+        d.n_events = 0;
+        d.n_links = 0;
+        d.dropped_attrs = 0;
+        d.dropped_events = 0;
+        d.dropped_links = 0;
+        d.text.clear();
         d.name = match self.name {
             Name::One(n) => d.text.push(&[n]),
             Name::Parts(p) => d.text.push(p),
         };
-        if !self.trace_state.as_str().is_empty() {
-            d.trace_state = d.text.push(&[self.trace_state.as_str()]);
-        }
-        Span { state: State::Recording(d, decision.is_sampled()) }
+        d.trace_state = if self.trace_state.as_str().is_empty() {
+            TextRef::default()
+        } else {
+            d.text.push(&[self.trace_state.as_str()])
+        };
+        Span { state: State::Recording(live, decision.is_sampled()) }
     }
 }
 
@@ -488,10 +501,9 @@ pub struct Span {
     state: State,
 }
 
-// The recording variant is the span's whole record, inline: no allocation per span.
-#[allow(clippy::large_enum_variant)]
 enum State {
-    Recording(SpanData, bool),
+    /// The record's slot, and whether the span is sampled (exported when it ends).
+    Recording(Live<SpanData>, bool),
     NonRecording(SpanContext),
     Ended(SpanContext),
 }
@@ -500,7 +512,7 @@ impl Span {
     /// The span's context, to propagate (`traceparent`) or to parent other spans.
     pub fn context(&self) -> SpanContext {
         match &self.state {
-            State::Recording(d, _) => d.context,
+            State::Recording(d, _) => d.get().context,
             State::NonRecording(cx) | State::Ended(cx) => *cx,
         }
     }
@@ -512,7 +524,7 @@ impl Span {
 
     fn data(&mut self) -> Option<&mut SpanData> {
         match &mut self.state {
-            State::Recording(d, _) => Some(d),
+            State::Recording(d, _) => Some(d.get_mut()),
             _ => None,
         }
     }
@@ -540,16 +552,7 @@ impl Span {
     #[inline]
     pub fn set_static(&mut self, key: &'static str, value: &'static str) {
         if let Some(d) = self.data() {
-            let n = usize::from(d.n_attrs);
-            let value = Stored::Static(value);
-            if let Some(slot) = d.attrs[..n].iter_mut().find(|x| x.key == key) {
-                slot.value = value;
-            } else if n < MAX_ATTRIBUTES {
-                d.attrs[n] = Attr { key, value };
-                d.n_attrs += 1;
-            } else {
-                d.dropped_attrs = d.dropped_attrs.saturating_add(1);
-            }
+            d.set_stored(key, Stored::Static(value));
         }
     }
 
@@ -617,13 +620,13 @@ impl Span {
     #[inline]
     fn finish(&mut self, t: Option<u64>) {
         let cx = self.context();
-        if let State::Recording(d, sampled) = &mut self.state {
-            if *sampled {
-                d.end = t.unwrap_or_else(clock::now);
-                export(d);
+        if let State::Recording(mut live, sampled) = std::mem::replace(&mut self.state, State::Ended(cx)) {
+            if sampled {
+                live.get_mut().end = t.unwrap_or_else(clock::now);
+                live.finish();
             }
+            // Recorded but not sampled: dropping the handle frees the slot unread.
         }
-        self.state = State::Ended(cx);
     }
 
     /// Makes this span the thread's current context until the guard drops: spans started
