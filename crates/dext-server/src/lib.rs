@@ -34,6 +34,7 @@
 
 mod body;
 mod conn;
+pub mod telemetry;
 
 /// How many connection buffer sets (read, write and body buffers, a parsed head and a
 /// response) wait in the calling worker's pool. A connection holds a set only while it has a
