@@ -146,7 +146,11 @@ pub mod dext {
 
     pub fn log_enabled(queue: bool) -> Op {
         op(move |i| {
-            QUEUE.store(queue, Ordering::Relaxed);
+            // Written only when it changes: a store per call from two threads would
+            // bounce the flag's cache line between the cores.
+            if QUEUE.load(Ordering::Relaxed) != queue {
+                QUEUE.store(queue, Ordering::Relaxed);
+            }
             dext_telemetry::info!("request done"; method = "GET", status = 200, n = i);
         })
     }
