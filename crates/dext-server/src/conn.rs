@@ -224,6 +224,9 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
         head_deadline = None;
 
         let mut pos = start + head_len;
+        // The request's telemetry (when on) and the route that served it.
+        let exchange_telemetry;
+        let route;
         let streamed =
             !conn.is_body_done() && shared.app.body_mode(&head.view(&input[start..end])) == BodyMode::Streamed;
         if streamed {
@@ -233,11 +236,15 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                 flush(stream, out, t.write).await?;
             }
             let req = head.view(&input[start..end]);
+            exchange_telemetry = shared.telemetry.as_ref().map(|tel| tel.begin(&req));
+            let current = exchange_telemetry.as_ref().and_then(|e| e.context());
             let incoming = Incoming::new(stream, &mut conn, &mut timer, t.body, &input[pos..end], body);
-            let completed = {
+            let served = {
                 let handler = pin!(shared.app.serve(req, Body::Stream(&incoming), res));
-                run_handler(handler, &mut stamp).await
+                run_handler(handler, &mut stamp, current).await
             };
+            let completed = served.is_some();
+            route = served.flatten();
             let left = incoming.finish();
             match left.failed {
                 None => {}
@@ -276,12 +283,16 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                 return flush(stream, out, t.write).await;
             }
             let req = head.view(&input[start..end]);
+            exchange_telemetry = shared.telemetry.as_ref().map(|tel| tel.begin(&req));
+            let current = exchange_telemetry.as_ref().and_then(|e| e.context());
             // Pinned where it is built: the handler's future is large (its storage is inline),
             // and each move of it is a copy.
-            let completed = {
+            let served = {
                 let handler = pin!(shared.app.serve(req, Body::Full(body), res));
-                run_handler(handler, &mut stamp).await
+                run_handler(handler, &mut stamp, current).await
             };
+            let completed = served.is_some();
+            route = served.flatten();
             if !completed {
                 res.reset();
                 res.set_status(StatusCode::INTERNAL_SERVER_ERROR);
@@ -292,6 +303,9 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
             res.close();
         }
         conn.write_response(res, stamp.get_or_insert_with(date), out);
+        if let (Some(tel), Some(ex)) = (&shared.telemetry, exchange_telemetry) {
+            tel.end(ex, route, res.status());
+        }
         start = pos;
         if conn.is_closed() {
             break;
@@ -367,16 +381,24 @@ async fn read_body(
 }
 
 /// Awaits a handler's future on this task (a request needs no task of its own), catching a
-/// panic in any of its polls: `false` if it panicked. A handler that waits makes the batch's
-/// `Date` value (`stamp`) stale.
-async fn run_handler<F: Future<Output = ()>>(mut fut: Pin<&mut F>, stamp: &mut Option<HttpDate>) -> bool {
-    poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-        Ok(Poll::Ready(())) => Poll::Ready(true),
-        Ok(Poll::Pending) => {
-            *stamp = None;
-            Poll::Pending
+/// panic in any of its polls: its output, or `None` if it panicked. A handler that waits
+/// makes the batch's `Date` value (`stamp`) stale. `current` (the request's span) is the
+/// thread's current trace context during each poll.
+async fn run_handler<F: Future>(
+    mut fut: Pin<&mut F>,
+    stamp: &mut Option<HttpDate>,
+    current: Option<dext_telemetry::trace::SpanContext>,
+) -> Option<F::Output> {
+    poll_fn(|cx| {
+        let _entered = current.map(dext_telemetry::trace::enter);
+        match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Ready(out)) => Poll::Ready(Some(out)),
+            Ok(Poll::Pending) => {
+                *stamp = None;
+                Poll::Pending
+            }
+            Err(_) => Poll::Ready(None),
         }
-        Err(_) => Poll::Ready(false),
     })
     .await
 }

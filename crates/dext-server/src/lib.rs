@@ -34,7 +34,10 @@
 
 mod body;
 mod conn;
+mod instrument;
 pub mod telemetry;
+
+pub use instrument::HttpTelemetry;
 
 /// How many connection buffer sets (read, write and body buffers, a parsed head and a
 /// response) wait in the calling worker's pool. A connection holds a set only while it has a
@@ -92,10 +95,11 @@ pub(crate) struct Shared {
     pub(crate) limits: Limits,
     pub(crate) timeouts: Timeouts,
     pub(crate) stop: CancellationToken,
+    /// Per-request telemetry; `None` when off.
+    pub(crate) telemetry: Option<HttpTelemetry>,
 }
 
 /// Configures and starts a [`Server`].
-#[derive(Debug)]
 pub struct Builder {
     addr: Option<io::Result<SocketAddr>>,
     workers: Option<usize>,
@@ -104,9 +108,32 @@ pub struct Builder {
     timeouts: Timeouts,
     signals: bool,
     grace: Duration,
+    telemetry: Option<HttpTelemetry>,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("addr", &self.addr)
+            .field("workers", &self.workers)
+            .field("pin", &self.pin)
+            .field("limits", &self.limits)
+            .field("timeouts", &self.timeouts)
+            .field("signals", &self.signals)
+            .field("grace", &self.grace)
+            .field("telemetry", &self.telemetry.is_some())
+            .finish()
+    }
 }
 
 impl Builder {
+    /// Per-request telemetry: a server span and the HTTP server metrics (OTel semantic
+    /// conventions), as `telemetry` is configured. Default: none.
+    pub fn telemetry(mut self, telemetry: HttpTelemetry) -> Builder {
+        self.telemetry = telemetry.is_on().then_some(telemetry);
+        self
+    }
+
     /// The address to listen on (the first one that `addr` resolves to). Default:
     /// `127.0.0.1:8080`. Port 0 picks a free port ([`Server::local_addr`] tells which).
     pub fn bind(mut self, addr: impl ToSocketAddrs) -> Builder {
@@ -181,7 +208,13 @@ impl Builder {
         };
         let rt = Runtime::builder().workers(workers).pin_workers(self.pin).thread_name("dext-server").build()?;
         let stop = CancellationToken::new();
-        let shared = Arc::new(Shared { app, limits: self.limits, timeouts: self.timeouts, stop: stop.clone() });
+        let shared = Arc::new(Shared {
+            app,
+            limits: self.limits,
+            timeouts: self.timeouts,
+            stop: stop.clone(),
+            telemetry: self.telemetry,
+        });
 
         // Worker 0 binds first, so that a port 0 becomes a real port the others share.
         let bound = start_listener(&rt, 0, addr, &shared)?;
@@ -261,6 +294,7 @@ impl Server {
             timeouts: Timeouts::default(),
             signals: true,
             grace: Duration::from_secs(10),
+            telemetry: None,
         }
     }
 

@@ -5,9 +5,23 @@
 //! - `GET /json`: `{"message":"Hello, World!"}`, serialized per request.
 //! - `POST /echo`: the request body, streamed in as it arrives (so it is never held twice).
 //! - `GET /users/:id`: `{"id":"<id>"}`, the id percent-decoded (400 if that fails).
+//! - `GET /metrics`: the process's metrics ([`registry`]) in the Prometheus text format, or
+//!   OpenMetrics when the `Accept` header asks for it.
 //! - anything else: 404 (405 for a known path with another method).
 
+use std::sync::OnceLock;
+
+use dext_telemetry::export::prometheus::{Format, render};
+use dext_telemetry::metrics::Registry;
+
 use crate::{App, BodyMode, ContentType, Method, Request, Response, StatusCode};
+
+/// The demo server's metrics registry: the server's request metrics go here when telemetry
+/// is on, and `/metrics` serves it.
+pub fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(Registry::new)
+}
 
 /// The demo application.
 pub fn app() -> App {
@@ -17,6 +31,14 @@ pub fn app() -> App {
         .get("/json", json)
         .route_with(Method::Post, "/echo", BodyMode::Streamed, echo)
         .get("/users/:id", user)
+        .get("/metrics", metrics)
+}
+
+async fn metrics(req: &Request<'_>, res: &mut Response) {
+    let format = Format::negotiate(req.header("accept").unwrap_or_default());
+    let mut text = String::new();
+    render(&registry().collect(std::time::SystemTime::now()), format, &mut text);
+    res.content_type(format.content_type()).set_body(text);
 }
 
 async fn index(_req: &Request<'_>, res: &mut Response) {

@@ -19,7 +19,7 @@ pub mod demo;
 pub use dext_http::{
     App, BodyError, BodyMode, BodyReader, ContentType, Handler, Method, Request, Response, StatusCode,
 };
-pub use dext_server::{Builder, Server, ShutdownHandle, Timeouts};
+pub use dext_server::{Builder, HttpTelemetry, Server, ShutdownHandle, Timeouts};
 
 /// The HTTP/1.1 codec (`dext-http`).
 pub use dext_http as http;
@@ -27,3 +27,5 @@ pub use dext_http as http;
 pub use dext_rt as rt;
 /// The server (`dext-server`).
 pub use dext_server as server;
+/// Spans, metrics and logs (`dext-telemetry`).
+pub use dext_telemetry as telemetry;

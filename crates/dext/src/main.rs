@@ -1,30 +1,45 @@
 //! The demo server: `cargo run --release` at the workspace root.
 //!
 //! ```text
-//! dext [--host ADDR] [--port N] [--workers N]
+//! dext [--host ADDR] [--port N] [--workers N] [--telemetry on|off] [--sample RATIO] [--otlp HOST:PORT]
 //! ```
 //!
-//! The environment variables `HOST`, `PORT` and `WORKERS` set the same (flags win). Defaults:
-//! 127.0.0.1, 8080, one worker per CPU this process may run on (`taskset -c 0` gives one).
+//! The environment variables `HOST`, `PORT`, `WORKERS`, `TELEMETRY`, `SAMPLE` and `OTLP` set
+//! the same (flags win). Defaults: 127.0.0.1, 8080, one worker per CPU this process may run
+//! on (`taskset -c 0` gives one), telemetry off. With telemetry on, every request is counted
+//! in the HTTP server metrics (served at `/metrics`) and a `SAMPLE` fraction of traces (0.1)
+//! get a server span, continuing an incoming `traceparent`; spans and logs go to the OTLP/HTTP
+//! receiver at `OTLP` (metrics too, every 10 s), or are drained and dropped without one.
 //! Stops gracefully on SIGINT (Ctrl-C) or SIGTERM.
 
 use std::process::ExitCode;
 
-use dext::Server;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use dext::telemetry::trace::{Sampler, TracerProvider};
+use dext::{HttpTelemetry, Server};
 
 struct Options {
     host: String,
     port: u16,
     workers: Option<usize>,
+    telemetry: bool,
+    sample: f64,
+    otlp: Option<SocketAddr>,
 }
 
-const USAGE: &str = "usage: dext [--host ADDR] [--port N] [--workers N]  (or HOST, PORT, WORKERS)";
+const USAGE: &str = "usage: dext [--host ADDR] [--port N] [--workers N] [--telemetry on|off] [--sample RATIO] \
+                     [--otlp HOST:PORT]  (or HOST, PORT, WORKERS, TELEMETRY, SAMPLE, OTLP)";
 
 fn options() -> Result<Options, String> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let mut host = env("HOST");
     let mut port = env("PORT");
     let mut workers = env("WORKERS");
+    let mut telemetry = env("TELEMETRY");
+    let mut sample = env("SAMPLE");
+    let mut otlp = env("OTLP");
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -35,6 +50,9 @@ fn options() -> Result<Options, String> {
             "--host" => &mut host,
             "--port" => &mut port,
             "--workers" => &mut workers,
+            "--telemetry" => &mut telemetry,
+            "--sample" => &mut sample,
+            "--otlp" => &mut otlp,
             "-h" | "--help" => return Err(USAGE.to_string()),
             _ => return Err(format!("unknown argument {arg:?}\n{USAGE}")),
         };
@@ -50,7 +68,24 @@ fn options() -> Result<Options, String> {
         }
         None => None,
     };
-    Ok(Options { host: host.unwrap_or_else(|| "127.0.0.1".to_string()), port, workers })
+    let telemetry = match telemetry.as_deref() {
+        None | Some("off") => false,
+        Some("on") => true,
+        Some(t) => return Err(format!("--telemetry is on or off, not {t:?}")),
+    };
+    let sample = match sample {
+        Some(s) => s
+            .parse::<f64>()
+            .ok()
+            .filter(|p| (0.0..=1.0).contains(p))
+            .ok_or_else(|| format!("invalid sample ratio {s:?}"))?,
+        None => 0.1,
+    };
+    let otlp = match otlp {
+        Some(a) => Some(a.parse::<SocketAddr>().map_err(|_| format!("invalid OTLP address {a:?} (HOST:PORT)"))?),
+        None => None,
+    };
+    Ok(Options { host: host.unwrap_or_else(|| "127.0.0.1".to_string()), port, workers, telemetry, sample, otlp })
 }
 
 fn main() -> ExitCode {
@@ -64,6 +99,38 @@ fn main() -> ExitCode {
     let mut builder = Server::builder().bind((opts.host.as_str(), opts.port));
     if let Some(n) = opts.workers {
         builder = builder.workers(n);
+    }
+    // Kept alive until the server stops; dropping it flushes what is queued.
+    let mut _exporter = None;
+    if opts.telemetry {
+        let tracer = TracerProvider::new(Sampler::parent_based(Sampler::ratio(opts.sample)))
+            .tracer("dext-server", Some(env!("CARGO_PKG_VERSION")));
+        builder = builder.telemetry(HttpTelemetry::new().with_tracer(tracer).with_metrics(dext::demo::registry()));
+        match opts.otlp {
+            Some(endpoint) => {
+                let mut config = dext::server::telemetry::OtlpConfig::new(endpoint);
+                config.resource = vec![("service.name", "dext-demo".to_string())];
+                config.metrics = Some((dext::demo::registry().clone(), Duration::from_secs(10)));
+                match dext::server::telemetry::OtlpExporter::start(config) {
+                    Ok(e) => _exporter = Some(e),
+                    Err(e) => eprintln!("dext: cannot start the OTLP exporter: {e}"),
+                }
+            }
+            None => {
+                // No receiver: finished spans and logs are drained and dropped, so that the
+                // queues never fill (a request then pays what it pays with a receiver).
+                std::thread::Builder::new()
+                    .name("dext-drain".into())
+                    .spawn(|| {
+                        loop {
+                            dext::telemetry::trace::drain_spans(usize::MAX, |_| {});
+                            dext::telemetry::log::drain_logs(usize::MAX, |_| {});
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
+                    })
+                    .ok();
+            }
+        }
     }
     let server = match builder.serve(dext::demo::app()) {
         Ok(s) => s,

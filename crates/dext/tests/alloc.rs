@@ -1,6 +1,7 @@
 //! Zero allocation over real sockets: 10,000 keep-alive requests on an established connection
 //! (plaintext, json, `/users/:id`, one per write and pipelined 16 deep) allocate nothing in
-//! the server. A counting global allocator counts the allocations made on the server's worker
+//! the server, with telemetry off and with it on (every request in the HTTP server metrics,
+//! and a sampled server span each, drained by another thread as an exporter would). A counting global allocator counts the allocations made on the server's worker
 //! thread only: a handler marks that thread, so the client's allocations do not count.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -116,10 +117,10 @@ fn content_length(head: &[u8]) -> usize {
         .expect("Content-Length")
 }
 
-#[test]
-fn ten_thousand_keep_alive_requests_allocate_nothing_in_the_server() {
+/// Serves 10,008 keep-alive requests after a warm-up; the allocations on the worker.
+fn count_allocations(builder: dext::Builder) -> usize {
     let app = dext::demo::app().get("/mark", mark);
-    let server = Server::builder().bind("127.0.0.1:0").workers(1).handle_signals(false).serve(app).unwrap();
+    let server = builder.bind("127.0.0.1:0").workers(1).handle_signals(false).serve(app).unwrap();
     let addr = server.local_addr();
     let stop = server.shutdown_handle();
     let running = std::thread::spawn(move || server.run());
@@ -133,7 +134,8 @@ fn ten_thousand_keep_alive_requests_allocate_nothing_in_the_server() {
     let n = s.read(&mut first).unwrap();
     assert!(first[..n].ends_with(b"marked"));
 
-    // Warm up: buffers, timer entries and the date cache reach their steady state.
+    // Warm up: buffers, timer entries, the date cache (and the telemetry's series cache)
+    // reach their steady state.
     drive(&mut s, 600, 1, &mut out, &mut inbuf);
     drive(&mut s, 600, 16, &mut out, &mut inbuf);
 
@@ -146,5 +148,54 @@ fn ten_thousand_keep_alive_requests_allocate_nothing_in_the_server() {
 
     stop.shutdown();
     running.join().unwrap().unwrap();
+    allocations
+}
+
+/// The two tests count on one global counter: they take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn ten_thousand_keep_alive_requests_allocate_nothing_in_the_server() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let allocations = count_allocations(Server::builder());
     assert_eq!(allocations, 0, "the server allocated during 10,008 keep-alive requests");
+}
+
+#[test]
+fn telemetry_allocates_nothing_per_request() {
+    use dext::telemetry::trace::{Sampler, TracerProvider, drain_spans};
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let tracer = TracerProvider::new(Sampler::AlwaysOn).tracer("dext-server", None);
+    let registry = dext::telemetry::metrics::Registry::new();
+    let telemetry = dext::HttpTelemetry::new().with_tracer(tracer).with_metrics(&registry);
+    // An exporter's side: drain the spans every millisecond, and count them.
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let drained = std::sync::Arc::new(AtomicUsize::new(0));
+    let drainer = {
+        let (stop, drained) = (stop.clone(), drained.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let n = drain_spans(usize::MAX, |_| {});
+                drained.fetch_add(n, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let allocations = count_allocations(Server::builder().telemetry(telemetry));
+    stop.store(true, Ordering::Relaxed);
+    drainer.join().unwrap();
+    assert_eq!(allocations, 0, "the server allocated during 10,008 instrumented requests");
+    // The spans were recorded (not refused for want of a slot).
+    let spans = drained.load(Ordering::Relaxed) + drain_spans(usize::MAX, |_| {});
+    assert!(spans >= 11_000, "only {spans} spans of 11,209 requests");
+    let snap = registry.collect(std::time::SystemTime::now());
+    let total: u64 = snap.families[0]
+        .points
+        .iter()
+        .map(|p| match &p.value {
+            dext::telemetry::metrics::PointValue::Histogram(h) => h.count,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(total, 11_209, "every request in http.server.request.duration");
 }

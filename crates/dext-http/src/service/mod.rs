@@ -307,21 +307,28 @@ impl App {
 
     /// Routes the request and runs its handler (or writes the 404/405/501/308 answer) into
     /// `res`, which is reset first. `body` is the whole body or, for a route that streams
-    /// bodies ([`App::body_mode`]), its source.
-    pub async fn serve<'a>(&'a self, head: RequestHead<'a, 'a>, body: Body<'a>, res: &'a mut Response) {
+    /// bodies ([`App::body_mode`]), its source. Returns the pattern of the route that
+    /// matched (`/users/:id`), for telemetry; `None` when none did.
+    pub async fn serve<'s: 'a, 'a>(
+        &'s self,
+        head: RequestHead<'a, 'a>,
+        body: Body<'a>,
+        res: &'a mut Response,
+    ) -> Option<&'s str> {
         res.reset();
         if head.method() == Method::Other {
             res.set_status(StatusCode::NOT_IMPLEMENTED);
-            return;
+            return None;
         }
         if head.target_form() == TargetForm::Asterisk {
             // `OPTIONS *` asks about the server as a whole (RFC 9110 section 9.3.7).
             res.set_status(StatusCode::NO_CONTENT);
             let methods = Method::ALL.iter().zip(self.methods).filter_map(|(&m, on)| on.then_some(m));
             write_allow(res, methods.chain((!self.methods[Method::Options as usize]).then_some(Method::Options)));
-            return;
+            return None;
         }
-        match self.router.at(head.method(), head.path()) {
+        let router: &'s Router<Route> = &self.router;
+        match router.at(head.method(), head.path()) {
             Lookup::Found(m) => {
                 let req = Request::new(head, &m.params, m.pattern, body);
                 // Built in place and awaited through a pointer: the future is not moved.
@@ -330,6 +337,7 @@ impl App {
                 if let Some(fut) = fut.as_mut().as_pin_mut() {
                     fut.await;
                 }
+                return Some(m.pattern);
             }
             Lookup::MethodNotAllowed(allow) => {
                 res.set_status(StatusCode::METHOD_NOT_ALLOWED);
@@ -349,6 +357,7 @@ impl App {
                 res.set_status(StatusCode::NOT_FOUND);
             }
         }
+        None
     }
 }
 

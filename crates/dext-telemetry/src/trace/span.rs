@@ -556,6 +556,14 @@ impl Span {
         }
     }
 
+    /// Renames the span to the concatenation of `parts` (a server span learns its route only
+    /// after routing). The old name's text stays in the span's text area.
+    pub fn update_name(&mut self, parts: &[&str]) {
+        if let Some(d) = self.data() {
+            d.name = d.text.push(parts);
+        }
+    }
+
     /// Records an event now.
     pub fn add_event(&mut self, name: &'static str, attrs: &[KeyValue<'_>]) {
         if !self.is_recording() {

@@ -142,6 +142,16 @@ fn attributes_events_links_and_status() {
     assert_eq!(s.status(), (StatusCode::Error, "boom"));
     drop(other);
 
+    // A rename keeps the rest.
+    let mut span = t.span("GET").start();
+    let trace = span.context().trace_id;
+    span.set_attribute(kv("k", "v"));
+    span.update_name(&["GET", " ", "/users/{id}"]);
+    span.end();
+    let s = &finished(trace)[0];
+    assert_eq!(s.name(), "GET /users/{id}");
+    assert_eq!(s.attributes().next().unwrap().value, Value::Str("v"));
+
     // Ok is final; Unset carries no description.
     let mut span = t.span("ok").start();
     let trace = span.context().trace_id;

@@ -1,0 +1,232 @@
+//! Per-request telemetry by OTel's HTTP server semantic conventions: a server span named
+//! `{method} {route}` (continuing the trace of an incoming `traceparent`, and current while
+//! the handler runs, so that the handler's own spans and outgoing calls continue it), the
+//! `http.server.request.duration` histogram and the `http.server.active_requests`
+//! up-down counter.
+//!
+//! Per request, with metrics on and the span not sampled: two clock reads, an add and a
+//! subtract on this worker's cells, one histogram record through a per-worker cache of
+//! bound series (keyed by route, method and status: a look-up, no lock, no allocation once
+//! warm), and the sampling decision. A sampled request adds the span's attributes.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use dext_http::h1::RequestHead;
+use dext_http::{Method, StatusCode};
+use dext_telemetry::metrics::{BoundHistogram, BoundUpDownCounter, Histogram, Registry};
+use dext_telemetry::trace::{
+    Span, SpanContext, SpanKind, StatusCode as SpanStatus, TraceState, Tracer, parse_traceparent,
+};
+use dext_telemetry::{clock, kv};
+
+/// What the server records about each request. Give it to `Builder::telemetry`.
+#[derive(Clone, Default)]
+pub struct HttpTelemetry {
+    id: u32,
+    tracer: Option<Tracer>,
+    metrics: Option<Metrics>,
+}
+
+#[derive(Clone)]
+struct Metrics {
+    duration: Histogram,
+    /// One bound series per method (`Method as usize`), the last for unknown methods.
+    active: Vec<BoundUpDownCounter>,
+}
+
+/// OTel's `http.request.method`: the method, or `_OTHER` for one it does not know.
+fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::Other => "_OTHER",
+        m => m.as_str(),
+    }
+}
+
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+impl HttpTelemetry {
+    /// Records nothing until given a tracer or a registry.
+    pub fn new() -> HttpTelemetry {
+        HttpTelemetry { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), tracer: None, metrics: None }
+    }
+
+    /// Starts a server span per request with `tracer` (whose provider's sampler decides).
+    pub fn with_tracer(mut self, tracer: Tracer) -> HttpTelemetry {
+        self.tracer = Some(tracer);
+        self
+    }
+
+    /// Records `http.server.request.duration` and `http.server.active_requests` in
+    /// `registry` (scope `dext-server`).
+    pub fn with_metrics(mut self, registry: &Registry) -> HttpTelemetry {
+        let meter = registry.meter_with_version("dext-server", Some(env!("CARGO_PKG_VERSION")));
+        let duration = meter
+            .histogram("http.server.request.duration")
+            .unit("s")
+            .description("Duration of HTTP server requests.")
+            .build();
+        let active = meter
+            .up_down_counter("http.server.active_requests")
+            .unit("{request}")
+            .description("Number of active HTTP server requests.")
+            .build();
+        let active = Method::ALL
+            .iter()
+            .chain([Method::Other].iter())
+            .map(|&m| active.bind(&[kv("http.request.method", method_name(m)), kv("url.scheme", "http")]))
+            .collect();
+        self.metrics = Some(Metrics { duration, active });
+        self
+    }
+
+    /// Whether anything is recorded.
+    pub(crate) fn is_on(&self) -> bool {
+        self.tracer.is_some() || self.metrics.is_some()
+    }
+
+    /// A request's head is complete: counts it active, starts its span.
+    pub(crate) fn begin(&self, head: &RequestHead<'_, '_>) -> Exchange {
+        let start = clock::now();
+        let method = head.method();
+        if let Some(m) = &self.metrics {
+            m.active[method as usize].add(1);
+        }
+        let span = self.tracer.as_ref().map(|t| {
+            let parent = head.header("traceparent").and_then(|v| parse_traceparent(v).ok());
+            let name = method_name(method);
+            let mut b = t.span(name).kind(SpanKind::Server).start_time(start);
+            b = match &parent {
+                Some(p) => b.parent(p),
+                None => b.root(),
+            };
+            if parent.is_some() {
+                if let Some(ts) = head.header("tracestate").and_then(|v| TraceState::parse(v).ok()) {
+                    b = b.trace_state(ts);
+                }
+            }
+            let mut span = b.start();
+            if span.is_recording() {
+                span.set_static("http.request.method", name);
+                span.set_attribute(kv("url.path", head.path()));
+                span.set_static("url.scheme", "http");
+                span.set_static("network.protocol.version", "1.1");
+                if let Some(ua) = head.header("user-agent").and_then(|v| std::str::from_utf8(v).ok()) {
+                    span.set_attribute(kv("user_agent.original", ua));
+                }
+            }
+            span
+        });
+        Exchange { start, method, span }
+    }
+
+    /// The response is encoded: records the duration, ends the span.
+    pub(crate) fn end(&self, ex: Exchange, route: Option<&str>, status: StatusCode) {
+        let now = clock::now();
+        if let Some(m) = &self.metrics {
+            m.active[ex.method as usize].add(-1);
+            let seconds = now.saturating_sub(ex.start) as f64 * 1e-9;
+            self.record(m, route, ex.method, status, seconds);
+        }
+        if let Some(mut span) = ex.span {
+            if span.is_recording() {
+                let name = method_name(ex.method);
+                if let Some(r) = route {
+                    span.update_name(&[name, " ", r]);
+                    span.set_attribute(kv("http.route", r));
+                }
+                span.set_attribute(kv("http.response.status_code", status.as_u16()));
+                if status.as_u16() >= 500 {
+                    // Server spans: only 5xx are errors (4xx are the client's).
+                    span.set_status(SpanStatus::Error, "");
+                }
+            }
+            span.end_at(now);
+        }
+    }
+
+    /// Records into the duration series of (route, method, status), found in this worker's
+    /// cache (bound on first sight).
+    fn record(&self, m: &Metrics, route: Option<&str>, method: Method, status: StatusCode, seconds: f64) {
+        let key = (self.id, route.map_or(0, |r| r.as_ptr() as usize), method as u8, status.as_u16());
+        SERIES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(h) = cache.get(&key) {
+                h.record(seconds);
+                return;
+            }
+            let method_attr = kv("http.request.method", method_name(method));
+            let status_attr = kv("http.response.status_code", status.as_u16());
+            let h = match route {
+                Some(r) => m.duration.bind(&[
+                    method_attr,
+                    status_attr,
+                    kv("http.route", r),
+                    kv("url.scheme", "http"),
+                    kv("network.protocol.version", "1.1"),
+                ]),
+                None => m.duration.bind(&[
+                    method_attr,
+                    status_attr,
+                    kv("url.scheme", "http"),
+                    kv("network.protocol.version", "1.1"),
+                ]),
+            };
+            h.record(seconds);
+            cache.insert(key, h);
+        })
+    }
+}
+
+/// A request between `begin` and `end`.
+pub(crate) struct Exchange {
+    start: u64,
+    method: Method,
+    span: Option<Span>,
+}
+
+impl Exchange {
+    /// The span's context, to make current while the handler runs.
+    pub(crate) fn context(&self) -> Option<SpanContext> {
+        self.span.as_ref().map(Span::context)
+    }
+}
+
+/// A multiply-and-rotate hasher for the cache's small integer keys.
+#[derive(Default)]
+struct Mix(u64);
+
+impl Hasher for Mix {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, v: u8) {
+        self.write_u64(u64::from(v));
+    }
+    fn write_u16(&mut self, v: u16) {
+        self.write_u64(u64::from(v));
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Key = (u32, usize, u8, u16);
+
+thread_local! {
+    /// Bound duration series by (instance, route pattern address, method, status).
+    static SERIES: RefCell<HashMap<Key, BoundHistogram, BuildHasherDefault<Mix>>> = RefCell::new(HashMap::default());
+}
