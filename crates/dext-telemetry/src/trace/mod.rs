@@ -2,6 +2,7 @@
 //! queue that carries finished spans to the exporter.
 
 pub mod context;
+mod lease;
 mod pool;
 pub(crate) mod ring;
 pub mod sampler;

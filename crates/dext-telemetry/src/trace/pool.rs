@@ -9,15 +9,16 @@
 //! - A `LIVE` slot has exactly one [`Live`] handle, the only way to reach its contents
 //!   until it is finished (`DONE`) or abandoned (`FREE`). The handle may move to another
 //!   thread; it never reaches the slot's data after giving it up.
-//! - Only the consumer (under the `Pools` consumer lock) reads `DONE` slots, then turns them
+//! - Only the consumer (under the consumer lock of `lease.rs`) reads `DONE` slots, then turns them
 //!   `FREE`.
 //! - Hand-offs are release/acquire on the state: the handle's writes happen before the
 //!   consumer's read (`DONE`), the consumer's read before the owner's next write (`FREE`).
 #![allow(unsafe_code)]
 
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use super::lease::Leases;
 
 const FREE: u8 = 0;
 const LIVE: u8 = 1;
@@ -25,10 +26,6 @@ const DONE: u8 = 2;
 
 /// How many slots `Owner::take` looks at before giving up.
 pub(crate) const PROBE: usize = 8;
-
-/// The most pools a set has: more threads than this recording at once drop their records
-/// (counted).
-pub(crate) const MAX_POOLS: usize = 1024;
 
 /// A slot's contents, on cache lines of its own.
 #[repr(align(64))]
@@ -88,7 +85,7 @@ impl<T: Send> Owner<T> {
 
 impl<T> Drop for Owner<T> {
     fn drop(&mut self) {
-        lock(&self.pools.free).push(self.pool);
+        self.pools.leases.give_back(self.pool);
     }
 }
 
@@ -137,85 +134,57 @@ impl<T> Drop for Live<T> {
 /// Every pool of one kind of record.
 pub(crate) struct Pools<T: 'static> {
     capacity: usize,
-    all: [OnceLock<&'static Pool<T>>; MAX_POOLS],
-    made: AtomicUsize,
-    free: Mutex<Vec<&'static Pool<T>>>,
-    consumer: Mutex<()>,
-    dropped: AtomicU64,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Each critical section is one push or pop: nothing to repair after a panic.
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    leases: Leases<Pool<T>>,
 }
 
 impl<T: Default + Send> Pools<T> {
     /// An empty set whose pools will have `capacity` slots each.
     pub(crate) const fn new(capacity: usize) -> Pools<T> {
-        Pools {
-            capacity,
-            all: [const { OnceLock::new() }; MAX_POOLS],
-            made: AtomicUsize::new(0),
-            free: Mutex::new(Vec::new()),
-            consumer: Mutex::new(()),
-            dropped: AtomicU64::new(0),
-        }
+        Pools { capacity, leases: Leases::new() }
     }
 
     /// An owner for a pool no one owns: a free one, else a new one (pools are never freed).
-    /// `None` when `MAX_POOLS` are all owned.
+    /// `None` when the most pools are all owned.
     pub(crate) fn owner(&'static self) -> Option<Owner<T>> {
-        let mut free = lock(&self.free);
-        let pool = match free.pop() {
-            Some(p) => p,
-            None => {
-                let i = self.made.load(Ordering::Relaxed);
-                let cell = self.all.get(i)?;
-                let n = self.capacity.max(1);
-                let states = (0..n).map(|_| AtomicU8::new(FREE)).collect();
-                let data = (0..n).map(|_| Data(UnsafeCell::new(T::default()))).collect();
-                let pool: &'static Pool<T> = Box::leak(Box::new(Pool { states, data }));
-                let _ = cell.set(pool);
-                self.made.store(i + 1, Ordering::Release);
-                pool
-            }
-        };
-        drop(free);
+        let n = self.capacity.max(1);
+        let pool = self.leases.take(|| Pool {
+            states: (0..n).map(|_| AtomicU8::new(FREE)).collect(),
+            data: (0..n).map(|_| Data(UnsafeCell::new(T::default()))).collect(),
+        })?;
         Some(Owner { pool, cursor: 0, pools: self })
     }
 
     /// Counts a record that found no slot.
-    #[cold]
     pub(crate) fn note_dropped(&self) {
-        self.dropped.fetch_add(1, Ordering::Relaxed);
+        self.leases.note_dropped();
     }
 
     /// Records dropped for want of a slot.
     pub(crate) fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.leases.dropped()
     }
 
     /// Hands up to `max` finished records to `f` and frees their slots; returns how many.
     pub(crate) fn drain(&self, max: usize, mut f: impl FnMut(&T)) -> usize {
-        let _consumer = lock(&self.consumer);
-        let made = self.made.load(Ordering::Acquire);
-        let mut n = 0;
-        for pool in self.all[..made].iter().filter_map(|p| p.get()) {
-            for (state, data) in pool.states.iter().zip(pool.data.iter()) {
-                if n == max {
-                    return n;
-                }
-                if state.load(Ordering::Acquire) == DONE {
-                    // SAFETY: DONE slots are the consumer's (module docs), and the consumer
-                    // lock makes this the only consumer; the handle's writes were released
-                    // by its store of DONE, acquired above.
-                    f(unsafe { &*data.0.get() });
-                    state.store(FREE, Ordering::Release);
-                    n += 1;
+        self.leases.consume(|pools| {
+            let mut n = 0;
+            for pool in pools {
+                for (state, data) in pool.states.iter().zip(pool.data.iter()) {
+                    if n == max {
+                        return n;
+                    }
+                    if state.load(Ordering::Acquire) == DONE {
+                        // SAFETY: DONE slots are the consumer's (module docs), and `consume`
+                        // makes this the only consumer; the handle's writes were released by
+                        // its store of DONE, acquired above.
+                        f(unsafe { &*data.0.get() });
+                        state.store(FREE, Ordering::Release);
+                        n += 1;
+                    }
                 }
             }
-        }
-        n
+            n
+        })
     }
 }
 
@@ -228,7 +197,7 @@ mod tests {
         static POOLS: Pools<[u64; 4]> = Pools::new(16);
         let threads = 3;
         let per = 100_000u64;
-        let done = AtomicUsize::new(0);
+        let done = std::sync::atomic::AtomicUsize::new(0);
         let mut seen = vec![0u64; threads];
         std::thread::scope(|s| {
             for t in 0..threads {

@@ -8,7 +8,7 @@
 //! - Each ring has at most one [`Producer`] at a time. A `Producer` is made only by
 //!   [`Rings::producer`], from a ring that no producer holds (a new ring, or one handed
 //!   back by a dropped `Producer`), and it is not `Clone`.
-//! - Every consumer call takes the `Rings` consumer lock, so there is one consumer.
+//! - Every consumer call takes the consumer lock (`lease.rs`), so there is one consumer.
 //! - `tail` is written only by the producer, `head` only by the consumer; `head <= tail <=
 //!   head + capacity`. Slots `head..tail` belong to the consumer, the others to the
 //!   producer. The producer publishes a slot with a `Release` store of `tail` after writing
@@ -18,12 +18,9 @@
 #![allow(unsafe_code)]
 
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The most rings a set has: more threads than this recording at once drop their records
-/// (counted).
-pub(crate) const MAX_RINGS: usize = 1024;
+use super::lease::Leases;
 
 #[repr(align(128))]
 struct Padded<T>(T);
@@ -84,96 +81,64 @@ impl<T> Producer<T> {
 
 impl<T> Drop for Producer<T> {
     fn drop(&mut self) {
-        // The ring goes back to the pool with its unread slots, for the consumer to read
-        // and the next thread to fill.
-        lock(&self.rings.free).push(self.ring);
+        // The ring goes back with its unread slots, for the consumer to read and the next
+        // thread to fill.
+        self.rings.leases.give_back(self.ring);
     }
 }
 
-/// The set of rings of one kind of record: the pool producers come from, and the
-/// consumer's view of them all.
+/// The set of rings of one kind of record: where producers come from, and the consumer's
+/// view of them all.
 pub(crate) struct Rings<T: 'static> {
     capacity: usize,
-    /// Every ring made, `0..made`; read without a lock by the consumer.
-    all: [OnceLock<&'static Ring<T>>; MAX_RINGS],
-    made: AtomicUsize,
-    free: Mutex<Vec<&'static Ring<T>>>,
-    /// Held by the consumer while it reads.
-    consumer: Mutex<()>,
-    dropped: AtomicU64,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Each critical section is one push or pop, or a read: nothing to repair after a panic.
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    leases: Leases<Ring<T>>,
 }
 
 impl<T: Default + Send> Rings<T> {
     /// An empty set whose rings will hold `capacity` records each (rounded up to a power
     /// of two).
     pub(crate) const fn new(capacity: usize) -> Rings<T> {
-        Rings {
-            capacity,
-            all: [const { OnceLock::new() }; MAX_RINGS],
-            made: AtomicUsize::new(0),
-            free: Mutex::new(Vec::new()),
-            consumer: Mutex::new(()),
-            dropped: AtomicU64::new(0),
-        }
+        Rings { capacity, leases: Leases::new() }
     }
 
     /// A producer for a ring no one holds: a free one, else a new one (rings are never
-    /// freed; there are at most as many as producers ever held at once). `None` when
-    /// `MAX_RINGS` are all held.
+    /// freed; there are at most as many as producers ever held at once). `None` when the
+    /// most rings are all held.
     pub(crate) fn producer(&'static self) -> Option<Producer<T>> {
-        let mut free = lock(&self.free);
-        let ring = match free.pop() {
-            Some(r) => r,
-            None => {
-                // Made under the `free` lock: one maker at a time.
-                let i = self.made.load(Ordering::Relaxed);
-                let slot = self.all.get(i)?;
-                let ring: &'static Ring<T> = Box::leak(Box::new(Ring::new(self.capacity)));
-                let _ = slot.set(ring);
-                self.made.store(i + 1, Ordering::Release);
-                ring
-            }
-        };
-        drop(free);
+        let ring = self.leases.take(|| Ring::new(self.capacity))?;
         Some(Producer { ring, head: ring.head.0.load(Ordering::Acquire), rings: self })
     }
 
     /// Counts a record the producer could not push.
-    #[cold]
     pub(crate) fn note_dropped(&self) {
-        self.dropped.fetch_add(1, Ordering::Relaxed);
+        self.leases.note_dropped();
     }
 
     /// How many records were dropped because their ring was full.
     pub(crate) fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.leases.dropped()
     }
 
     /// Reads up to `max` published records, oldest first per ring, handing each to `f`
     /// and then its slot back to its producer. Returns how many were read.
     pub(crate) fn drain(&self, max: usize, mut f: impl FnMut(&T)) -> usize {
-        let _consumer = lock(&self.consumer);
-        let made = self.made.load(Ordering::Acquire);
-        let mut n = 0;
-        for ring in self.all[..made].iter().filter_map(|r| r.get()) {
-            let mut head = ring.head.0.load(Ordering::Relaxed);
-            let tail = ring.tail.0.load(Ordering::Acquire);
-            while head != tail && n < max {
-                // SAFETY: `head < tail`: the slot was published by the producer's release
-                // of `tail` (acquired above) and is the consumer's until `head` moves past
-                // it; the consumer lock makes this the only consumer.
-                f(unsafe { &*ring.slots[head & ring.mask].get() });
-                head += 1;
-                n += 1;
-                ring.head.0.store(head, Ordering::Release);
+        self.leases.consume(|rings| {
+            let mut n = 0;
+            for ring in rings {
+                let mut head = ring.head.0.load(Ordering::Relaxed);
+                let tail = ring.tail.0.load(Ordering::Acquire);
+                while head != tail && n < max {
+                    // SAFETY: `head < tail`: the slot was published by the producer's release
+                    // of `tail` (acquired above) and is the consumer's until `head` moves past
+                    // it; `consume` makes this the only consumer.
+                    f(unsafe { &*ring.slots[head & ring.mask].get() });
+                    head += 1;
+                    n += 1;
+                    ring.head.0.store(head, Ordering::Release);
+                }
             }
-        }
-        n
+            n
+        })
     }
 }
 
@@ -225,7 +190,7 @@ mod tests {
             pushed += 1;
         }
         assert_eq!(pushed, 64);
-        assert!(RINGS.made.load(Ordering::Relaxed) <= producers);
+        assert!(RINGS.leases.made() <= producers);
         assert_eq!(RINGS.drain(10, |r| assert_eq!(r, &[9; 4])), 10);
         assert!(prod.push_with(|_| {}));
     }
