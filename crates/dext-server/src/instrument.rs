@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use dext_http::KnownHeader;
 use dext_http::h1::RequestHead;
 use dext_http::{Method, StatusCode};
 use dext_telemetry::metrics::{BoundHistogram, BoundUpDownCounter, Histogram, Registry};
@@ -89,21 +90,22 @@ impl HttpTelemetry {
 
     /// A request's head is complete: counts it active, starts its span.
     pub(crate) fn begin(&self, head: &RequestHead<'_, '_>) -> Exchange {
-        let start = clock::now();
+        let start = clock::ticks();
         let method = head.method();
         if let Some(m) = &self.metrics {
             m.active[method as usize].add(1);
         }
         let span = self.tracer.as_ref().map(|t| {
-            let parent = head.header("traceparent").and_then(|v| parse_traceparent(v).ok());
+            // Known headers: found by the index the parser kept, not by a search.
+            let parent = head.known(KnownHeader::Traceparent).and_then(|v| parse_traceparent(v).ok());
             let name = method_name(method);
-            let mut b = t.span(name).kind(SpanKind::Server).start_time(start);
+            let mut b = t.span(name).kind(SpanKind::Server).start_ticks(start);
             b = match &parent {
                 Some(p) => b.parent(p),
                 None => b.root(),
             };
             if parent.is_some() {
-                if let Some(ts) = head.header("tracestate").and_then(|v| TraceState::parse(v).ok()) {
+                if let Some(ts) = head.known(KnownHeader::Tracestate).and_then(|v| TraceState::parse(v).ok()) {
                     b = b.trace_state(ts);
                 }
             }
@@ -113,7 +115,7 @@ impl HttpTelemetry {
                 span.set_attribute(kv("url.path", head.path()));
                 span.set_static("url.scheme", "http");
                 span.set_static("network.protocol.version", "1.1");
-                if let Some(ua) = head.header("user-agent").and_then(|v| std::str::from_utf8(v).ok()) {
+                if let Some(ua) = head.known(KnownHeader::UserAgent).and_then(|v| std::str::from_utf8(v).ok()) {
                     span.set_attribute(kv("user_agent.original", ua));
                 }
             }
@@ -124,10 +126,10 @@ impl HttpTelemetry {
 
     /// The response is encoded: records the duration, ends the span.
     pub(crate) fn end(&self, ex: Exchange, route: Option<&str>, status: StatusCode) {
-        let now = clock::now();
+        let now = clock::ticks();
         if let Some(m) = &self.metrics {
             m.active[ex.method as usize].add(-1);
-            let seconds = now.saturating_sub(ex.start) as f64 * 1e-9;
+            let seconds = now.nanos_since(ex.start) as f64 * 1e-9;
             self.record(m, route, ex.method, status, seconds);
         }
         if let Some(mut span) = ex.span {
@@ -143,7 +145,7 @@ impl HttpTelemetry {
                     span.set_status(SpanStatus::Error, "");
                 }
             }
-            span.end_at(now);
+            span.end_at_ticks(now);
         }
     }
 
@@ -182,7 +184,7 @@ impl HttpTelemetry {
 
 /// A request between `begin` and `end`.
 pub(crate) struct Exchange {
-    start: u64,
+    start: clock::Ticks,
     method: Method,
     span: Option<Span>,
 }

@@ -98,23 +98,56 @@ fn calibration() -> Option<&'static Calibration> {
     .as_ref()
 }
 
-/// Unix time in nanoseconds.
+/// A raw reading of the clock: counter ticks, or Unix nanoseconds where there is no invariant
+/// counter. Cheaper than [`now`] (no scaling); convert only the readings you keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ticks(u64);
+
+/// Reads the clock, unscaled.
 #[inline]
-pub fn now() -> u64 {
+pub fn ticks() -> Ticks {
     match calibration() {
-        Some(c) => loop {
+        Some(_) => Ticks(tsc::read()),
+        None => Ticks(system_now()),
+    }
+}
+
+impl Ticks {
+    /// This reading as Unix time in nanoseconds.
+    #[inline]
+    pub fn to_unix_nanos(self) -> u64 {
+        let Some(c) = calibration() else { return self.0 };
+        loop {
             let s = c.seq.load(Ordering::Acquire);
             let base_tsc = c.base_tsc.load(Ordering::Relaxed);
             let base_ns = c.base_ns.load(Ordering::Relaxed);
             let rate = c.rate.load(Ordering::Relaxed);
             std::sync::atomic::fence(Ordering::Acquire);
             if s & 1 == 0 && c.seq.load(Ordering::Relaxed) == s {
-                let ticks = tsc::read().wrapping_sub(base_tsc);
-                return base_ns.wrapping_add(((u128::from(ticks) * u128::from(rate)) >> 32) as u64);
+                // A reading from before the base is behind it (wrapping, then signed).
+                let ticks = self.0.wrapping_sub(base_tsc) as i64;
+                let nanos = ((i128::from(ticks) * i128::from(rate)) >> 32) as i64;
+                return base_ns.wrapping_add(nanos as u64);
             }
-        },
-        None => system_now(),
+        }
     }
+
+    /// Nanoseconds from `earlier` to this reading (0 if it is not earlier).
+    #[inline]
+    pub fn nanos_since(self, earlier: Ticks) -> u64 {
+        let d = self.0.saturating_sub(earlier.0);
+        match calibration() {
+            // The rate alone: a duration needs no base, so no seqlock.
+            Some(c) => ((u128::from(d) * u128::from(c.rate.load(Ordering::Relaxed))) >> 32) as u64,
+            None => d,
+        }
+    }
+}
+
+/// Unix time in nanoseconds.
+#[inline]
+pub fn now() -> u64 {
+    ticks().to_unix_nanos()
 }
 
 /// Measures the counter's rate again over the whole time since the first measurement,
@@ -166,9 +199,15 @@ mod tests {
             recalibrate();
         }
         // Durations measure: a 30 ms sleep reads as 30 ms or a little more.
-        let t0 = now();
+        let (t0, k0) = (now(), ticks());
         std::thread::sleep(Duration::from_millis(30));
-        let d = now() - t0;
+        let (t1, k1) = (now(), ticks());
+        let d = t1 - t0;
         assert!((30_000_000..200_000_000).contains(&d), "{d}");
+        // Raw readings convert to the same times and durations (within a microsecond).
+        let kd = k1.nanos_since(k0);
+        assert!(kd.abs_diff(d) < 1_000_000, "{kd} {d}");
+        assert!(k0.to_unix_nanos().abs_diff(t0) < 1_000_000, "{:?} {t0}", k0.to_unix_nanos());
+        assert_eq!(k0.nanos_since(k1), 0);
     }
 }

@@ -380,7 +380,13 @@ pub struct SpanBuilder<'t, 'n> {
     kind: SpanKind,
     parent: Parent,
     trace_state: TraceState<'n>,
-    start: Option<u64>,
+    start: Option<Start>,
+}
+
+#[derive(Clone, Copy)]
+enum Start {
+    Nanos(u64),
+    Ticks(clock::Ticks),
 }
 
 impl Tracer {
@@ -435,7 +441,13 @@ impl<'n> SpanBuilder<'_, 'n> {
 
     /// The start time in Unix nanoseconds, instead of now.
     pub fn start_time(mut self, t: u64) -> Self {
-        self.start = Some(t);
+        self.start = Some(Start::Nanos(t));
+        self
+    }
+
+    /// The start time as a raw clock reading, converted only if the span records.
+    pub fn start_ticks(mut self, t: clock::Ticks) -> Self {
+        self.start = Some(Start::Ticks(t));
         self
     }
 
@@ -473,7 +485,11 @@ impl<'n> SpanBuilder<'_, 'n> {
         d.status = StatusCode::Unset;
         d.status_message = TextRef::default();
         d.scope = self.tracer.scope;
-        d.start = self.start.unwrap_or_else(clock::now);
+        d.start = match self.start {
+            Some(Start::Nanos(t)) => t,
+            Some(Start::Ticks(t)) => t.to_unix_nanos(),
+            None => clock::now(),
+        };
         d.end = 0;
         d.n_attrs = 0;
         d.n_events = 0;
@@ -623,6 +639,15 @@ impl Span {
     /// Ends the span at `t` (Unix nanoseconds).
     pub fn end_at(mut self, t: u64) {
         self.finish(Some(t));
+    }
+
+    /// Ends the span at a raw clock reading (converted only if the span is exported).
+    pub fn end_at_ticks(mut self, t: clock::Ticks) {
+        if matches!(self.state, State::Recording(_, true)) {
+            self.finish(Some(t.to_unix_nanos()));
+        } else {
+            self.finish(None);
+        }
     }
 
     #[inline]
