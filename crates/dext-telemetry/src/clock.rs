@@ -150,6 +150,23 @@ pub fn now() -> u64 {
     ticks().to_unix_nanos()
 }
 
+/// A time as given (Unix nanoseconds) or as read (a raw clock reading, scaled when the
+/// exporter asks: a span reads the clock twice, and neither reading pays for the scaling).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Time {
+    Nanos(u64),
+    Ticks(Ticks),
+}
+
+impl Time {
+    pub(crate) fn nanos(self) -> u64 {
+        match self {
+            Time::Nanos(t) => t,
+            Time::Ticks(t) => t.to_unix_nanos(),
+        }
+    }
+}
+
 /// Measures the counter's rate again over the whole time since the first measurement,
 /// and re-anchors the clock to the system clock now. Cheap enough (a few clock reads) to
 /// call from an exporter on every batch; harmless without a counter.

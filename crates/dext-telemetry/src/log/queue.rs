@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::{Level, Message, Record, Sink};
 use crate::attr::{KeyValue, Value};
-use crate::clock;
+use crate::clock::{self, Time};
 use crate::inline::{Attr, NO_ATTR, Text, TextRef};
 use crate::trace::ring::{Producer, Rings};
 use crate::trace::{SpanContext, SpanId, TraceId};
@@ -21,7 +21,7 @@ pub const LOG_RING_CAPACITY: usize = 1024;
 /// A queued log record.
 #[derive(Clone, Debug)]
 pub struct LogData {
-    time: u64,
+    time: Time,
     level: Level,
     trace_id: TraceId,
     span_id: SpanId,
@@ -36,7 +36,7 @@ pub struct LogData {
 impl Default for LogData {
     fn default() -> Self {
         LogData {
-            time: 0,
+            time: Time::Nanos(0),
             level: Level::Info,
             trace_id: TraceId::INVALID,
             span_id: SpanId::INVALID,
@@ -52,7 +52,7 @@ impl Default for LogData {
 
 impl LogData {
     /// Fills this (reused) slot from a record, at time `time`.
-    fn fill(&mut self, r: &Record<'_>, time: u64, span: Option<SpanContext>) {
+    fn fill(&mut self, r: &Record<'_>, time: Time, span: Option<SpanContext>) {
         self.time = time;
         self.level = r.level();
         (self.trace_id, self.span_id) = span.map_or((TraceId::INVALID, SpanId::INVALID), |s| (s.trace_id, s.span_id));
@@ -75,7 +75,7 @@ impl LogData {
 
     /// When the call was made, in Unix nanoseconds.
     pub fn time(&self) -> u64 {
-        self.time
+        self.time.nanos()
     }
 
     /// The level.
@@ -111,7 +111,7 @@ impl LogData {
     /// Appends a human-readable line: `2026-11-26T19:49:36.123456Z INFO target: message
     /// key=value ...` and a newline.
     pub fn write_text(&self, out: &mut String) {
-        write_rfc3339(out, self.time);
+        write_rfc3339(out, self.time());
         let _ = write!(out, " {:5} {}: {}", self.level.as_str(), self.target(), self.message());
         for f in self.fields() {
             match f.value {
@@ -133,7 +133,7 @@ impl LogData {
     /// the fields, and `trace_id`/`span_id` when a span was current.
     pub fn write_json(&self, out: &mut String) {
         out.push_str("{\"timestamp\":\"");
-        write_rfc3339(out, self.time);
+        write_rfc3339(out, self.time());
         out.push_str("\",\"level\":\"");
         out.push_str(self.level.as_str());
         out.push_str("\",\"target\":");
@@ -218,7 +218,7 @@ pub struct QueueSink;
 impl Sink for QueueSink {
     #[inline]
     fn log(&self, record: &Record<'_>) {
-        let time = clock::now();
+        let time = Time::Ticks(clock::ticks());
         let span = record.span();
         let pushed = PRODUCER.try_with(|p| {
             let Ok(mut p) = p.try_borrow_mut() else { return false };
@@ -267,7 +267,7 @@ mod tests {
         };
         d.fill(
             &Record::new(&meta, Some(format_args!("served {} in {}", "x", 3)), &values),
-            1_764_186_576_123_456_789,
+            Time::Nanos(1_764_186_576_123_456_789),
             Some(span),
         );
         let mut t = String::new();
@@ -304,7 +304,7 @@ mod tests {
         let values: Vec<Value<'_>> = (0..11).map(Value::from).collect();
         let meta = Metadata { level: Level::Info, target: "t", message: "m", keys: &keys };
         let rec = Record::new(&meta, None, &values);
-        d.fill(&rec, 0, None);
+        d.fill(&rec, Time::Nanos(0), None);
         assert_eq!(d.fields().count(), MAX_FIELDS);
         assert_eq!(d.dropped_fields(), 3);
         let mut j = String::new();

@@ -23,7 +23,7 @@ use super::context::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 use super::pool::{Live, Owner, Pools};
 use super::sampler::{Decision, Sampler};
 use crate::attr::KeyValue;
-use crate::clock;
+use crate::clock::{self, Time};
 use crate::inline::{Attr, NO_ATTR, Stored, Text, TextRef};
 
 /// The most attributes a span keeps.
@@ -88,8 +88,8 @@ pub struct SpanData {
     scope: &'static Scope,
     name: TextRef,
     trace_state: TextRef,
-    start: u64,
-    end: u64,
+    start: Time,
+    end: Time,
     n_attrs: u8,
     n_events: u8,
     n_links: u8,
@@ -124,8 +124,8 @@ impl Default for SpanData {
             scope: &NO_SCOPE,
             name: TextRef::default(),
             trace_state: TextRef::default(),
-            start: 0,
-            end: 0,
+            start: Time::Nanos(0),
+            end: Time::Nanos(0),
             n_attrs: 0,
             n_events: 0,
             n_links: 0,
@@ -187,7 +187,7 @@ impl SpanData {
 
     /// Start and end, in Unix nanoseconds.
     pub fn times(&self) -> (u64, u64) {
-        (self.start, self.end)
+        (self.start.nanos(), self.end.nanos())
     }
 
     /// The attributes, in the order set (a key set twice appears once, with the later
@@ -380,13 +380,7 @@ pub struct SpanBuilder<'t, 'n> {
     kind: SpanKind,
     parent: Parent,
     trace_state: TraceState<'n>,
-    start: Option<Start>,
-}
-
-#[derive(Clone, Copy)]
-enum Start {
-    Nanos(u64),
-    Ticks(clock::Ticks),
+    start: Option<Time>,
 }
 
 impl Tracer {
@@ -441,13 +435,13 @@ impl<'n> SpanBuilder<'_, 'n> {
 
     /// The start time in Unix nanoseconds, instead of now.
     pub fn start_time(mut self, t: u64) -> Self {
-        self.start = Some(Start::Nanos(t));
+        self.start = Some(Time::Nanos(t));
         self
     }
 
     /// The start time as a raw clock reading, converted only if the span records.
     pub fn start_ticks(mut self, t: clock::Ticks) -> Self {
-        self.start = Some(Start::Ticks(t));
+        self.start = Some(Time::Ticks(t));
         self
     }
 
@@ -485,12 +479,8 @@ impl<'n> SpanBuilder<'_, 'n> {
         d.status = StatusCode::Unset;
         d.status_message = TextRef::default();
         d.scope = self.tracer.scope;
-        d.start = match self.start {
-            Some(Start::Nanos(t)) => t,
-            Some(Start::Ticks(t)) => t.to_unix_nanos(),
-            None => clock::now(),
-        };
-        d.end = 0;
+        d.start = self.start.unwrap_or_else(|| Time::Ticks(clock::ticks()));
+        d.end = Time::Nanos(0);
         d.n_attrs = 0;
         d.n_events = 0;
         d.n_links = 0;
@@ -638,24 +628,20 @@ impl Span {
 
     /// Ends the span at `t` (Unix nanoseconds).
     pub fn end_at(mut self, t: u64) {
-        self.finish(Some(t));
+        self.finish(Some(Time::Nanos(t)));
     }
 
-    /// Ends the span at a raw clock reading (converted only if the span is exported).
+    /// Ends the span at a raw clock reading.
     pub fn end_at_ticks(mut self, t: clock::Ticks) {
-        if matches!(self.state, State::Recording(_, true)) {
-            self.finish(Some(t.to_unix_nanos()));
-        } else {
-            self.finish(None);
-        }
+        self.finish(Some(Time::Ticks(t)));
     }
 
     #[inline]
-    fn finish(&mut self, t: Option<u64>) {
+    fn finish(&mut self, t: Option<Time>) {
         let cx = self.context();
         if let State::Recording(mut live, sampled) = std::mem::replace(&mut self.state, State::Ended(cx)) {
             if sampled {
-                live.get_mut().end = t.unwrap_or_else(clock::now);
+                live.get_mut().end = t.unwrap_or_else(|| Time::Ticks(clock::ticks()));
                 live.finish();
             }
             // Recorded but not sampled: dropping the handle frees the slot unread.
