@@ -18,20 +18,6 @@ pub fn explicit_index(bounds: &[f64], v: f64) -> usize {
     }
 }
 
-/// `bounds` padded to 16 with +∞, when there are at most 16.
-pub(crate) fn padded(bounds: &[f64]) -> Option<[f64; 16]> {
-    let mut p = [f64::INFINITY; 16];
-    p.get_mut(..bounds.len())?.copy_from_slice(bounds);
-    Some(p)
-}
-
-/// [`explicit_index`] over padded boundaries: no value is above +∞, so the padding counts
-/// nothing, and the fixed length compiles to straight-line vector compares.
-#[inline(always)]
-pub(crate) fn padded_index(bounds: &[f64; 16], v: f64) -> usize {
-    bounds.iter().map(|&b| usize::from(v > b)).sum()
-}
-
 /// Whether `bounds` are usable: finite, strictly increasing.
 pub fn valid_bounds(bounds: &[f64]) -> bool {
     bounds.iter().all(|b| b.is_finite()) && bounds.windows(2).all(|w| w[0] < w[1])
@@ -118,15 +104,6 @@ mod tests {
         check(10.0, 13);
         check(10.5, 14);
         check(f64::INFINITY, 14);
-        // The padded search agrees, for every boundary count up to 16.
-        for n in 0..=16 {
-            let bounds: Vec<f64> = (0..n).map(|i| f64::from(i) * 0.5).collect();
-            let p = padded(&bounds).unwrap();
-            for v in [-1.0, 0.0, 0.25, 0.5, 3.0, 7.5, 8.0, f64::INFINITY, f64::NEG_INFINITY] {
-                assert_eq!(padded_index(&p, v), explicit_index(&bounds, v), "{n} bounds, {v}");
-            }
-        }
-        assert!(padded(&[0.0; 17]).is_none());
         // The long-list path agrees with the short one.
         let long: Vec<f64> = (0..40).map(f64::from).collect();
         for v in [-1.0, 0.0, 0.5, 1.0, 17.0, 17.5, 39.0, 40.0] {

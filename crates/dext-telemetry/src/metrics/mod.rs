@@ -611,10 +611,7 @@ impl Histogram {
         let loc = s.loc.unwrap_or_else(exhausted);
         let buckets = match &self.0.layout {
             Layout::Exponential { e, lo, hi, .. } => Buckets::Exponential { e: e.clone(), lo: *lo, hi: *hi },
-            Layout::Explicit(b) => match buckets::padded(b) {
-                Some(p) => Buckets::Short(Arc::new(p)),
-                None => Buckets::Explicit(b.clone()),
-            },
+            Layout::Explicit(b) => Buckets::Explicit(b.clone()),
             _ => Buckets::Explicit(Arc::from(&[][..])),
         };
         BoundHistogram { loc, buckets, _series: s }
@@ -628,8 +625,6 @@ impl Histogram {
 
 #[derive(Clone)]
 enum Buckets {
-    /// Up to 16 boundaries, padded with +∞: the search is a fixed 16 compares, no branch.
-    Short(Arc<[f64; 16]>),
     Explicit(Arc<[f64]>),
     Exponential {
         e: Arc<Exponential>,
@@ -653,16 +648,6 @@ impl BoundHistogram {
     #[inline]
     pub fn record(&self, v: f64) {
         match &self.buckets {
-            Buckets::Short(bounds) => {
-                if v.is_nan() {
-                    return;
-                }
-                let i = buckets::padded_index(bounds, v);
-                cells::with(self.loc, |c| {
-                    c.add_f64(0, v);
-                    c.add(1 + i, 1);
-                });
-            }
             Buckets::Explicit(bounds) => {
                 if v.is_nan() {
                     return;
