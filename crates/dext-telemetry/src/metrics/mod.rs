@@ -626,11 +626,7 @@ impl Histogram {
 #[derive(Clone)]
 enum Buckets {
     Explicit(Arc<[f64]>),
-    Exponential {
-        e: Arc<Exponential>,
-        lo: i32,
-        hi: i32,
-    },
+    Exponential { e: Arc<Exponential>, lo: i32, hi: i32 },
 }
 
 /// A histogram series, bound.

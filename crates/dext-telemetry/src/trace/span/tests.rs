@@ -242,3 +242,20 @@ fn a_task_carries_its_context_across_polls() {
     assert_eq!(spans[0].parent_span_id(), cx.span_id);
     assert_eq!(spans[1].name(), "task");
 }
+
+#[test]
+fn a_ratio_sampler_samples_its_fraction_of_new_traces() {
+    let _s = serial();
+    let t = tracer(Sampler::parent_based(Sampler::ratio(0.1)));
+    let n = 100_000;
+    let mut sampled = 0;
+    for _ in 0..n {
+        let s = t.span("r").root().start();
+        sampled += usize::from(s.context().is_sampled());
+        assert_eq!(s.is_recording(), s.context().is_sampled());
+        drop(s);
+        let _ = drain_spans(usize::MAX, |_| {});
+    }
+    let share = sampled as f64 / n as f64;
+    assert!((share - 0.1).abs() < 0.01, "sampled {share}");
+}
