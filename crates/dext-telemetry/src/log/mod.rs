@@ -26,8 +26,8 @@ pub use filter::{Filter, FilterError};
 pub use queue::{LogData, QueueSink, drain_logs, dropped_logs};
 
 use std::fmt;
-use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::attr::{KeyValue, Value};
 use crate::trace::{SpanContext, current};
@@ -193,8 +193,25 @@ pub fn set_filter(filter: Filter) {
         cs.interest.store(UNKNOWN, Relaxed);
     }
     let max = if SINK.get().is_some() { filter.max_level().map_or(0, |l| l as u8) } else { 0 };
+    *lock_shared() = Some(Arc::new(filter.clone()));
     st.0 = Some(filter);
+    // After the new filter is in place: a thread that sees the new generation reads it.
+    GENERATION.fetch_add(1, Release);
     MAX_LEVEL.store(max, Relaxed);
+}
+
+/// The filter for records without a call site (the `log` bridge), shared; threads keep a
+/// copy of the `Arc` and take the lock again only when `GENERATION` moved.
+static SHARED: Mutex<Option<Arc<Filter>>> = Mutex::new(None);
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+fn lock_shared() -> std::sync::MutexGuard<'static, Option<Arc<Filter>>> {
+    SHARED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+thread_local! {
+    /// This thread's copy of the shared filter, and the generation it was taken at.
+    static FILTER: std::cell::RefCell<(u64, Option<Arc<Filter>>)> = const { std::cell::RefCell::new((u64::MAX, None)) };
 }
 
 /// The most verbose level enabled anywhere (`None`: logging is off).
@@ -211,8 +228,24 @@ pub fn __max_level_u8() -> u8 {
 
 /// Whether `level` at `target` passes the filter (without a call site's cache: for
 /// records from elsewhere, such as the `log` bridge).
+///
+/// No lock in steady state: the thread's copy of the filter is used until `set_filter`
+/// changes it.
 pub fn enabled(level: Level, target: &str) -> bool {
-    (level as u8) <= MAX_LEVEL.load(Relaxed) && state().0.as_ref().is_some_and(|f| f.enabled(level, target))
+    if (level as u8) > MAX_LEVEL.load(Relaxed) {
+        return false;
+    }
+    let generation = GENERATION.load(Acquire);
+    FILTER
+        .try_with(|cell| {
+            let mut c = cell.borrow_mut();
+            if c.0 != generation {
+                *c = (generation, lock_shared().clone());
+            }
+            c.1.as_ref().is_some_and(|f| f.enabled(level, target))
+        })
+        // While the thread's locals are being destroyed: the shared filter itself.
+        .unwrap_or_else(|_| lock_shared().as_ref().is_some_and(|f| f.enabled(level, target)))
 }
 
 const UNKNOWN: u8 = 0;

@@ -88,8 +88,11 @@ fn filtered_records_reach_the_queue_with_their_fields() {
     set_filter(Filter::parse("debug").unwrap());
     call(2);
     warn!(target: "it::quiet", "now shown"; x = Value::Bool(true));
+    // The bridge's per-thread copy of the filter follows the change too.
+    log::debug!(target: "some_dependency", "now through");
     let got = drained();
-    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(got[2].2, "now through");
     assert_eq!(got[0].2, "cached 2");
     assert_eq!(got[0].3, fields(&[("n", "2")]));
     assert_eq!(got[1].2, "now shown");
