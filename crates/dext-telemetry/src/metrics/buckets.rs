@@ -10,6 +10,12 @@ pub const HTTP_DURATION_SECONDS: &[f64] =
 /// OTel and Prometheus (`le`); the last bucket is `(bounds[last], +Inf)`.
 #[inline(always)]
 pub fn explicit_index(bounds: &[f64], v: f64) -> usize {
+    // Most values of a latency histogram fall in its first bucket: one compare settles them.
+    match bounds.first() {
+        Some(&first) if v <= first => return 0,
+        None => return 0,
+        Some(_) => {}
+    }
     if bounds.len() <= 16 {
         // Branch-free: a comparison per bound, summed; vectorizes.
         bounds.iter().map(|&b| usize::from(v > b)).sum()
