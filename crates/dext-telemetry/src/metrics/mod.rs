@@ -31,6 +31,9 @@ pub use buckets::{Exponential, HTTP_DURATION_SECONDS, MAX_SCALE, MIN_SCALE, expl
 use crate::attr::{Attributes, KeyValue, kv};
 use cells::Loc;
 
+/// The most explicit boundaries a histogram takes.
+pub const MAX_BOUNDARIES: usize = 1000;
+
 /// The default number of series an instrument keeps.
 pub const DEFAULT_CARDINALITY_LIMIT: usize = 2000;
 
@@ -464,10 +467,11 @@ impl<I: sealed::FromInstrument> InstrumentBuilder<'_, I> {
 }
 
 impl InstrumentBuilder<'_, Histogram> {
-    /// Explicit bucket boundaries. Boundaries that are not finite and strictly increasing
-    /// are refused: the defaults stay.
+    /// Explicit bucket boundaries. Boundaries that are not finite and strictly increasing,
+    /// or more than 1,000 of them, are refused: the defaults stay.
     pub fn boundaries(mut self, b: &[f64]) -> Self {
-        if valid_bounds(b) {
+        // A series' cells (sum, buckets) fit in one chunk of the cell space.
+        if valid_bounds(b) && b.len() <= MAX_BOUNDARIES {
             self.bounds = Some(b.into());
         }
         self

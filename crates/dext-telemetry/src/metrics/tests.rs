@@ -104,6 +104,9 @@ fn explicit_histograms_count_and_sum() {
     // Custom boundaries; invalid ones are refused.
     let h2 = r.meter("test").histogram("sizes").boundaries(&[10.0, 100.0]).build();
     h2.record(50.0, &[]);
+    let many: Vec<f64> = (0..=MAX_BOUNDARIES).map(|i| i as f64).collect();
+    let h4 = r.meter("test").histogram("too-many").boundaries(&many).build();
+    h4.record(1.0, &[]);
     let h3 = r.meter("test").histogram("bad").boundaries(&[2.0, 1.0]).build();
     h3.record(50.0, &[]);
     let snap = snapshot(&r);
@@ -111,6 +114,8 @@ fn explicit_histograms_count_and_sum() {
     assert_eq!(p.counts, vec![0, 1, 0]);
     let PointValue::Histogram(p) = &points(&snap, "bad")[0].value else { panic!() };
     assert_eq!(p.counts.len(), HTTP_DURATION_SECONDS.len() + 1);
+    let PointValue::Histogram(p) = &points(&snap, "too-many")[0].value else { panic!() };
+    assert_eq!(p.counts.len(), HTTP_DURATION_SECONDS.len() + 1, "1,001 boundaries refused");
 }
 
 #[test]
