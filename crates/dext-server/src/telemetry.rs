@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use dext_telemetry::export::otlp::{self, LogBatch, Resource, SpanBatch};
+use dext_telemetry::export::otlp::{self, Batch, LogBatch, Resource, SpanBatch};
 use dext_telemetry::export::retry::{Backoff, Verdict};
 use dext_telemetry::metrics::Registry;
 use dext_telemetry::{KeyValue, clock};
@@ -187,29 +187,27 @@ impl Worker {
 
     /// Drains spans and logs into requests.
     fn gather(&mut self) {
+        let mut spans = std::mem::take(&mut self.spans);
+        self.gather_signal(&mut spans, |s| &s.spans);
+        self.spans = spans;
+        let mut logs = std::mem::take(&mut self.logs);
+        self.gather_signal(&mut logs, |s| &s.logs);
+        self.logs = logs;
+    }
+
+    /// Drains one signal's queue into requests of at most `max_batch` items, counting them
+    /// in the statistic `counted` names.
+    fn gather_signal<B: Batch>(&mut self, batch: &mut B, counted: fn(&ExporterStats) -> &AtomicU64) {
         let max = self.config.max_batch;
         loop {
-            let n = dext_telemetry::trace::drain_spans(max, |s| self.spans.push(s));
+            let n = batch.drain(max);
             if n == 0 {
                 break;
             }
-            self.stats.spans.fetch_add(n as u64, Ordering::Relaxed);
+            counted(&self.stats).fetch_add(n as u64, Ordering::Relaxed);
             let mut body = Vec::new();
-            self.spans.encode(&self.resource, &mut body);
-            self.enqueue(otlp::TRACES_PATH, body);
-            if n < max {
-                break;
-            }
-        }
-        loop {
-            let n = dext_telemetry::log::drain_logs(max, |d| self.logs.push(d));
-            if n == 0 {
-                break;
-            }
-            self.stats.logs.fetch_add(n as u64, Ordering::Relaxed);
-            let mut body = Vec::new();
-            self.logs.encode(&self.resource, &mut body);
-            self.enqueue(otlp::LOGS_PATH, body);
+            batch.encode(&self.resource, &mut body);
+            self.enqueue(B::PATH, body);
             if n < max {
                 break;
             }

@@ -42,6 +42,24 @@ fn kvs<'a>(attrs: impl Iterator<Item = KeyValue<'a>>) -> Vec<proto::KeyValue> {
     attrs.map(kv).collect()
 }
 
+/// The group of `groups` whose scope is (`name`, `version`), made by `make` when there is
+/// none yet: how spans, log records and metrics are gathered by instrumentation scope.
+fn group<'g, G>(
+    groups: &'g mut Vec<G>,
+    scope_of: impl Fn(&G) -> &Option<proto::InstrumentationScope>,
+    name: &str,
+    version: &str,
+    make: impl FnOnce(Option<proto::InstrumentationScope>) -> G,
+) -> &'g mut G {
+    let found =
+        groups.iter().position(|g| scope_of(g).as_ref().is_some_and(|s| s.name == name && s.version == version));
+    let i = found.unwrap_or_else(|| {
+        groups.push(make(Some(proto::InstrumentationScope { name: name.into(), version: version.into() })));
+        groups.len() - 1
+    });
+    &mut groups[i]
+}
+
 /// The resource: the attributes of the process that sends (`service.name`, ...).
 #[derive(Clone, Debug, Default)]
 pub struct Resource(proto::Resource);
@@ -66,6 +84,42 @@ fn span_kind(k: SpanKind) -> i32 {
 /// OTLP span flags: the W3C flags in bits 0-7, bit 8 "has is_remote", bit 9 "is remote".
 fn span_flags(cx: &SpanContext) -> u32 {
     u32::from(cx.flags.0) | 0x100 | if cx.is_remote { 0x200 } else { 0 }
+}
+
+/// A batch of one signal's queued items: what an exporter drains into and sends.
+pub trait Batch: Default {
+    /// The OTLP/HTTP path of the signal.
+    const PATH: &'static str;
+
+    /// Moves up to `max` items from the signal's queue into the batch; how many.
+    fn drain(&mut self, max: usize) -> usize;
+
+    /// The request body, appended to `out`; the batch is emptied.
+    fn encode(&mut self, resource: &Resource, out: &mut Vec<u8>);
+}
+
+impl Batch for SpanBatch {
+    const PATH: &'static str = TRACES_PATH;
+
+    fn drain(&mut self, max: usize) -> usize {
+        crate::trace::drain_spans(max, |s| self.push(s))
+    }
+
+    fn encode(&mut self, resource: &Resource, out: &mut Vec<u8>) {
+        SpanBatch::encode(self, resource, out);
+    }
+}
+
+impl Batch for LogBatch {
+    const PATH: &'static str = LOGS_PATH;
+
+    fn drain(&mut self, max: usize) -> usize {
+        crate::log::drain_logs(max, |d| self.push(d))
+    }
+
+    fn encode(&mut self, resource: &Resource, out: &mut Vec<u8>) {
+        LogBatch::encode(self, resource, out);
+    }
 }
 
 /// Spans gathered for one export request, grouped by scope.
@@ -122,17 +176,15 @@ impl SpanBatch {
             },
         };
         let version = scope.version.as_deref().unwrap_or("");
-        match self
-            .scopes
-            .iter_mut()
-            .find(|x| x.scope.as_ref().is_some_and(|sc| sc.name == scope.name && sc.version == version))
-        {
-            Some(x) => x.spans.push(span),
-            None => self.scopes.push(proto::ScopeSpans {
-                scope: Some(proto::InstrumentationScope { name: scope.name.clone(), version: version.into() }),
-                spans: vec![span],
-            }),
-        }
+        group(
+            &mut self.scopes,
+            |x| &x.scope,
+            &scope.name,
+            version,
+            |scope| proto::ScopeSpans { scope, spans: Vec::new() },
+        )
+        .spans
+        .push(span);
         self.len += 1;
     }
 
@@ -184,14 +236,15 @@ impl LogBatch {
             trace_id: if trace_id.is_valid() { trace_id.0.to_vec() } else { Vec::new() },
             span_id: if span_id.is_valid() { span_id.0.to_vec() } else { Vec::new() },
         };
-        let target = d.target();
-        match self.scopes.iter_mut().find(|x| x.scope.as_ref().is_some_and(|sc| sc.name == target)) {
-            Some(x) => x.log_records.push(rec),
-            None => self.scopes.push(proto::ScopeLogs {
-                scope: Some(proto::InstrumentationScope { name: target.into(), version: String::new() }),
-                log_records: vec![rec],
-            }),
-        }
+        group(
+            &mut self.scopes,
+            |x| &x.scope,
+            d.target(),
+            "",
+            |scope| proto::ScopeLogs { scope, log_records: Vec::new() },
+        )
+        .log_records
+        .push(rec);
         self.len += 1;
     }
 
@@ -227,17 +280,16 @@ pub fn encode_metrics(snapshot: &Snapshot, resource: &Resource, out: &mut Vec<u8
     let mut scopes: Vec<proto::ScopeMetrics> = Vec::new();
     for f in &snapshot.families {
         let metric = metric(f, start, time);
-        let version = f.scope.version.clone().unwrap_or_default();
-        match scopes
-            .iter_mut()
-            .find(|x| x.scope.as_ref().is_some_and(|sc| sc.name == f.scope.name && sc.version == version))
-        {
-            Some(x) => x.metrics.push(metric),
-            None => scopes.push(proto::ScopeMetrics {
-                scope: Some(proto::InstrumentationScope { name: f.scope.name.clone(), version }),
-                metrics: vec![metric],
-            }),
-        }
+        let version = f.scope.version.as_deref().unwrap_or("");
+        group(
+            &mut scopes,
+            |x| &x.scope,
+            &f.scope.name,
+            version,
+            |scope| proto::ScopeMetrics { scope, metrics: Vec::new() },
+        )
+        .metrics
+        .push(metric);
     }
     let req = proto::ExportMetricsServiceRequest {
         resource_metrics: vec![proto::ResourceMetrics { resource: Some(resource.0.clone()), scope_metrics: scopes }],
