@@ -16,7 +16,7 @@
 #![allow(unsafe_code)]
 
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 use super::lease::Leases;
 
@@ -27,6 +27,24 @@ const DONE: u8 = 2;
 /// How many slots `Owner::take` looks at before giving up.
 pub(crate) const PROBE: usize = 8;
 
+/// How much of the next slot `Owner::take` fetches ahead: a record's first lines, the ones
+/// every record writes (a span's header, first attributes and text).
+const PREFETCH_BYTES: usize = 704;
+
+/// Asks for the cache lines of `bytes` bytes from `p` (a hint: nothing is read, nothing can
+/// fault).
+#[inline(always)]
+fn prefetch(p: *const u8, bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
+    for off in (0..bytes).step_by(64) {
+        // SAFETY: a prefetch is a hint that never faults, whatever the address; `p + off`
+        // stays inside the slot (`off < bytes <= size_of::<T>()`).
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.add(off).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (p, bytes);
+}
+
 /// A slot's contents, on cache lines of its own.
 #[repr(align(64))]
 struct Data<T>(UnsafeCell<T>);
@@ -36,6 +54,11 @@ struct Data<T>(UnsafeCell<T>);
 struct Pool<T> {
     states: Box<[AtomicU8]>,
     data: Box<[Data<T>]>,
+    /// Where the owner should look next, plus one (0: no advice): the first free slot the
+    /// consumer saw after its last pass. Taking from there keeps a pool's busy slots at its
+    /// low end, as few as are live or waiting between two passes, and so in the cache,
+    /// instead of cycling through the whole pool.
+    restart: AtomicUsize,
 }
 
 // SAFETY: a slot's data is reached only by its one `Live` handle while `LIVE` and by the
@@ -56,12 +79,20 @@ impl<T: Send> Owner<T> {
     ///
     /// The consumer frees slots in about the order they were taken, so the slot at the
     /// cursor is normally free; a few steps past it skip spans that are still live (a
-    /// long request's). When the exporter falls behind, giving up after a few looks keeps
+    /// long request's). After each of the consumer's passes the cursor goes back to the
+    /// first free slot it saw (`Pool::restart`). When the exporter falls behind, giving up after a few looks keeps
     /// the cost of a refusal bounded.
     #[inline]
     pub(crate) fn take(&mut self) -> Option<Live<T>> {
         let pool = self.pool;
         let n = pool.states.len();
+        // A plain load and store, no read-modify-write: a piece of advice that the consumer
+        // stores in between is lost, which costs only locality.
+        let advice = pool.restart.load(Ordering::Relaxed);
+        if advice != 0 {
+            pool.restart.store(0, Ordering::Relaxed);
+            self.cursor = advice - 1;
+        }
         let mut i = self.cursor;
         for _ in 0..PROBE.min(n) {
             if i >= n {
@@ -70,6 +101,11 @@ impl<T: Send> Owner<T> {
             let state = &pool.states[i];
             if state.load(Ordering::Acquire) == FREE {
                 self.cursor = i + 1;
+                // The next take most likely gets the next slot: start fetching it now, so
+                // that its writes, a span later, find its lines in the cache.
+                if let Some(next) = pool.data.get(i + 1) {
+                    prefetch(next.0.get().cast::<u8>(), std::mem::size_of::<T>().min(PREFETCH_BYTES));
+                }
                 // Only the owner leaves FREE, and the consumer's reads of the slot happened
                 // before its release store of FREE (acquired above).
                 state.store(LIVE, Ordering::Relaxed);
@@ -98,7 +134,7 @@ pub(crate) struct Live<T: 'static> {
 // SAFETY: the handle is the only way to the slot's data while it is live (module docs);
 // moving it to another thread moves that exclusive access, which `T: Send` allows.
 unsafe impl<T: Send> Send for Live<T> {}
-// SAFETY: `&Live` gives only `&T` (`get`), which `T: Sync` allows to share.
+// SAFETY: `&Live` gives no access to the data at all (only `&mut Live` does, `get_mut`).
 unsafe impl<T: Sync> Sync for Live<T> {}
 
 impl<T> Live<T> {
@@ -107,13 +143,6 @@ impl<T> Live<T> {
     pub(crate) fn get_mut(&mut self) -> &mut T {
         // SAFETY: the slot is LIVE and this is its only handle, borrowed mutably.
         unsafe { &mut *self.data.get() }
-    }
-
-    /// Shared access.
-    #[inline]
-    pub(crate) fn get(&self) -> &T {
-        // SAFETY: as `get_mut`; shared borrow of the handle, shared access.
-        unsafe { &*self.data.get() }
     }
 
     /// Hands the slot to the consumer.
@@ -150,6 +179,7 @@ impl<T: Default + Send> Pools<T> {
         let pool = self.leases.take(|| Pool {
             states: (0..n).map(|_| AtomicU8::new(FREE)).collect(),
             data: (0..n).map(|_| Data(UnsafeCell::new(T::default()))).collect(),
+            restart: AtomicUsize::new(0),
         })?;
         Some(Owner { pool, cursor: 0, pools: self })
     }
@@ -169,18 +199,27 @@ impl<T: Default + Send> Pools<T> {
         self.leases.consume(|pools| {
             let mut n = 0;
             for pool in pools {
-                for (state, data) in pool.states.iter().zip(pool.data.iter()) {
+                let mut first_free = None;
+                for (i, (state, data)) in pool.states.iter().zip(pool.data.iter()).enumerate() {
                     if n == max {
                         return n;
                     }
-                    if state.load(Ordering::Acquire) == DONE {
-                        // SAFETY: DONE slots are the consumer's (module docs), and `consume`
-                        // makes this the only consumer; the handle's writes were released by
-                        // its store of DONE, acquired above.
-                        f(unsafe { &*data.0.get() });
-                        state.store(FREE, Ordering::Release);
-                        n += 1;
+                    match state.load(Ordering::Acquire) {
+                        DONE => {
+                            // SAFETY: DONE slots are the consumer's (module docs), and
+                            // `consume` makes this the only consumer; the handle's writes
+                            // were released by its store of DONE, acquired above.
+                            f(unsafe { &*data.0.get() });
+                            state.store(FREE, Ordering::Release);
+                            n += 1;
+                        }
+                        FREE => {}
+                        _ => continue,
                     }
+                    first_free.get_or_insert(i);
+                }
+                if let Some(i) = first_free {
+                    pool.restart.store(i + 1, Ordering::Relaxed);
                 }
             }
             n
@@ -261,5 +300,27 @@ mod tests {
         assert_eq!((0..15).filter_map(|_| owner.take()).count(), 15);
         drop(keep);
         assert_eq!(POOLS.drain(usize::MAX, |_| {}), 0);
+    }
+
+    #[test]
+    fn after_a_pass_the_owner_reuses_the_first_free_slots() {
+        static POOLS: Pools<u64> = Pools::new(64);
+        let mut owner = POOLS.owner().unwrap();
+        let addr = |l: &Live<u64>| l.data.get() as usize;
+        // A long-lived span holds slot 0; ten others come and go.
+        let long = owner.take().unwrap();
+        let first: Vec<_> = (0..10).map(|_| owner.take().unwrap()).collect();
+        let reused = addr(&first[0]);
+        first.into_iter().for_each(Live::finish);
+        // Without a pass, the cursor goes on to fresh slots.
+        let next = owner.take().unwrap();
+        assert_ne!(addr(&next), reused);
+        next.finish();
+        assert_eq!(POOLS.drain(usize::MAX, |_| {}), 11);
+        // After it, back to the first free slot (slot 1: slot 0 is still live).
+        let again = owner.take().unwrap();
+        assert_eq!(addr(&again), reused);
+        assert_ne!(addr(&again), addr(&long));
+        drop((again, long));
     }
 }
