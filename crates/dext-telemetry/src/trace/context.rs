@@ -136,7 +136,12 @@ impl TraceFlags {
 
 /// What identifies a span across processes: trace id, span id and flags, and whether it
 /// came from another process.
+///
+/// Aligned to 8 bytes (32 in all): its ids are byte arrays, and at an odd offset (after an
+/// enum's tag) each copy of a context was a mix of narrow stores and wide loads that the
+/// processor could not forward, a stall of a dozen cycles per copy on a server's hot path.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, align(8))]
 pub struct SpanContext {
     /// The trace this span belongs to.
     pub trace_id: TraceId,

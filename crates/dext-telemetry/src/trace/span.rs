@@ -78,18 +78,24 @@ struct EventRec {
 const NO_EVENT: EventRec = EventRec { name: "", time: 0, n_attrs: 0, attrs: [NO_ATTR; MAX_EVENT_ATTRIBUTES] };
 
 /// A span's record: what a recording span holds, and what the exporter reads.
+///
+/// In declaration order (`repr(C)`), what every span writes first: the header, then the
+/// attributes and the text they point into; events and links, rarely used, last. A span
+/// with a few attributes touches only the record's first cache lines, the ones the pool
+/// fetches ahead (`pool::Owner::take`).
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct SpanData {
     context: SpanContext,
     parent: SpanId,
-    kind: SpanKind,
-    status: StatusCode,
-    status_message: TextRef,
     scope: &'static Scope,
-    name: TextRef,
-    trace_state: TextRef,
     start: Time,
     end: Time,
+    status_message: TextRef,
+    name: TextRef,
+    trace_state: TextRef,
+    kind: SpanKind,
+    status: StatusCode,
     n_attrs: u8,
     n_events: u8,
     n_links: u8,
@@ -97,9 +103,9 @@ pub struct SpanData {
     dropped_events: u16,
     dropped_links: u16,
     attrs: [Attr; MAX_ATTRIBUTES],
+    text: Text<TEXT_CAPACITY>,
     events: [EventRec; MAX_EVENTS],
     links: [SpanContext; MAX_LINKS],
-    text: Text<TEXT_CAPACITY>,
 }
 
 /// A tracer's instrumentation scope, kept for the life of the process.
@@ -466,10 +472,10 @@ impl<'n> SpanBuilder<'_, 'n> {
         let flags = TraceFlags(random_flag).with_sampled(decision.is_sampled());
         let context = SpanContext { trace_id, span_id, flags, is_remote: false };
         if decision == Decision::Drop {
-            return Span { state: State::NonRecording(context) };
+            return Span { cx: context, live: None, sampled: false };
         }
         let Some(mut live) = take_slot() else {
-            return Span { state: State::NonRecording(context) };
+            return Span { cx: context, live: None, sampled: false };
         };
         // The slot holds whatever its last span left: every field is set here.
         let d = live.get_mut();
@@ -497,42 +503,41 @@ impl<'n> SpanBuilder<'_, 'n> {
         } else {
             d.text.push(&[self.trace_state.as_str()])
         };
-        Span { state: State::Recording(live, decision.is_sampled()) }
+        Span { cx: context, live: Some(live), sampled: decision.is_sampled() }
     }
 }
 
 /// A started span. Ending it (or dropping it) records its end time and, if sampled, queues
 /// it for export.
 pub struct Span {
-    state: State,
+    /// The context (also in the record, while there is one).
+    cx: SpanContext,
+    /// The record's slot while the span records; `None` when it does not (dropped by the
+    /// sampler, or no slot was free) or has ended.
+    live: Option<Live<SpanData>>,
+    /// Whether the record is exported when the span ends.
+    sampled: bool,
 }
-
-enum State {
-    /// The record's slot, and whether the span is sampled (exported when it ends).
-    Recording(Live<SpanData>, bool),
-    NonRecording(SpanContext),
-    Ended(SpanContext),
-}
+// Plain fields, no enum: a span moves field by field. (As an enum whose variants held the
+// context at different offsets, moves were byte copies through odd stack offsets, which
+// stalled store forwarding on the server's path.)
 
 impl Span {
     /// The span's context, to propagate (`traceparent`) or to parent other spans.
+    #[inline]
     pub fn context(&self) -> SpanContext {
-        match &self.state {
-            State::Recording(d, _) => d.get().context,
-            State::NonRecording(cx) | State::Ended(cx) => *cx,
-        }
+        self.cx
     }
 
     /// Whether the span records what is set on it (the sampler kept it).
+    #[inline]
     pub fn is_recording(&self) -> bool {
-        matches!(self.state, State::Recording(..))
+        self.live.is_some()
     }
 
+    #[inline]
     fn data(&mut self) -> Option<&mut SpanData> {
-        match &mut self.state {
-            State::Recording(d, _) => Some(d.get_mut()),
-            _ => None,
-        }
+        self.live.as_mut().map(Live::get_mut)
     }
 
     /// Sets an attribute (replacing the value of a key set before).
@@ -638,9 +643,8 @@ impl Span {
 
     #[inline]
     fn finish(&mut self, t: Option<Time>) {
-        let cx = self.context();
-        if let State::Recording(mut live, sampled) = std::mem::replace(&mut self.state, State::Ended(cx)) {
-            if sampled {
+        if let Some(mut live) = self.live.take() {
+            if self.sampled {
                 live.get_mut().end = t.unwrap_or_else(|| Time::Ticks(clock::ticks()));
                 live.finish();
             }
