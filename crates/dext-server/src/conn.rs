@@ -151,6 +151,9 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
     // The `Date` value for the responses of the current batch: taken once per read (a
     // pipelined batch shares it), and again after a handler that had to wait.
     let mut stamp: Option<HttpDate> = None;
+    // When the bytes of the current batch arrived, for telemetry: the clock is read once per
+    // read, by the batch's first request (see `HttpTelemetry::begin`).
+    let mut arrived: Option<dext_telemetry::clock::Ticks> = None;
     loop {
         let Buffers { input, out, body, head, res } = &mut **held.get_or_insert_with(|| Buffers::take(&shared.limits));
         let head_len = match conn.poll_head(&input[start..end], head) {
@@ -213,6 +216,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                     // waits for the rest of it (below), which a head read whole never does.
                     end += n;
                     stamp = None;
+                    arrived = None;
                 }
                 continue;
             }
@@ -236,7 +240,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                 flush(stream, out, t.write).await?;
             }
             let req = head.view(&input[start..end]);
-            exchange_telemetry = shared.telemetry.as_ref().map(|tel| tel.begin(&req));
+            exchange_telemetry = shared.telemetry.as_ref().map(|tel| tel.begin(&req, &mut arrived));
             let current = exchange_telemetry.as_ref().and_then(|e| e.context());
             let incoming = Incoming::new(stream, &mut conn, &mut timer, t.body, &input[pos..end], body);
             let served = {
@@ -283,7 +287,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                 return flush(stream, out, t.write).await;
             }
             let req = head.view(&input[start..end]);
-            exchange_telemetry = shared.telemetry.as_ref().map(|tel| tel.begin(&req));
+            exchange_telemetry = shared.telemetry.as_ref().map(|tel| tel.begin(&req, &mut arrived));
             let current = exchange_telemetry.as_ref().and_then(|e| e.context());
             // Pinned where it is built: the handler's future is large (its storage is inline),
             // and each move of it is a copy.

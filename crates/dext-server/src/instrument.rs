@@ -11,7 +11,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use dext_http::KnownHeader;
@@ -88,9 +87,13 @@ impl HttpTelemetry {
         self.tracer.is_some() || self.metrics.is_some()
     }
 
-    /// A request's head is complete: counts it active, starts its span.
-    pub(crate) fn begin(&self, head: &RequestHead<'_, '_>) -> Exchange {
-        let start = clock::ticks();
+    /// A request's head is complete: counts it active, starts its span. Its start is when
+    /// its bytes arrived: `arrived`, the clock read once per read of the connection (so the
+    /// requests of a pipelined batch share one reading, and a request that waited behind
+    /// others in the buffer is charged that wait), taken now if this is the first request
+    /// since the read.
+    pub(crate) fn begin(&self, head: &RequestHead<'_, '_>, arrived: &mut Option<clock::Ticks>) -> Exchange {
+        let start = *arrived.get_or_insert_with(clock::ticks);
         let method = head.method();
         if let Some(m) = &self.metrics {
             m.active[method as usize].add(1);
@@ -151,34 +154,54 @@ impl HttpTelemetry {
 
     /// Records into the duration series of (route, method, status), found in this worker's
     /// cache (bound on first sight).
+    #[inline]
     fn record(&self, m: &Metrics, route: Option<&str>, method: Method, status: StatusCode, seconds: f64) {
-        let key = (self.id, route.map_or(0, |r| r.as_ptr() as usize), method as u8, status.as_u16());
-        SERIES.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            if let Some(h) = cache.get(&key) {
-                h.record(seconds);
-                return;
+        let key = Key {
+            route: route.map_or(0, |r| r.as_ptr() as usize),
+            rest: (u64::from(self.id) << 32) | (u64::from(method as u8) << 16) | u64::from(status.as_u16()),
+        };
+        let recorded = FRONT.try_with(|front| {
+            let mut front = front.try_borrow_mut().ok()?;
+            let slot = &mut front[key.slot()];
+            match slot {
+                Some((k, h)) if *k == key => h.record(seconds),
+                _ => slot.insert((key, self.series(m, route, method, status, key))).1.record(seconds),
             }
-            let method_attr = kv("http.request.method", method_name(method));
-            let status_attr = kv("http.response.status_code", status.as_u16());
-            let h = match route {
-                Some(r) => m.duration.bind(&[
-                    method_attr,
-                    status_attr,
-                    kv("http.route", r),
-                    kv("url.scheme", "http"),
-                    kv("network.protocol.version", "1.1"),
-                ]),
-                None => m.duration.bind(&[
-                    method_attr,
-                    status_attr,
-                    kv("url.scheme", "http"),
-                    kv("network.protocol.version", "1.1"),
-                ]),
-            };
-            h.record(seconds);
-            cache.insert(key, h);
-        })
+            Some(())
+        });
+        if recorded.ok().flatten().is_none() {
+            // This thread's cache is gone (the thread is exiting): bind on the spot.
+            self.series(m, route, method, status, key).record(seconds);
+        }
+    }
+
+    /// The bound series of (route, method, status), from this worker's map of every series
+    /// it has recorded to (the front cache's backing), bound on first sight.
+    #[cold]
+    fn series(&self, m: &Metrics, route: Option<&str>, method: Method, status: StatusCode, key: Key) -> BoundHistogram {
+        let found = SERIES.try_with(|all| all.borrow().get(&key).cloned()).ok().flatten();
+        if let Some(h) = found {
+            return h;
+        }
+        let method_attr = kv("http.request.method", method_name(method));
+        let status_attr = kv("http.response.status_code", status.as_u16());
+        let h = match route {
+            Some(r) => m.duration.bind(&[
+                method_attr,
+                status_attr,
+                kv("http.route", r),
+                kv("url.scheme", "http"),
+                kv("network.protocol.version", "1.1"),
+            ]),
+            None => m.duration.bind(&[
+                method_attr,
+                status_attr,
+                kv("url.scheme", "http"),
+                kv("network.protocol.version", "1.1"),
+            ]),
+        };
+        let _ = SERIES.try_with(|all| all.borrow_mut().insert(key, h.clone()));
+        h
     }
 }
 
@@ -196,39 +219,32 @@ impl Exchange {
     }
 }
 
-/// A multiply-and-rotate hasher for the cache's small integer keys.
-#[derive(Default)]
-struct Mix(u64);
+/// A duration series' key: the route pattern's address (0 for none), and the instance,
+/// method and status packed in one word.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    route: usize,
+    rest: u64,
+}
 
-impl Hasher for Mix {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u8(&mut self, v: u8) {
-        self.write_u64(u64::from(v));
-    }
-    fn write_u16(&mut self, v: u16) {
-        self.write_u64(u64::from(v));
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.write_u64(u64::from(v));
-    }
-    fn write_usize(&mut self, v: usize) {
-        self.write_u64(v as u64);
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    fn finish(&self) -> u64 {
-        self.0
+/// Entries in a worker's front cache of duration series.
+const FRONT_SLOTS: usize = 64;
+
+impl Key {
+    /// The key's front cache slot: the top bits of a multiplicative hash.
+    #[inline]
+    fn slot(self) -> usize {
+        let h = (self.route as u64 ^ self.rest.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> (64 - FRONT_SLOTS.trailing_zeros())) as usize
     }
 }
 
-type Key = (u32, usize, u8, u16);
+type Front = [Option<(Key, BoundHistogram)>; FRONT_SLOTS];
 
 thread_local! {
-    /// Bound duration series by (instance, route pattern address, method, status).
-    static SERIES: RefCell<HashMap<Key, BoundHistogram, BuildHasherDefault<Mix>>> = RefCell::new(HashMap::default());
+    /// The duration series this worker recorded to last, direct-mapped by key: a hit is a
+    /// hash and one compare. A miss goes to `SERIES`.
+    static FRONT: RefCell<Front> = const { RefCell::new([const { None }; FRONT_SLOTS]) };
+    /// Every duration series this worker has recorded to, by key.
+    static SERIES: RefCell<HashMap<Key, BoundHistogram>> = RefCell::new(HashMap::new());
 }
