@@ -22,6 +22,7 @@
 #   ROUNDS=1 DURATION=3 CALLGRIND=0 bench/server/run.sh
 #   SERVERS="dext dext-base limit.c" CASES=pipelined DEXT_BASE=/path/to/old/dext bench/server/run.sh
 #                                             # a subset, with an older dext build as a peer
+#                                             # (DEXT_A: a second one, `dext-a`)
 #   SERVERS="dext dext-tel" CASES="pipelined plaintext" CALLGRIND=0 bench/server/run.sh
 #                                             # the cost of per-request telemetry (dext-tel.sh:
 #                                             # metrics on, SAMPLE=0.1 of traces sampled)
@@ -50,6 +51,7 @@ declare -A CMD=(
     [http-floor]="$ROOT/target/release/examples/bare"
     [dext-base]="${DEXT_BASE:-}"
     [dext-tel]="$(pwd)/dext-tel.sh"
+    [dext-a]="${DEXT_A:-}"
 )
 read -r -a SERVERS <<<"${SERVERS:-dext may-minihttp hyper limit.c rt-floor http-floor}"
 read -r -a CASES <<<"${CASES:-plaintext pipelined json}"
@@ -128,7 +130,7 @@ for line in open(sys.argv[1]):
     runs[(c, s)][rnd] = (float(rps), float(lat), float(cpu), int(err))
 for case in ("plaintext", "pipelined", "json"):
     dext = runs.get((case, "dext"), {})
-    for server in ("dext", "dext-tel", "dext-base", "may-minihttp", "hyper", "limit.c", "rt-floor", "http-floor"):
+    for server in ("dext", "dext-tel", "dext-base", "dext-a", "may-minihttp", "hyper", "limit.c", "rt-floor", "http-floor"):
         r = runs.get((case, server))
         if not r:
             continue
