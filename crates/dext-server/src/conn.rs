@@ -29,6 +29,7 @@ use dext_rt::tasks::WaitForCancellation;
 use dext_rt::time::{Sleep, sleep_until, timeout, timeout_at};
 
 use crate::body::Incoming;
+use crate::instrument::Exchange;
 use crate::{Shared, Timeouts};
 
 /// The read buffer's first size; it grows (by doubling) while a head does not fit.
@@ -229,7 +230,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
 
         let mut pos = start + head_len;
         // The request's telemetry (when on) and the route that served it.
-        let exchange_telemetry;
+        let mut exchange_telemetry = None;
         let route;
         let streamed =
             !conn.is_body_done() && shared.app.body_mode(&head.view(&input[start..end])) == BodyMode::Streamed;
@@ -240,8 +241,10 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                 flush(stream, out, t.write).await?;
             }
             let req = head.view(&input[start..end]);
-            exchange_telemetry = shared.telemetry.as_ref().map(|tel| tel.begin(&req, &mut arrived));
-            let current = exchange_telemetry.as_ref().and_then(|e| e.context());
+            if let Some(tel) = &shared.telemetry {
+                tel.begin(&req, &mut arrived, &mut exchange_telemetry);
+            }
+            let current = exchange_telemetry.as_ref().and_then(Exchange::context);
             let incoming = Incoming::new(stream, &mut conn, &mut timer, t.body, &input[pos..end], body);
             let served = {
                 let handler = pin!(shared.app.serve(req, Body::Stream(&incoming), res));
@@ -287,8 +290,10 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                 return flush(stream, out, t.write).await;
             }
             let req = head.view(&input[start..end]);
-            exchange_telemetry = shared.telemetry.as_ref().map(|tel| tel.begin(&req, &mut arrived));
-            let current = exchange_telemetry.as_ref().and_then(|e| e.context());
+            if let Some(tel) = &shared.telemetry {
+                tel.begin(&req, &mut arrived, &mut exchange_telemetry);
+            }
+            let current = exchange_telemetry.as_ref().and_then(Exchange::context);
             // Pinned where it is built: the handler's future is large (its storage is inline),
             // and each move of it is a copy.
             let served = {
@@ -391,10 +396,10 @@ async fn read_body(
 async fn run_handler<F: Future>(
     mut fut: Pin<&mut F>,
     stamp: &mut Option<HttpDate>,
-    current: Option<dext_telemetry::trace::SpanContext>,
+    current: Option<&dext_telemetry::trace::SpanContext>,
 ) -> Option<F::Output> {
     poll_fn(|cx| {
-        let _entered = current.map(dext_telemetry::trace::enter);
+        let _entered = current.map(|cx| dext_telemetry::trace::enter(*cx));
         match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
             Ok(Poll::Ready(out)) => Poll::Ready(Some(out)),
             Ok(Poll::Pending) => {

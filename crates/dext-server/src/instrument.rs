@@ -92,39 +92,45 @@ impl HttpTelemetry {
     /// requests of a pipelined batch share one reading, and a request that waited behind
     /// others in the buffer is charged that wait), taken now if this is the first request
     /// since the read.
-    pub(crate) fn begin(&self, head: &RequestHead<'_, '_>, arrived: &mut Option<clock::Ticks>) -> Exchange {
+    pub(crate) fn begin(
+        &self,
+        head: &RequestHead<'_, '_>,
+        arrived: &mut Option<clock::Ticks>,
+        out: &mut Option<Exchange>,
+    ) {
         let start = *arrived.get_or_insert_with(clock::ticks);
         let method = head.method();
         if let Some(m) = &self.metrics {
             m.active[method as usize].add(1);
         }
-        let span = self.tracer.as_ref().map(|t| {
-            // Known headers: found by the index the parser kept, not by a search.
-            let parent = head.known(KnownHeader::Traceparent).and_then(|v| parse_traceparent(v).ok());
-            let name = method_name(method);
-            let mut b = t.span(name).kind(SpanKind::Server).start_ticks(start);
-            b = match &parent {
-                Some(p) => b.parent(p),
-                None => b.root(),
-            };
-            if parent.is_some() {
-                if let Some(ts) = head.known(KnownHeader::Tracestate).and_then(|v| TraceState::parse(v).ok()) {
-                    b = b.trace_state(ts);
-                }
+        // Built where it stays (the connection's state), not moved there: a span moved right
+        // after it is written is copied with loads wider than its stores, which the
+        // processor cannot forward.
+        let ex = out.insert(Exchange { start, method, span: None });
+        let Some(t) = &self.tracer else { return };
+        // Known headers: found by the index the parser kept, not by a search.
+        let parent = head.known(KnownHeader::Traceparent).and_then(|v| parse_traceparent(v).ok());
+        let name = method_name(method);
+        let mut b = t.span(name).kind(SpanKind::Server).start_ticks(start);
+        b = match &parent {
+            Some(p) => b.parent(p),
+            None => b.root(),
+        };
+        if parent.is_some() {
+            if let Some(ts) = head.known(KnownHeader::Tracestate).and_then(|v| TraceState::parse(v).ok()) {
+                b = b.trace_state(ts);
             }
-            let mut span = b.start();
-            if span.is_recording() {
-                span.set_static("http.request.method", name);
-                span.set_attribute(kv("url.path", head.path()));
-                span.set_static("url.scheme", "http");
-                span.set_static("network.protocol.version", "1.1");
-                if let Some(ua) = head.known(KnownHeader::UserAgent).and_then(|v| std::str::from_utf8(v).ok()) {
-                    span.set_attribute(kv("user_agent.original", ua));
-                }
+        }
+        let span = ex.span.insert(b.start());
+        if span.is_recording() {
+            span.set_static("http.request.method", name);
+            span.set_attribute(kv("url.path", head.path()));
+            span.set_static("url.scheme", "http");
+            span.set_static("network.protocol.version", "1.1");
+            if let Some(ua) = head.known(KnownHeader::UserAgent).and_then(|v| std::str::from_utf8(v).ok()) {
+                span.set_attribute(kv("user_agent.original", ua));
             }
-            span
-        });
-        Exchange { start, method, span }
+        }
     }
 
     /// The response is encoded: records the duration, ends the span.
@@ -214,8 +220,8 @@ pub(crate) struct Exchange {
 
 impl Exchange {
     /// The span's context, to make current while the handler runs.
-    pub(crate) fn context(&self) -> Option<SpanContext> {
-        self.span.as_ref().map(Span::context)
+    pub(crate) fn context(&self) -> Option<&SpanContext> {
+        self.span.as_ref().map(Span::span_context)
     }
 }
 

@@ -529,6 +529,12 @@ impl Span {
         self.cx
     }
 
+    /// The span's context, borrowed.
+    #[inline]
+    pub fn span_context(&self) -> &SpanContext {
+        &self.cx
+    }
+
     /// Whether the span records what is set on it (the sampler kept it).
     #[inline]
     pub fn is_recording(&self) -> bool {
