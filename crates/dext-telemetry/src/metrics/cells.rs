@@ -183,6 +183,43 @@ pub(crate) fn with<R>(loc: Loc, f: impl FnOnce(Cells<'_>) -> R) -> R {
     }
 }
 
+/// A series' cells in the shard of the thread that made it, found once: a record through
+/// it goes straight to the cells, with no look-up of the shard or the chunk. Valid while that
+/// thread holds the shard, which [`Pinned::cells`] checks (one load from the thread
+/// pointer); once the shard is gone (the thread is exiting), records take the ordinary
+/// path.
+#[derive(Clone, Copy)]
+pub(crate) struct Pinned {
+    shard: &'static Shard,
+    chunk: &'static Chunk,
+    base: u32,
+}
+
+impl Pinned {
+    /// `loc`'s cells in this thread's shard (taking one and making the chunk, as a first
+    /// record does); `None` when this thread has no shard of its own to take (it is past
+    /// its thread-local destructors).
+    pub(crate) fn new(loc: Loc) -> Option<Pinned> {
+        let (chunk, shared) = slow_chunk(loc.chunk);
+        let shard = LOCAL.with(Cell::get);
+        match shard {
+            Some(shard) if !shared => Some(Pinned { shard, chunk, base: loc.base }),
+            _ => None,
+        }
+    }
+
+    /// The cells, while this thread still holds the shard they are in.
+    #[inline(always)]
+    pub(crate) fn cells(&self) -> Option<Cells<'static>> {
+        match LOCAL.with(Cell::get) {
+            Some(s) if std::ptr::eq(s, self.shard) => {
+                Some(Cells { chunk: self.chunk, base: self.base as usize, shared: false })
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The first record of a thread, or the first into a chunk: take a shard, make the chunk.
 #[cold]
 #[inline(never)]

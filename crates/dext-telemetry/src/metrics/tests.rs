@@ -119,6 +119,73 @@ fn explicit_histograms_count_and_sum() {
 }
 
 #[test]
+fn local_handles_record_what_bound_handles_do() {
+    let r = Registry::new();
+    let m = r.meter("test");
+    let c = m.counter("c").build().bind(&[]);
+    let u = m.up_down_counter("u").build().bind(&[]);
+    let h = m.histogram("h").build().bind(&[]);
+    let cfg = ExponentialConfig { scale: 2, min_exponent: -4, max_exponent: 4, max_size: 160 };
+    let e = m.histogram("e").exponential(cfg).build().bind(&[]);
+    let values = [0.001, 0.005, 0.007, 0.3, 12.0, f64::NAN, 0.0, 3.5];
+    // The same records through local handles on two threads, and through the bound ones.
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                let (lc, lu, lh, le) = (c.local(), u.local(), h.local(), e.local());
+                for _ in 0..1000 {
+                    lc.add(3);
+                    lu.add(2);
+                    lu.add(-1);
+                    for v in values {
+                        lh.record(v);
+                        le.record(v);
+                    }
+                }
+            });
+        }
+    });
+    let r2 = Registry::new();
+    let m2 = r2.meter("test");
+    let (c2, u2, h2) = (
+        m2.counter("c").build().bind(&[]),
+        m2.up_down_counter("u").build().bind(&[]),
+        m2.histogram("h").build().bind(&[]),
+    );
+    let e2 = m2.histogram("e").exponential(cfg).build().bind(&[]);
+    for _ in 0..2000 {
+        c2.add(3);
+        u2.add(1);
+        for v in values {
+            h2.record(v);
+            e2.record(v);
+        }
+    }
+    let (a, b) = (snapshot(&r), snapshot(&r2));
+    for name in ["c", "u"] {
+        assert_eq!(points(&a, name)[0].value, points(&b, name)[0].value, "{name}");
+    }
+    let PointValue::Histogram(x) = &points(&a, "h")[0].value else { panic!() };
+    let PointValue::Histogram(y) = &points(&b, "h")[0].value else { panic!() };
+    assert_eq!((&x.counts, x.count), (&y.counts, y.count));
+    // Sums added in another order differ in the last bits.
+    assert!((x.sum - y.sum).abs() < 1e-6 * y.sum, "{} {}", x.sum, y.sum);
+    let (PointValue::Exponential(x), PointValue::Exponential(y)) =
+        (&points(&a, "e")[0].value, &points(&b, "e")[0].value)
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (x.scale, x.offset, &x.counts, x.zero_count, x.count),
+        (y.scale, y.offset, &y.counts, y.zero_count, y.count)
+    );
+    assert!((x.sum - y.sum).abs() < 1e-6 * y.sum, "{} {}", x.sum, y.sum);
+    assert_eq!(points(&a, "c")[0].value, PointValue::Counter(6000));
+    let PointValue::Histogram(p) = &points(&a, "h")[0].value else { panic!() };
+    assert_eq!(p.count, 14_000, "NaN is not recorded");
+}
+
+#[test]
 fn exponential_histograms_bucket_and_downscale() {
     let r = Registry::new();
     let cfg = ExponentialConfig { scale: 3, min_exponent: -10, max_exponent: 10, max_size: 160 };
