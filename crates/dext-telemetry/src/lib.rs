@@ -34,4 +34,12 @@ pub mod log;
 pub mod metrics;
 pub mod trace;
 
+/// Finished spans go to process-wide queues: unit tests that record and drain them take
+/// turns, or one test's drain takes another's spans.
+#[cfg(test)]
+pub(crate) fn drain_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 pub use attr::{KeyValue, Value, kv};

@@ -102,6 +102,9 @@ pub struct SpanData {
     dropped_attrs: u16,
     dropped_events: u16,
     dropped_links: u16,
+    /// Bit `len % 64` set for each attribute key's length: a key whose bit is clear is not
+    /// among the attributes, and is added without a search.
+    key_lengths: u64,
     attrs: [Attr; MAX_ATTRIBUTES],
     text: Text<TEXT_CAPACITY>,
     events: [EventRec; MAX_EVENTS],
@@ -138,6 +141,7 @@ impl Default for SpanData {
             dropped_attrs: 0,
             dropped_events: 0,
             dropped_links: 0,
+            key_lengths: 0,
             attrs: [NO_ATTR; MAX_ATTRIBUTES],
             events: [NO_EVENT; MAX_EVENTS],
             links: [SpanContext {
@@ -226,11 +230,17 @@ impl SpanData {
     #[inline]
     fn set_stored(&mut self, key: &'static str, value: Stored) {
         let n = usize::from(self.n_attrs);
-        if let Some(slot) = self.attrs[..n].iter_mut().find(|x| same_key(x.key, key)) {
-            slot.value = value;
-        } else if n < MAX_ATTRIBUTES {
+        let bit = 1u64 << (key.len() % 64);
+        if self.key_lengths & bit != 0 {
+            if let Some(slot) = self.attrs[..n].iter_mut().find(|x| same_key(x.key, key)) {
+                slot.value = value;
+                return;
+            }
+        }
+        if n < MAX_ATTRIBUTES {
             self.attrs[n] = Attr { key, value };
             self.n_attrs += 1;
+            self.key_lengths |= bit;
         } else {
             self.dropped_attrs = self.dropped_attrs.saturating_add(1);
         }
@@ -459,7 +469,39 @@ impl<'n> SpanBuilder<'_, 'n> {
             Parent::Root => None,
             Parent::Explicit(cx) => Some(cx).filter(SpanContext::is_valid),
         };
-        let (trace_id, random_flag, span_id) = match &parent {
+        self.tracer.start_span(self.name, self.kind, parent.as_ref(), self.trace_state.as_str(), self.start)
+    }
+}
+
+impl Tracer {
+    /// Starts a span from the values a builder would gather, given directly: the form for a
+    /// path that starts a span per request and should not move a builder around. `parent`:
+    /// `None` (or an invalid context) starts a trace; the current context is not consulted.
+    /// `trace_state` is the parent's `tracestate` (validated), carried if the span records.
+    #[inline]
+    pub fn start_at(
+        &self,
+        name: &str,
+        kind: SpanKind,
+        parent: Option<&SpanContext>,
+        trace_state: &TraceState<'_>,
+        start: clock::Ticks,
+    ) -> Span {
+        let parent = parent.filter(|p| p.is_valid());
+        self.start_span(Name::One(name), kind, parent, trace_state.as_str(), Some(Time::Ticks(start)))
+    }
+
+    /// Ids, the sampling decision, and (if the sampler keeps the span) its record.
+    #[inline(always)]
+    fn start_span(
+        &self,
+        name: Name<'_>,
+        kind: SpanKind,
+        parent: Option<&SpanContext>,
+        trace_state: &str,
+        start: Option<Time>,
+    ) -> Span {
+        let (trace_id, random_flag, span_id) = match parent {
             Some(p) => (p.trace_id, p.flags.0 & TraceFlags::RANDOM, random::<1>()[0]),
             None => {
                 let [a, b, c] = random::<3>();
@@ -468,7 +510,7 @@ impl<'n> SpanBuilder<'_, 'n> {
         };
         // Never zero (the invalid id).
         let span_id = SpanId::from_u64(span_id | 1);
-        let decision = self.tracer.sampler.decide(parent.as_ref(), trace_id);
+        let decision = self.sampler.decide(parent, trace_id);
         let flags = TraceFlags(random_flag).with_sampled(decision.is_sampled());
         let context = SpanContext { trace_id, span_id, flags, is_remote: false };
         if decision == Decision::Drop {
@@ -481,28 +523,25 @@ impl<'n> SpanBuilder<'_, 'n> {
         let d = live.get_mut();
         d.context = context;
         d.parent = parent.map_or(SpanId::INVALID, |p| p.span_id);
-        d.kind = self.kind;
+        d.kind = kind;
         d.status = StatusCode::Unset;
         d.status_message = TextRef::default();
-        d.scope = self.tracer.scope;
-        d.start = self.start.unwrap_or_else(|| Time::Ticks(clock::ticks()));
+        d.scope = self.scope;
+        d.start = start.unwrap_or_else(|| Time::Ticks(clock::ticks()));
         d.end = Time::Nanos(0);
         d.n_attrs = 0;
+        d.key_lengths = 0;
         d.n_events = 0;
         d.n_links = 0;
         d.dropped_attrs = 0;
         d.dropped_events = 0;
         d.dropped_links = 0;
         d.text.clear();
-        d.name = match self.name {
+        d.name = match name {
             Name::One(n) => d.text.push(&[n]),
             Name::Parts(p) => d.text.push(p),
         };
-        d.trace_state = if self.trace_state.as_str().is_empty() {
-            TextRef::default()
-        } else {
-            d.text.push(&[self.trace_state.as_str()])
-        };
+        d.trace_state = if trace_state.is_empty() { TextRef::default() } else { d.text.push(&[trace_state]) };
         Span { cx: context, live: Some(live), sampled: decision.is_sampled() }
     }
 }

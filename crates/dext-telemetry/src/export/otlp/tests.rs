@@ -12,6 +12,7 @@ fn string(v: &Option<proto::AnyValue>) -> Option<&str> {
 
 #[test]
 fn spans_encode_as_otlp() {
+    let _turn = crate::drain_turn();
     let tracer = TracerProvider::new(Sampler::AlwaysOn).tracer("otlp-test", Some("2.0"));
     let mut root = tracer.span("GET /items/{id}").kind(SpanKind::Server).root().start();
     root.set_attributes(&[kv("http.request.method", "GET"), kv("http.response.status_code", 503)]);

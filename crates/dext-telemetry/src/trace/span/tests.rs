@@ -1,13 +1,9 @@
 use super::*;
 use crate::attr::{Value, kv};
 use crate::trace::context::parse_traceparent;
-use std::sync::Mutex;
-
-/// Spans go to one process-wide queue: tests that drain it take turns.
-static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+    crate::drain_turn()
 }
 
 /// The finished spans of `trace`, ordered by name (the queue does not keep an order).
@@ -258,4 +254,24 @@ fn a_ratio_sampler_samples_its_fraction_of_new_traces() {
     }
     let share = sampled as f64 / n as f64;
     assert!((share - 0.1).abs() < 0.01, "sampled {share}");
+}
+
+#[test]
+fn a_key_set_again_replaces_its_value_whatever_its_address() {
+    let _s = serial();
+    let t = tracer(Sampler::AlwaysOn);
+    let mut span = t.span("keys").start();
+    let trace = span.context().trace_id;
+    // Same text at another address; and lengths 3 and 67 share a bit of the length filter.
+    let copy: &'static str = Box::leak(String::from("abc").into_boxed_str());
+    let long: &'static str = Box::leak("k".repeat(67).into_boxed_str());
+    span.set_attribute(kv("abc", 1));
+    span.set_attribute(kv(long, 2));
+    span.set_attribute(kv("xyz", 3));
+    span.set_attribute(kv(copy, 4));
+    span.set_attribute(kv(long, 5));
+    span.end();
+    let s = &finished(trace)[0];
+    let attrs: Vec<_> = s.attributes().map(|a| (a.key.len(), a.key.as_bytes()[0], a.value.to_string())).collect();
+    assert_eq!(attrs, [(3, b'a', "4".to_string()), (67, b'k', "5".to_string()), (3, b'x', "3".to_string())]);
 }
