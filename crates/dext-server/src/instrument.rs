@@ -4,10 +4,11 @@
 //! `http.server.request.duration` histogram and the `http.server.active_requests`
 //! up-down counter.
 //!
-//! Per request, with metrics on and the span not sampled: two clock reads, an add and a
-//! subtract on this worker's cells, one histogram record through a per-worker cache of
-//! bound series (keyed by route, method and status: a look-up, no lock, no allocation once
-//! warm), and the sampling decision. A sampled request adds the span's attributes.
+//! Per request, with metrics on and the span not sampled: a clock read (and one per read of
+//! the connection, which the requests of a pipelined batch share), an add and a subtract on
+//! this worker's cells, one histogram record through a per-worker cache of series (keyed by
+//! route, method and status: a hash and a compare, no lock, no allocation once warm), and
+//! the sampling decision. A sampled request adds the span's attributes.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -16,7 +17,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use dext_http::KnownHeader;
 use dext_http::h1::RequestHead;
 use dext_http::{Method, StatusCode};
-use dext_telemetry::metrics::{BoundHistogram, BoundUpDownCounter, Histogram, Registry};
+use dext_telemetry::metrics::{BoundHistogram, BoundUpDownCounter, Histogram, Local, Registry};
 use dext_telemetry::trace::{
     Span, SpanContext, SpanKind, StatusCode as SpanStatus, TraceState, Tracer, parse_traceparent,
 };
@@ -36,6 +37,9 @@ struct Metrics {
     /// One bound series per method (`Method as usize`), the last for unknown methods.
     active: Vec<BoundUpDownCounter>,
 }
+
+/// Methods with a series of their own: the known ones and `_OTHER`.
+const METHODS: usize = Method::ALL.len() + 1;
 
 /// OTel's `http.request.method`: the method, or `_OTHER` for one it does not know.
 fn method_name(m: Method) -> &'static str {
@@ -101,35 +105,31 @@ impl HttpTelemetry {
         let start = *arrived.get_or_insert_with(clock::ticks);
         let method = head.method();
         if let Some(m) = &self.metrics {
-            m.active[method as usize].add(1);
+            if self.with_worker(m, |w| w.active[method as usize].add(1)).is_none() {
+                m.active[method as usize].add(1);
+            }
         }
         // Built where it stays (the connection's state), not moved there: a span moved right
         // after it is written is copied with loads wider than its stores, which the
         // processor cannot forward.
-        let ex = out.insert(Exchange { start, method, span: None });
+        if out.is_some() {
+            // Not reached: the connection ends each exchange before the next begins.
+            *out = None;
+        }
+        let ex = out.get_or_insert(Exchange { start, method, span: None });
         let Some(t) = &self.tracer else { return };
         // Known headers: found by the index the parser kept, not by a search.
         let parent = head.known(KnownHeader::Traceparent).and_then(|v| parse_traceparent(v).ok());
         let name = method_name(method);
-        let mut b = t.span(name).kind(SpanKind::Server).start_ticks(start);
-        b = match &parent {
-            Some(p) => b.parent(p),
-            None => b.root(),
-        };
+        let mut trace_state = TraceState::EMPTY;
         if parent.is_some() {
             if let Some(ts) = head.known(KnownHeader::Tracestate).and_then(|v| TraceState::parse(v).ok()) {
-                b = b.trace_state(ts);
+                trace_state = ts;
             }
         }
-        let span = ex.span.insert(b.start());
+        let span = ex.span.get_or_insert(t.start_at(name, SpanKind::Server, parent.as_ref(), &trace_state, start));
         if span.is_recording() {
-            span.set_static("http.request.method", name);
-            span.set_attribute(kv("url.path", head.path()));
-            span.set_static("url.scheme", "http");
-            span.set_static("network.protocol.version", "1.1");
-            if let Some(ua) = head.known(KnownHeader::UserAgent).and_then(|v| std::str::from_utf8(v).ok()) {
-                span.set_attribute(kv("user_agent.original", ua));
-            }
+            describe_request(span, head, name);
         }
     }
 
@@ -137,54 +137,64 @@ impl HttpTelemetry {
     pub(crate) fn end(&self, ex: Exchange, route: Option<&str>, status: StatusCode) {
         let now = clock::ticks();
         if let Some(m) = &self.metrics {
-            m.active[ex.method as usize].add(-1);
             let seconds = now.nanos_since(ex.start) as f64 * 1e-9;
             self.record(m, route, ex.method, status, seconds);
         }
         if let Some(mut span) = ex.span {
             if span.is_recording() {
-                let name = method_name(ex.method);
-                if let Some(r) = route {
-                    span.update_name(&[name, " ", r]);
-                    span.set_attribute(kv("http.route", r));
-                }
-                span.set_attribute(kv("http.response.status_code", status.as_u16()));
-                if status.as_u16() >= 500 {
-                    // Server spans: only 5xx are errors (4xx are the client's).
-                    span.set_status(SpanStatus::Error, "");
-                }
+                describe_response(&mut span, ex.method, route, status);
             }
             span.end_at_ticks(now);
         }
     }
 
-    /// Records into the duration series of (route, method, status), found in this worker's
-    /// cache (bound on first sight).
+    /// Counts the request done and records its duration into the series of (route,
+    /// method, status), found in this worker's front cache (bound on first sight).
     #[inline]
     fn record(&self, m: &Metrics, route: Option<&str>, method: Method, status: StatusCode, seconds: f64) {
         let key = Key {
             route: route.map_or(0, |r| r.as_ptr() as usize),
-            rest: (u64::from(self.id) << 32) | (u64::from(method as u8) << 16) | u64::from(status.as_u16()),
+            rest: (u64::from(method as u8) << 16) | u64::from(status.as_u16()),
         };
-        let recorded = FRONT.try_with(|front| {
-            let mut front = front.try_borrow_mut().ok()?;
-            let slot = &mut front[key.slot()];
+        let recorded = self.with_worker(m, |w| {
+            w.active[method as usize].add(-1);
+            let slot = &mut w.front[key.slot()];
             match slot {
                 Some((k, h)) if *k == key => h.record(seconds),
-                _ => slot.insert((key, self.series(m, route, method, status, key))).1.record(seconds),
+                _ => slot.insert((key, self.series(m, route, method, status, key).local())).1.record(seconds),
             }
-            Some(())
         });
-        if recorded.ok().flatten().is_none() {
-            // This thread's cache is gone (the thread is exiting): bind on the spot.
+        if recorded.is_none() {
+            // Not this worker's instance, or the thread is exiting: the bound handles.
+            m.active[method as usize].add(-1);
             self.series(m, route, method, status, key).record(seconds);
         }
+    }
+
+    /// Runs `f` on this thread's state for this instance (made on its first request); `None`
+    /// when the thread's state belongs to another instance (a second server on the same
+    /// workers, which records through its bound handles) or is gone (the thread is exiting).
+    #[inline]
+    fn with_worker<R>(&self, m: &Metrics, f: impl FnOnce(&mut Worker) -> R) -> Option<R> {
+        WORKER
+            .try_with(|w| {
+                let mut w = w.try_borrow_mut().ok()?;
+                let w = match &mut *w {
+                    Some(w) if w.id == self.id => w,
+                    Some(_) => return None,
+                    empty => empty.insert(Worker::new(self.id, m)),
+                };
+                Some(f(w))
+            })
+            .ok()
+            .flatten()
     }
 
     /// The bound series of (route, method, status), from this worker's map of every series
     /// it has recorded to (the front cache's backing), bound on first sight.
     #[cold]
     fn series(&self, m: &Metrics, route: Option<&str>, method: Method, status: StatusCode, key: Key) -> BoundHistogram {
+        let key = (self.id, key);
         let found = SERIES.try_with(|all| all.borrow().get(&key).cloned()).ok().flatten();
         if let Some(h) = found {
             return h;
@@ -211,6 +221,35 @@ impl HttpTelemetry {
     }
 }
 
+/// A recording server span's request attributes. Apart from `begin` (as
+/// `describe_response` is from `end`) so that the path of the spans not sampled, most of
+/// them, stays short.
+#[inline(never)]
+fn describe_request(span: &mut Span, head: &RequestHead<'_, '_>, method: &'static str) {
+    span.set_static("http.request.method", method);
+    span.set_attribute(kv("url.path", head.path()));
+    span.set_static("url.scheme", "http");
+    span.set_static("network.protocol.version", "1.1");
+    if let Some(ua) = head.known(KnownHeader::UserAgent).and_then(|v| std::str::from_utf8(v).ok()) {
+        span.set_attribute(kv("user_agent.original", ua));
+    }
+}
+
+/// A recording server span's route, response status and name.
+#[inline(never)]
+fn describe_response(span: &mut Span, method: Method, route: Option<&str>, status: StatusCode) {
+    let name = method_name(method);
+    if let Some(r) = route {
+        span.update_name(&[name, " ", r]);
+        span.set_attribute(kv("http.route", r));
+    }
+    span.set_attribute(kv("http.response.status_code", status.as_u16()));
+    if status.as_u16() >= 500 {
+        // Server spans: only 5xx are errors (4xx are the client's).
+        span.set_status(SpanStatus::Error, "");
+    }
+}
+
 /// A request between `begin` and `end`.
 pub(crate) struct Exchange {
     start: clock::Ticks,
@@ -225,8 +264,8 @@ impl Exchange {
     }
 }
 
-/// A duration series' key: the route pattern's address (0 for none), and the instance,
-/// method and status packed in one word.
+/// A duration series' key: the route pattern's address (0 for none), and the method and
+/// status packed in one word.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
     route: usize,
@@ -245,12 +284,33 @@ impl Key {
     }
 }
 
-type Front = [Option<(Key, BoundHistogram)>; FRONT_SLOTS];
+/// A worker's handles for one instance, made on its first request: the series as this
+/// thread's handles (`Local`: their cells found once, so that a record is a store at a
+/// known address, not a chain of look-ups that each miss the cache between two requests).
+struct Worker {
+    /// The instance (`HttpTelemetry::id`) these are for.
+    id: u32,
+    /// `http.server.active_requests`, by method (as `Metrics::active`), inline: one line
+    /// fewer to fetch per request.
+    active: [Local<BoundUpDownCounter>; METHODS],
+    /// The duration series recorded to last, direct-mapped by key: a hit is a hash and one
+    /// compare. A miss goes to `SERIES`.
+    front: [Option<(Key, Local<BoundHistogram>)>; FRONT_SLOTS],
+}
+
+impl Worker {
+    fn new(id: u32, m: &Metrics) -> Box<Worker> {
+        Box::new(Worker {
+            id,
+            active: std::array::from_fn(|i| m.active[i].local()),
+            front: [const { None }; FRONT_SLOTS],
+        })
+    }
+}
 
 thread_local! {
-    /// The duration series this worker recorded to last, direct-mapped by key: a hit is a
-    /// hash and one compare. A miss goes to `SERIES`.
-    static FRONT: RefCell<Front> = const { RefCell::new([const { None }; FRONT_SLOTS]) };
-    /// Every duration series this worker has recorded to, by key.
-    static SERIES: RefCell<HashMap<Key, BoundHistogram>> = RefCell::new(HashMap::new());
+    /// This worker's handles for the first instance that served a request on it.
+    static WORKER: RefCell<Option<Box<Worker>>> = const { RefCell::new(None) };
+    /// Every duration series this worker has recorded to, by instance and key.
+    static SERIES: RefCell<HashMap<(u32, Key), BoundHistogram>> = RefCell::new(HashMap::new());
 }
