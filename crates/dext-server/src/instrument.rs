@@ -127,7 +127,9 @@ impl HttpTelemetry {
                 trace_state = ts;
             }
         }
-        let span = ex.span.get_or_insert(t.start_at(name, SpanKind::Server, parent.as_ref(), &trace_state, start));
+        // Assigned, not inserted: the value goes straight to the slot, which holds no span.
+        ex.span = Some(t.start_at(name, SpanKind::Server, parent.as_ref(), &trace_state, start));
+        let Some(span) = &mut ex.span else { return };
         if span.is_recording() {
             describe_request(span, head, name);
         }
