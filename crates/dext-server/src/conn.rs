@@ -29,7 +29,7 @@ use dext_rt::tasks::WaitForCancellation;
 use dext_rt::time::{Sleep, sleep_until, timeout, timeout_at};
 
 use crate::body::Incoming;
-use crate::instrument::Exchange;
+use crate::instrument::{Exchange, Unsent};
 use crate::{Shared, Timeouts};
 
 /// The read buffer's first size; it grows (by doubling) while a head does not fit.
@@ -155,6 +155,8 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
     // When the bytes of the current batch arrived, for telemetry: the clock is read once per
     // read, by the batch's first request (see `HttpTelemetry::begin`).
     let mut arrived: Option<dext_telemetry::clock::Ticks> = None;
+    // Requests answered and not yet written: their durations end with the write.
+    let mut unsent = Unsent::new(shared.telemetry.as_ref());
     loop {
         let Buffers { input, out, body, head, res } = &mut **held.get_or_insert_with(|| Buffers::take(&shared.limits));
         let head_len = match conn.poll_head(&input[start..end], head) {
@@ -164,7 +166,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                     break;
                 }
                 if !out.is_empty() {
-                    flush(stream, out, t.write).await?;
+                    send(stream, out, t.write, &mut unsent).await?;
                 }
                 // Keep the unparsed bytes at the front, and room after them.
                 if start > 0 {
@@ -238,7 +240,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
             // The handler reads the body while it arrives. A client that waits for
             // `100 Continue` gets it now, after the responses before this one.
             if conn.write_continue(out) {
-                flush(stream, out, t.write).await?;
+                send(stream, out, t.write, &mut unsent).await?;
             }
             let req = head.view(&input[start..end]);
             if let Some(tel) = &shared.telemetry {
@@ -257,13 +259,13 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                 None => {}
                 Some(BodyError::Invalid(e)) => {
                     conn.write_error(e, &date(), out);
-                    return flush(stream, out, t.write).await;
+                    return send(stream, out, t.write, &mut unsent).await;
                 }
                 Some(BodyError::TimedOut) => {
                     conn.write_timeout(&date(), out);
-                    return flush(stream, out, t.write).await;
+                    return send(stream, out, t.write, &mut unsent).await;
                 }
-                Some(BodyError::Closed) => return flush(stream, out, t.write).await,
+                Some(BodyError::Closed) => return send(stream, out, t.write, &mut unsent).await,
                 Some(BodyError::Io(kind)) => return Err(kind.into()),
             }
             pos += left.early_used;
@@ -284,10 +286,22 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
         } else {
             body.clear();
             if !conn.is_body_done()
-                && !read_body(stream, &mut conn, input, start + head_len, &mut end, &mut pos, body, &mut timer, t, out)
-                    .await?
+                && !read_body(
+                    stream,
+                    &mut conn,
+                    input,
+                    start + head_len,
+                    &mut end,
+                    &mut pos,
+                    body,
+                    &mut timer,
+                    t,
+                    out,
+                    &mut unsent,
+                )
+                .await?
             {
-                return flush(stream, out, t.write).await;
+                return send(stream, out, t.write, &mut unsent).await;
             }
             let req = head.view(&input[start..end]);
             if let Some(tel) = &shared.telemetry {
@@ -312,19 +326,19 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
             res.close();
         }
         conn.write_response(res, stamp.get_or_insert_with(date), out);
-        if let (Some(tel), Some(ex)) = (&shared.telemetry, exchange_telemetry) {
-            tel.end(ex, route, res.status());
+        if let (Some(tel), Some(ex)) = (&shared.telemetry, &mut exchange_telemetry) {
+            tel.end(ex, route, res.status(), &mut unsent);
         }
         start = pos;
         if conn.is_closed() {
             break;
         }
         if out.len() >= WRITE_BATCH {
-            flush(stream, out, t.write).await?;
+            send(stream, out, t.write, &mut unsent).await?;
         }
     }
     match held {
-        Some(bufs) => flush(stream, &mut bufs.out, t.write).await,
+        Some(bufs) => send(stream, &mut bufs.out, t.write, &mut unsent).await,
         None => Ok(()),
     }
 }
@@ -344,6 +358,7 @@ async fn read_body(
     timer: &mut Deadline,
     t: &Timeouts,
     out: &mut Vec<u8>,
+    unsent: &mut Unsent<'_>,
 ) -> io::Result<bool> {
     loop {
         match conn.poll_body(&input[*pos..*end]) {
@@ -358,7 +373,7 @@ async fn read_body(
             Ok((n, BodyEvent::Partial)) => {
                 *pos += n;
                 conn.write_continue(out);
-                flush(stream, out, t.write).await?;
+                send(stream, out, t.write, unsent).await?;
                 // Make room after the unread body bytes, keeping the head in place.
                 if *pos == *end {
                     *end = head_end;
@@ -499,6 +514,13 @@ async fn wait_readable(stream: &TcpStream, deadline: &mut Deadline, stop: &mut W
 }
 
 /// Sends everything in `out`, each wait up to `limit`.
+/// Writes `out` (as `flush`), then ends the durations of the requests it answered.
+async fn send(stream: &TcpStream, out: &mut Vec<u8>, limit: Duration, unsent: &mut Unsent<'_>) -> Outcome {
+    let r = flush(stream, out, limit).await;
+    unsent.settle();
+    r
+}
+
 async fn flush(stream: &TcpStream, out: &mut Vec<u8>, limit: Duration) -> Outcome {
     if out.is_empty() {
         return Ok(());

@@ -135,41 +135,49 @@ impl HttpTelemetry {
         }
     }
 
-    /// The response is encoded: records the duration, ends the span.
-    pub(crate) fn end(&self, ex: Exchange, route: Option<&str>, status: StatusCode) {
-        let now = clock::ticks();
+    /// The response is encoded: the request is no longer active, its span ends, and its
+    /// duration waits in `unsent` for the write that sends the response.
+    pub(crate) fn end<'s>(
+        &'s self,
+        ex: &mut Exchange,
+        route: Option<&'s str>,
+        status: StatusCode,
+        unsent: &mut Unsent<'s>,
+    ) {
         if let Some(m) = &self.metrics {
-            let seconds = now.nanos_since(ex.start) as f64 * 1e-9;
-            self.record(m, route, ex.method, status, seconds);
-        }
-        if let Some(mut span) = ex.span {
-            if span.is_recording() {
-                describe_response(&mut span, ex.method, route, status);
+            if self.with_worker(m, |w| w.active[ex.method as usize].add(-1)).is_none() {
+                m.active[ex.method as usize].add(-1);
             }
-            span.end_at_ticks(now);
+            unsent.push(Answered { route, method: ex.method, status, start: ex.start });
+        }
+        // A span that does not record is left where it is, to go with the exchange.
+        if ex.span.as_ref().is_some_and(Span::is_recording) {
+            if let Some(mut span) = ex.span.take() {
+                describe_response(&mut span, ex.method, route, status);
+                span.end_at_ticks(clock::ticks());
+            }
         }
     }
 
-    /// Counts the request done and records its duration into the series of (route,
-    /// method, status), found in this worker's front cache (bound on first sight).
-    #[inline]
-    fn record(&self, m: &Metrics, route: Option<&str>, method: Method, status: StatusCode, seconds: f64) {
-        let key = Key {
-            route: route.map_or(0, |r| r.as_ptr() as usize),
-            rest: (u64::from(method as u8) << 16) | u64::from(status.as_u16()),
-        };
+    /// Records durations that end `now` into the series of (route, method, status), found
+    /// in this worker's front cache (bound on first sight).
+    fn record(&self, m: &Metrics, answered: &[Answered<'_>], now: clock::Ticks) {
+        let seconds = |a: &Answered<'_>| now.nanos_since(a.start) as f64 * 1e-9;
         let recorded = self.with_worker(m, |w| {
-            w.active[method as usize].add(-1);
-            let slot = &mut w.front[key.slot()];
-            match slot {
-                Some((k, h)) if *k == key => h.record(seconds),
-                _ => slot.insert((key, self.series(m, route, method, status, key).local())).1.record(seconds),
+            for a in answered {
+                let key = a.key();
+                let slot = &mut w.front[key.slot()];
+                match slot {
+                    Some((k, h)) if *k == key => h.record(seconds(a)),
+                    _ => slot.insert((key, self.series(m, a, key).local())).1.record(seconds(a)),
+                }
             }
         });
         if recorded.is_none() {
             // Not this worker's instance, or the thread is exiting: the bound handles.
-            m.active[method as usize].add(-1);
-            self.series(m, route, method, status, key).record(seconds);
+            for a in answered {
+                self.series(m, a, a.key()).record(seconds(a));
+            }
         }
     }
 
@@ -195,7 +203,8 @@ impl HttpTelemetry {
     /// The bound series of (route, method, status), from this worker's map of every series
     /// it has recorded to (the front cache's backing), bound on first sight.
     #[cold]
-    fn series(&self, m: &Metrics, route: Option<&str>, method: Method, status: StatusCode, key: Key) -> BoundHistogram {
+    fn series(&self, m: &Metrics, a: &Answered<'_>, key: Key) -> BoundHistogram {
+        let Answered { route, method, status, .. } = *a;
         let key = (self.id, key);
         let found = SERIES.try_with(|all| all.borrow().get(&key).cloned()).ok().flatten();
         if let Some(h) = found {
@@ -249,6 +258,80 @@ fn describe_response(span: &mut Span, method: Method, route: Option<&str>, statu
     if status.as_u16() >= 500 {
         // Server spans: only 5xx are errors (4xx are the client's).
         span.set_status(SpanStatus::Error, "");
+    }
+}
+
+/// A request answered: what its duration is recorded under, and when it started.
+#[derive(Clone, Copy)]
+pub(crate) struct Answered<'s> {
+    route: Option<&'s str>,
+    method: Method,
+    status: StatusCode,
+    start: clock::Ticks,
+}
+
+impl Answered<'_> {
+    /// Its duration series' key.
+    #[inline]
+    fn key(&self) -> Key {
+        Key {
+            route: self.route.map_or(0, |r| r.as_ptr() as usize),
+            rest: (u64::from(self.method as u8) << 16) | u64::from(self.status.as_u16()),
+        }
+    }
+}
+
+/// Requests answered since the connection's last write. How many a connection holds before
+/// it reads the clock for them anyway.
+const UNSENT: usize = 16;
+
+/// A connection's answered requests whose responses are not written yet. A request's
+/// duration ends when the write that sends its response does ([`Unsent::settle`], after
+/// each write): the requests of a pipelined batch, answered in one write, share one clock
+/// reading, as they share one for their start. Dropped, it settles what it holds.
+pub(crate) struct Unsent<'s> {
+    tel: Option<&'s HttpTelemetry>,
+    n: usize,
+    answered: [Answered<'s>; UNSENT],
+}
+
+impl<'s> Unsent<'s> {
+    /// None yet, for a connection of a server with `tel`.
+    pub(crate) fn new(tel: Option<&'s HttpTelemetry>) -> Unsent<'s> {
+        // The entries past `n` are placeholders, never read.
+        let blank = Answered { route: None, method: Method::Other, status: StatusCode::OK, start: clock::Ticks::ZERO };
+        Unsent { tel, n: 0, answered: [blank; UNSENT] }
+    }
+
+    #[inline]
+    fn push(&mut self, a: Answered<'s>) {
+        if self.n == UNSENT {
+            self.settle_all();
+        }
+        self.answered[self.n] = a;
+        self.n += 1;
+    }
+
+    /// The responses of the requests held were written (or failed to be): records their
+    /// durations, to now.
+    #[inline]
+    pub(crate) fn settle(&mut self) {
+        if self.n != 0 {
+            self.settle_all();
+        }
+    }
+
+    fn settle_all(&mut self) {
+        let n = std::mem::take(&mut self.n);
+        if let Some((tel, m)) = self.tel.and_then(|t| Some((t, t.metrics.as_ref()?))) {
+            tel.record(m, &self.answered[..n], clock::ticks());
+        }
+    }
+}
+
+impl Drop for Unsent<'_> {
+    fn drop(&mut self) {
+        self.settle();
     }
 }
 

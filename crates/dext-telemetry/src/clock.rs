@@ -113,6 +113,9 @@ pub fn ticks() -> Ticks {
 }
 
 impl Ticks {
+    /// The counter's zero: a placeholder (a reading is almost never zero).
+    pub const ZERO: Ticks = Ticks(0);
+
     /// This reading as Unix time in nanoseconds.
     #[inline]
     pub fn to_unix_nanos(self) -> u64 {

@@ -25,6 +25,11 @@ async fn traced(_req: &Request<'_>, res: &mut Response) {
     res.set_body("ok");
 }
 
+async fn slow(_req: &Request<'_>, res: &mut Response) {
+    dext::rt::time::sleep(Duration::from_millis(40)).await;
+    res.set_body("late");
+}
+
 async fn failing(_req: &Request<'_>, res: &mut Response) {
     res.set_status(dext::StatusCode::SERVICE_UNAVAILABLE);
 }
@@ -47,7 +52,7 @@ impl Drop for Running {
 fn start() -> Running {
     let tracer = TracerProvider::new(Sampler::parent_based(Sampler::AlwaysOn)).tracer("dext-server", None);
     let telemetry = HttpTelemetry::new().with_tracer(tracer).with_metrics(dext::demo::registry());
-    let app = dext::demo::app().get("/traced/:name", traced).get("/failing", failing);
+    let app = dext::demo::app().get("/traced/:name", traced).get("/failing", failing).get("/slow", slow);
     let server =
         Server::builder().workers(1).telemetry(telemetry).bind("127.0.0.1:0").handle_signals(false).serve(app).unwrap();
     let (addr, stop) = (server.local_addr(), server.shutdown_handle());
@@ -79,9 +84,10 @@ fn requests_get_server_spans_and_metrics() {
 
     // The span of the traced request continues the incoming trace, and was current in the
     // handler.
-    let mut spans = Vec::new();
+    let mut spans: Vec<dext::telemetry::trace::SpanData> = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(5);
-    while spans.len() < 4 && Instant::now() < deadline {
+    let names = ["GET /traced/:name", "GET /users/:id", "GET", "GET /failing"];
+    while !names.iter().all(|n| spans.iter().any(|s| s.name() == *n)) && Instant::now() < deadline {
         drain_spans(usize::MAX, |s| {
             if s.scope().name == "dext-server" {
                 spans.push(s.clone());
@@ -89,7 +95,12 @@ fn requests_get_server_spans_and_metrics() {
         });
         thread::sleep(Duration::from_millis(10));
     }
-    let find = |name: &str| spans.iter().find(|s| s.name() == name).unwrap_or_else(|| panic!("no span {name}"));
+    let find = |name: &str| {
+        spans.iter().find(|s| s.name() == name).unwrap_or_else(|| {
+            let names: Vec<&str> = spans.iter().map(|s| s.name()).collect();
+            panic!("no span {name} among {names:?}; {} dropped", dext::telemetry::trace::dropped_spans())
+        })
+    };
     let traced = find("GET /traced/:name");
     assert_eq!(traced.context().trace_id.to_string(), "0af7651916cd43dd8448eb211c80319c");
     assert_eq!(traced.parent_span_id().to_string(), "b7ad6b7169203331");
@@ -140,6 +151,40 @@ fn requests_get_server_spans_and_metrics() {
         let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success() && said.trim().is_empty(), "promtool: {said}\n{text}");
     }
+}
+
+/// The value of the `/metrics` line that starts with `prefix` (0 when there is none yet).
+fn metric(addr: SocketAddr, prefix: &str) -> f64 {
+    let (status, text) = get(addr, "/metrics", "");
+    assert_eq!(status, 200);
+    text.lines().find(|l| l.starts_with(prefix)).map_or(0.0, |l| l.rsplit(' ').next().unwrap().parse().unwrap())
+}
+
+#[test]
+fn a_duration_runs_from_the_read_to_the_write_of_the_response() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let server = start();
+    let series = r#"{http_request_method="GET",http_response_status_code="200",http_route="/slow",network_protocol_version="1.1",url_scheme="http"}"#;
+    let before = (
+        metric(server.addr, &format!("http_server_request_duration_seconds_count{series}")),
+        metric(server.addr, &format!("http_server_request_duration_seconds_sum{series}")),
+    );
+    // Two requests in one write: both arrive at once; the second waits for the first's
+    // 40 ms, then takes its own; both responses go out in one write, after 80 ms.
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    let t = Instant::now();
+    s.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let took = t.elapsed().as_secs_f64();
+    assert_eq!(text.matches("late").count(), 2, "{text}");
+    let count = metric(server.addr, &format!("http_server_request_duration_seconds_count{series}")) - before.0;
+    let sum = metric(server.addr, &format!("http_server_request_duration_seconds_sum{series}")) - before.1;
+    assert_eq!(count, 2.0);
+    // Each: from the read of both to the write of both (80 ms or more), and no more than
+    // the client saw.
+    assert!(sum >= 2.0 * 0.080 && sum <= 2.0 * took, "sum {sum} s, the client waited {took} s");
 }
 
 #[test]

@@ -713,7 +713,7 @@ impl BoundHistogram {
 
 impl Local<BoundHistogram> {
     /// Records `v` as [`BoundHistogram::record`] does, into the cells found at `local`.
-    #[inline]
+    #[inline(always)]
     pub fn record(&self, v: f64) {
         if let Some(cell) = self.bound.cell(v) {
             match self.cells() {
