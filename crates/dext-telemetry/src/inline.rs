@@ -26,6 +26,31 @@ impl<const N: usize> Default for Text<N> {
     }
 }
 
+/// `dst.copy_from_slice(src)`, with the short copies of attribute values done inline: two
+/// overlapping moves of a fixed size, not a call to `memcpy` (which costs more than the copy
+/// of a few bytes).
+#[inline(always)]
+fn copy(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    debug_assert_eq!(dst.len(), n);
+    if n > 32 || dst.len() != n {
+        dst.copy_from_slice(src);
+    } else if n >= 16 {
+        dst[..16].copy_from_slice(&src[..16]);
+        dst[n - 16..].copy_from_slice(&src[n - 16..]);
+    } else if n >= 8 {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..].copy_from_slice(&src[n - 4..]);
+    } else if n > 0 {
+        dst[0] = src[0];
+        dst[n / 2] = src[n / 2];
+        dst[n - 1] = src[n - 1];
+    }
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -61,7 +86,7 @@ impl<const N: usize> Text<N> {
         let at = usize::from(self.len);
         let room = N - at;
         let take = if s.len() <= room { s.len() } else { floor_char_boundary(s, room) };
-        self.bytes[at..at + take].copy_from_slice(&s.as_bytes()[..take]);
+        copy(&mut self.bytes[at..at + take], &s.as_bytes()[..take]);
         self.len = (at + take) as u16;
         take == s.len()
     }
@@ -174,5 +199,17 @@ mod tests {
         let mut v = Text::<16>::default();
         let s = v.store(Value::Str("hi"));
         assert_eq!(v.value(s), Value::Str("hi"));
+    }
+
+    #[test]
+    fn pieces_of_every_length_are_copied_whole() {
+        let src: String = (0..80u8).map(|i| char::from(b'!' + i)).collect();
+        for n in 0..=80 {
+            let mut t = Text::<256>::default();
+            let before = t.push(&["<"]);
+            let piece = t.push(&[&src[..n]]);
+            let after = t.push(&[">"]);
+            assert_eq!((t.get(before), t.get(piece), t.get(after)), ("<", &src[..n], ">"), "length {n}");
+        }
     }
 }
