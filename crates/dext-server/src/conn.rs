@@ -255,6 +255,18 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
             let completed = served.is_some();
             route = served.flatten();
             let left = incoming.finish();
+            if let Some(failed) = &left.failed {
+                // The body failed: the exchange ends here (with the status of the refusal,
+                // or the handler's where none is sent), and so does the connection.
+                let status = match failed {
+                    BodyError::Invalid(e) => e.status(),
+                    BodyError::TimedOut => StatusCode::REQUEST_TIMEOUT,
+                    BodyError::Closed | BodyError::Io(_) => res.status(),
+                };
+                if let (Some(tel), Some(ex)) = (&shared.telemetry, &mut exchange_telemetry) {
+                    tel.end(ex, route, status, &mut unsent);
+                }
+            }
             match left.failed {
                 None => {}
                 Some(BodyError::Invalid(e)) => {

@@ -188,6 +188,24 @@ fn a_duration_runs_from_the_read_to_the_write_of_the_response() {
 }
 
 #[test]
+fn a_request_whose_body_fails_is_counted_and_no_longer_active() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let server = start();
+    let series = r#"{http_request_method="POST",http_response_status_code="400",http_route="/echo",network_protocol_version="1.1",url_scheme="http"}"#;
+    let count = format!("http_server_request_duration_seconds_count{series}");
+    let before = metric(server.addr, &count);
+    // A streamed body whose chunk size is not hex: 400, and the connection closes.
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    s.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert_eq!(metric(server.addr, &count) - before, 1.0);
+    let active = r#"http_server_active_requests{http_request_method="POST",url_scheme="http"}"#;
+    assert_eq!(metric(server.addr, active), 0.0);
+}
+
+#[test]
 fn prometheus_scrapes_the_demo_server() {
     let Some(prometheus) = which("prometheus") else { return };
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
