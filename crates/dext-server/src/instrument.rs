@@ -135,8 +135,8 @@ impl HttpTelemetry {
         }
     }
 
-    /// The response is encoded: the request is no longer active, its span ends, and its
-    /// duration waits in `unsent` for the write that sends the response.
+    /// The response is encoded: the span ends, and the request waits in `unsent` for the
+    /// write that sends its response, to stop being active and to have its duration.
     pub(crate) fn end<'s>(
         &'s self,
         ex: &mut Exchange,
@@ -144,10 +144,7 @@ impl HttpTelemetry {
         status: StatusCode,
         unsent: &mut Unsent<'s>,
     ) {
-        if let Some(m) = &self.metrics {
-            if self.with_worker(m, |w| w.active[ex.method as usize].add(-1)).is_none() {
-                m.active[ex.method as usize].add(-1);
-            }
+        if self.metrics.is_some() {
             unsent.push(Answered { route, method: ex.method, status, start: ex.start });
         }
         // A span that does not record is left where it is, to go with the exchange.
@@ -159,12 +156,14 @@ impl HttpTelemetry {
         }
     }
 
-    /// Records durations that end `now` into the series of (route, method, status), found
-    /// in this worker's front cache (bound on first sight).
+    /// Requests whose responses were written `now`: no longer active, and their durations
+    /// recorded into the series of (route, method, status), found in this worker's front
+    /// cache (bound on first sight).
     fn record(&self, m: &Metrics, answered: &[Answered<'_>], now: clock::Ticks) {
         let seconds = |a: &Answered<'_>| now.nanos_since(a.start) as f64 * 1e-9;
         let recorded = self.with_worker(m, |w| {
             for a in answered {
+                w.active[a.method as usize].add(-1);
                 let key = a.key();
                 let slot = &mut w.front[key.slot()];
                 match slot {
@@ -176,6 +175,7 @@ impl HttpTelemetry {
         if recorded.is_none() {
             // Not this worker's instance, or the thread is exiting: the bound handles.
             for a in answered {
+                m.active[a.method as usize].add(-1);
                 self.series(m, a, a.key()).record(seconds(a));
             }
         }
