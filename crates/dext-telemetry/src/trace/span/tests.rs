@@ -275,3 +275,20 @@ fn a_key_set_again_replaces_its_value_whatever_its_address() {
     let attrs: Vec<_> = s.attributes().map(|a| (a.key.len(), a.key.as_bytes()[0], a.value.to_string())).collect();
     assert_eq!(attrs, [(3, b'a', "4".to_string()), (67, b'k', "5".to_string()), (3, b'x', "3".to_string())]);
 }
+
+#[test]
+fn the_current_context_is_kept_whole_and_restored() {
+    let remote = parse_traceparent(b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-03").unwrap();
+    let local = SpanContext { is_remote: false, flags: TraceFlags(0), ..remote };
+    assert_eq!(current(), None);
+    {
+        let _outer = enter(remote);
+        assert_eq!(current(), Some(remote));
+        {
+            let _inner = enter(local);
+            assert_eq!(current(), Some(local));
+        }
+        assert_eq!(current(), Some(remote));
+    }
+    assert_eq!(current(), None);
+}
