@@ -160,7 +160,9 @@ impl HttpTelemetry {
     /// recorded into the series of (route, method, status), found in this worker's front
     /// cache (bound on first sight).
     fn record(&self, m: &Metrics, answered: &[Answered<'_>], now: clock::Ticks) {
-        let seconds = |a: &Answered<'_>| now.nanos_since(a.start) as f64 * 1e-9;
+        // Durations in nanoseconds fit an i64 (292 years): a signed conversion is one
+        // instruction, an unsigned one a few.
+        let seconds = |a: &Answered<'_>| now.nanos_since(a.start) as i64 as f64 * 1e-9;
         let recorded = self.with_worker(m, |w| {
             for a in answered {
                 w.active[a.method as usize].add(-1);

@@ -650,7 +650,11 @@ impl Histogram {
             Layout::Explicit(b) => Buckets::Explicit(b.clone()),
             _ => Buckets::Explicit(Arc::from(&[][..])),
         };
-        BoundHistogram { loc, buckets, _series: s }
+        let first = match &buckets {
+            Buckets::Explicit(b) => b.first().copied().unwrap_or(f64::INFINITY),
+            Buckets::Exponential { .. } => f64::NAN,
+        };
+        BoundHistogram { loc, buckets, first, _series: s }
     }
 
     /// Records `v` in the series of `attrs`, looked up under a lock: bind on a hot path.
@@ -670,6 +674,10 @@ enum Buckets {
 pub struct BoundHistogram {
     loc: Loc,
     buckets: Buckets,
+    /// The first explicit boundary (+∞ without any; NaN for exponential buckets): most
+    /// values of a latency histogram are at most this, and are settled by one compare with
+    /// no look at the boundaries.
+    first: f64,
     _series: Arc<Series>,
 }
 
@@ -690,6 +698,9 @@ impl BoundHistogram {
     /// The cell that counts `v` (1 + its bucket), or `None` for a value not recorded.
     #[inline(always)]
     fn cell(&self, v: f64) -> Option<usize> {
+        if v <= self.first {
+            return Some(1);
+        }
         match &self.buckets {
             Buckets::Explicit(bounds) => (!v.is_nan()).then(|| 1 + explicit_index(bounds, v)),
             Buckets::Exponential { e, lo, hi } => {
