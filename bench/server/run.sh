@@ -164,7 +164,9 @@ if [ "${CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
                 if [ "$server" = limit.c ]; then
                     valgrind --tool=callgrind --callgrind-out-file=/dev/null --log-file="$f" "${CMD[$server]}" "$PORT" >/dev/null 2>&1 &
                 else
-                    PORT=$PORT WORKERS=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null --log-file="$f" "${CMD[$server]}" >/dev/null 2>&1 &
+                    # --trace-children: a server started by a script (dext-tel.sh) is
+                    # counted too; the script's own instructions are the same in both runs.
+                    PORT=$PORT WORKERS=1 valgrind --tool=callgrind --trace-children=yes --callgrind-out-file=/dev/null --log-file="$f" "${CMD[$server]}" >/dev/null 2>&1 &
                 fi
                 PID=$!
                 for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$PORT/plaintext" && break; sleep 0.1; done
@@ -173,7 +175,7 @@ if [ "${CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
                 # server exits (it must exit on its own, or callgrind writes nothing).
                 for _ in $(seq 30); do kill -TERM "$PID" 2>/dev/null || break; sleep 0.5; done
                 wait "$PID" 2>/dev/null || true; PID=
-                counts+=("$(awk '/Collected/ {print $4}' "$f")")
+                counts+=("$(awk '/Collected/ {n = $4} END {print n}' "$f")")
                 rm -f "$f"
             done
             echo "$server $kind request, depth $depth: $(( (counts[1] - counts[0]) / (N - 200) )) instructions/request"
