@@ -125,7 +125,7 @@ fn main() -> ExitCode {
                         loop {
                             dext::telemetry::trace::drain_spans(usize::MAX, |_| {});
                             dext::telemetry::log::drain_logs(usize::MAX, |_| {});
-                            std::thread::sleep(Duration::from_millis(2));
+                            std::thread::sleep(Duration::from_millis(10));
                         }
                     })
                     .ok();
