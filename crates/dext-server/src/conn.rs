@@ -255,10 +255,10 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
             let completed = served.is_some();
             route = served.flatten();
             let left = incoming.finish();
-            if let Some(failed) = &left.failed {
-                // The body failed: the exchange ends here (with the status of the refusal,
-                // or the handler's where none is sent), and so does the connection.
-                let status = match failed {
+            if let Some(failed) = left.failed {
+                // The body failed: the exchange ends here, with the status of the refusal
+                // (the handler's where none is sent), and so does the connection.
+                let status = match &failed {
                     BodyError::Invalid(e) => e.status(),
                     BodyError::TimedOut => StatusCode::REQUEST_TIMEOUT,
                     BodyError::Closed | BodyError::Io(_) => res.status(),
@@ -266,19 +266,13 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
                 if let (Some(tel), Some(ex)) = (&shared.telemetry, &mut exchange_telemetry) {
                     tel.end(ex, route, status, &mut unsent);
                 }
-            }
-            match left.failed {
-                None => {}
-                Some(BodyError::Invalid(e)) => {
-                    conn.write_error(e, &date(), out);
-                    return send(stream, out, t.write, &mut unsent).await;
+                match failed {
+                    BodyError::Invalid(e) => conn.write_error(e, &date(), out),
+                    BodyError::TimedOut => conn.write_timeout(&date(), out),
+                    BodyError::Closed => {}
+                    BodyError::Io(kind) => return Err(kind.into()),
                 }
-                Some(BodyError::TimedOut) => {
-                    conn.write_timeout(&date(), out);
-                    return send(stream, out, t.write, &mut unsent).await;
-                }
-                Some(BodyError::Closed) => return send(stream, out, t.write, &mut unsent).await,
-                Some(BodyError::Io(kind)) => return Err(kind.into()),
+                return send(stream, out, t.write, &mut unsent).await;
             }
             pos += left.early_used;
             if !left.raw.is_empty() {

@@ -180,7 +180,11 @@ impl HttpTelemetry {
             // Not this worker's instance, or the thread is exiting: the bound handles.
             for a in answered {
                 m.active[a.method as usize].add(-1);
-                self.series(m, a, a.key()).record(seconds(a));
+                let key = (self.id, a.key());
+                let known = SERIES.try_with(|all| all.borrow().get(&key).map(|h| h.record(seconds(a)))).ok().flatten();
+                if known.is_none() {
+                    self.series(m, a, key.1).record(seconds(a));
+                }
             }
         }
     }
@@ -285,8 +289,8 @@ impl Answered<'_> {
     }
 }
 
-/// Requests answered since the connection's last write. How many a connection holds before
-/// it reads the clock for them anyway.
+/// How many answered requests a connection holds: past that, they are recorded before
+/// their write (a clock read per this many, where one write answers more).
 const UNSENT: usize = 16;
 
 /// A connection's answered requests whose responses are not written yet. A request's
@@ -402,4 +406,59 @@ thread_local! {
     static WORKER: RefCell<Option<Box<Worker>>> = const { RefCell::new(None) };
     /// Every duration series this worker has recorded to, by instance and key.
     static SERIES: RefCell<HashMap<(u32, Key), BoundHistogram>> = RefCell::new(HashMap::new());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dext_telemetry::metrics::PointValue;
+
+    /// `(count, active)` of `registry`'s duration series for `route` and its GET active count.
+    fn counts(registry: &Registry, route: &str) -> (u64, i64) {
+        let snap = registry.collect(std::time::SystemTime::now());
+        let points =
+            |name: &'static str| snap.families.iter().filter(move |f| f.name == name).flat_map(|f| f.points.iter());
+        let count = points("http.server.request.duration")
+            .filter(|p| p.attributes().iter().any(|a| a.key == "http.route" && a.value.to_string() == route))
+            .map(|p| match &p.value {
+                PointValue::Histogram(h) => h.count,
+                _ => 0,
+            })
+            .sum();
+        let active = points("http.server.active_requests")
+            .filter(|p| p.attributes().iter().any(|a| a.value.to_string() == "GET"))
+            .map(|p| match p.value {
+                PointValue::UpDownCounter(v) => v,
+                _ => 0,
+            })
+            .sum();
+        (count, active)
+    }
+
+    #[test]
+    fn a_second_instance_on_a_worker_records_through_its_bound_handles() {
+        // Two servers' telemetry on one thread: the first takes the thread's worker state,
+        // the second records through its bound handles (and a cache of them); both count.
+        let (r1, r2) = (Registry::new(), Registry::new());
+        let (t1, t2) = (HttpTelemetry::new().with_metrics(&r1), HttpTelemetry::new().with_metrics(&r2));
+        let route: &'static str = "/a";
+        for round in 1..=3u64 {
+            for t in [&t1, &t2] {
+                let m = t.metrics.as_ref().unwrap();
+                m.active[Method::Get as usize].add(2);
+                let mut unsent = Unsent::new(Some(t));
+                for _ in 0..2 {
+                    unsent.push(Answered {
+                        route: Some(route),
+                        method: Method::Get,
+                        status: StatusCode::OK,
+                        start: clock::ticks(),
+                    });
+                }
+                unsent.settle();
+            }
+            assert_eq!(counts(&r1, route), (2 * round, 0));
+            assert_eq!(counts(&r2, route), (2 * round, 0));
+        }
+    }
 }
