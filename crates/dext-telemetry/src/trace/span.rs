@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use super::context::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 use super::pool::{Live, Owner, Pools};
-use super::sampler::{Decision, Sampler};
+use super::sampler::{Compiled, Decision, Sampler};
 use crate::attr::KeyValue;
 use crate::clock::{self, Time};
 use crate::inline::{Attr, NO_ATTR, Stored, Text, TextRef};
@@ -366,14 +366,14 @@ impl TracerProvider {
     /// the life of the process: make tracers once, not per request.
     pub fn tracer(&self, name: &str, version: Option<&str>) -> Tracer {
         let scope: &'static Scope = Box::leak(Box::new(Scope { name: name.into(), version: version.map(Into::into) }));
-        Tracer { sampler: self.sampler.clone(), scope }
+        Tracer { sampler: Compiled::new(&self.sampler), scope }
     }
 }
 
 /// Starts spans for one component.
 #[derive(Clone)]
 pub struct Tracer {
-    sampler: Arc<Sampler>,
+    sampler: Compiled,
     scope: &'static Scope,
 }
 
