@@ -760,11 +760,6 @@ impl<B> Local<B> {
     fn cells(&self) -> Option<cells::Cells<'static>> {
         self.pinned.as_ref().and_then(cells::Pinned::cells)
     }
-
-    /// The bound handle this was made from.
-    pub fn bound(&self) -> &B {
-        &self.bound
-    }
 }
 
 /// The state of a registry at one collection.

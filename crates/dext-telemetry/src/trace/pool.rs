@@ -79,9 +79,9 @@ impl<T: Send> Owner<T> {
     ///
     /// The consumer frees slots in about the order they were taken, so the slot at the
     /// cursor is normally free; a few steps past it skip spans that are still live (a
-    /// long request's). After each of the consumer's passes the cursor goes back to the
-    /// first free slot it saw (`Pool::restart`). When the exporter falls behind, giving up after a few looks keeps
-    /// the cost of a refusal bounded.
+    /// long request's). After a consumer's pass that freed slots, the cursor goes back to
+    /// the first free slot it saw (`Pool::restart`). When the exporter falls behind, giving
+    /// up after a few looks keeps the cost of a refusal bounded.
     #[inline]
     pub(crate) fn take(&mut self) -> Option<Live<T>> {
         let pool = self.pool;
@@ -202,7 +202,7 @@ impl<T: Default + Send> Pools<T> {
         self.leases.consume(|pools| {
             let mut n = 0;
             for pool in pools {
-                let mut first_free = None;
+                let (mut first_free, freed) = (None, n);
                 for (i, (state, data)) in pool.states.iter().zip(pool.data.iter()).enumerate() {
                     if n == max {
                         return n;
@@ -221,7 +221,9 @@ impl<T: Default + Send> Pools<T> {
                     }
                     first_free.get_or_insert(i);
                 }
-                if let Some(i) = first_free {
+                // Advice only after freeing: a pass with nothing to take changes nothing
+                // for the owner, and need not write the line it reads on every take.
+                if let (Some(i), true) = (first_free, n > freed) {
                     pool.restart.store(i + 1, Ordering::Relaxed);
                 }
             }

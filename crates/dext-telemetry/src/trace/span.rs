@@ -742,10 +742,10 @@ impl Raw {
     #[inline(always)]
     fn of(cx: &SpanContext) -> Raw {
         let t = cx.trace_id.0;
-        let (hi, lo) = t.split_at(8);
+        let half = |from: usize| u64::from_ne_bytes(std::array::from_fn(|i| t[from + i]));
         Raw([
-            u64::from_ne_bytes(hi.try_into().unwrap_or_default()),
-            u64::from_ne_bytes(lo.try_into().unwrap_or_default()),
+            half(0),
+            half(8),
             u64::from_ne_bytes(cx.span_id.0),
             u64::from(cx.flags.0) | (u64::from(cx.is_remote) << 8) | PRESENT,
         ])
