@@ -208,7 +208,9 @@ fn scan_common<const VALUE: bool>(b: &[u8], start: usize) -> Option<(Number<'_>,
         digits += fraction;
     }
     // An exponent, or bytes glued on: the general scan.
-    if matches!(window[end], b'e' | b'E' | b'.') || window[end].is_ascii_alphanumeric() {
+    // (Not a digit: the mask ended there. A letter is one of 52: `|0x20` folds the cases.)
+    let after = window[end];
+    if after == b'.' || (after | 0x20).wrapping_sub(b'a') < 26 {
         return None;
     }
     if negative {

@@ -375,6 +375,13 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
         }
         seed.deserialize(&mut *self.de).map(Some)
     }
+
+    // serde's own `next_element` is not marked inline: overridden, so that an element's
+    // read joins the loop of the visitor that asks for it.
+    #[inline]
+    fn next_element<T: de::Deserialize<'de>>(&mut self) -> Result<Option<T>, Error> {
+        self.next_element_seed(std::marker::PhantomData)
+    }
 }
 
 /// An object's members.
