@@ -79,17 +79,20 @@ fn digit_count(x: u64) -> u32 {
     m.trailing_zeros() / 8
 }
 
-/// The value of eight ASCII digits (first digit in the low byte): pairs, then quads, then the
-/// whole, each step one multiplication combining neighbours.
+/// The value of eight ASCII digits (first digit in the low byte): pairs in one step, then
+/// the four pairs in two independent multiplications whose weights meet in the top half.
 #[inline(always)]
 fn eight_value(x: u64) -> u64 {
     let x = x - ONES * 0x30;
-    // Each 16-bit lane: 10 × low byte + high byte.
-    let x = (x * 10 + (x >> 8)) & 0x00ff_00ff_00ff_00ff;
-    // Each 32-bit lane: 100 × low pair + high pair.
-    let x = (x * 100 + (x >> 16)) & 0x0000_ffff_0000_ffff;
-    // 10^4 × low quad + high quad.
-    (x * 10_000 + (x >> 32)) & 0xffff_ffff
+    // Each byte pair's low byte: 10 × that byte + the next (the high bytes hold junk).
+    let x = x.wrapping_mul(10).wrapping_add(x >> 8);
+    // Pairs 0 and 2 (bytes 0 and 4) weighted 10^6 and 10^2, pairs 1 and 3 (bytes 2 and 6)
+    // weighted 10^4 and 1, all landing in bits 32..: the sum there is the value. (What
+    // overflows is the junk above.)
+    const PAIRS: u64 = 0x0000_00ff_0000_00ff;
+    let even = (x & PAIRS).wrapping_mul(100 + (1_000_000 << 32));
+    let odd = ((x >> 16) & PAIRS).wrapping_mul(1 + (10_000 << 32));
+    even.wrapping_add(odd) >> 32
 }
 
 /// The value of the first `k` (1..=7) bytes of `x`, ASCII digits: they are moved to the top
