@@ -41,12 +41,11 @@ pub(super) fn clinger(w: u64, q: i64) -> Option<f64> {
 /// `w × 10^q`, correctly rounded (ties to even), for any `w` and `q`; `None` when the
 /// algorithm cannot decide (rare: the caller must use a slower exact method).
 pub(super) fn eisel_lemire(w: u64, q: i64) -> Option<f64> {
-    if w == 0 || q < POW5_MIN_Q {
-        // w < 2^64 < 10^20, so w × 10^q < 10^-323 rounds to zero.
-        return Some(0.0);
-    }
-    if q > POW5_MAX_Q {
-        return Some(f64::INFINITY);
+    // One compare for both ends of the table (q below it wraps to a large index).
+    if w == 0 || q.wrapping_sub(POW5_MIN_Q) as u64 > (POW5_MAX_Q - POW5_MIN_Q) as u64 {
+        // w < 2^64 < 10^20, so w × 10^q below the table is < 10^-323 and rounds to zero;
+        // above it, beyond the largest double.
+        return Some(if w == 0 || q < POW5_MIN_Q { 0.0 } else { f64::INFINITY });
     }
     let lz = w.leading_zeros();
     let w = w << lz;
@@ -71,7 +70,7 @@ pub(super) fn eisel_lemire(w: u64, q: i64) -> Option<f64> {
     let mut mantissa = hi >> shift;
     // floor(log2(10^q)) + 63, plus the top bit, minus the shift of w, rebased so that 1 is the
     // smallest normal exponent: 217706 / 2^16 ≈ log2(10).
-    let mut exponent = ((q * 217_706) >> 16) + 63 + i64::from(top) - i64::from(lz) + 1023;
+    let exponent = ((q * 217_706) >> 16) + 63 + i64::from(top) - i64::from(lz) + 1023;
     if exponent <= 0 {
         // Subnormal: shift the mantissa down to the fixed exponent, then round.
         let down = 1 - exponent;
@@ -92,16 +91,13 @@ pub(super) fn eisel_lemire(w: u64, q: i64) -> Option<f64> {
     }
     mantissa += mantissa & 1;
     mantissa >>= 1;
-    if mantissa >= 2 << MANTISSA_BITS {
-        // Rounded up to the next power of two.
-        mantissa = 1 << MANTISSA_BITS;
-        exponent += 1;
-    }
-    if exponent >= INFINITE {
+    // The mantissa holds its hidden bit (2^52 ..= 2^53), which adding it to the exponent
+    // one below counts back in; rounded up to 2^53, it carries into the exponent.
+    let bits = mantissa + (((exponent - 1) as u64) << MANTISSA_BITS);
+    if bits >= (INFINITE as u64) << MANTISSA_BITS {
         return Some(f64::INFINITY);
     }
-    mantissa &= !(1 << MANTISSA_BITS);
-    Some(f64::from_bits(mantissa | (exponent as u64) << MANTISSA_BITS))
+    Some(f64::from_bits(bits))
 }
 
 #[cfg(test)]
