@@ -162,9 +162,10 @@ impl HttpTelemetry {
     /// recorded into the series of (route, method, status), found in this worker's front
     /// cache (bound on first sight).
     fn record(&self, m: &Metrics, answered: &[Answered<'_>], now: clock::Ticks) {
-        // Durations in nanoseconds fit an i64 (292 years): a signed conversion is one
-        // instruction, an unsigned one a few.
-        let seconds = |a: &Answered<'_>| now.nanos_since(a.start) as i64 as f64 * 1e-9;
+        // The scale is read once per batch. Durations in ticks fit an i64 (decades at any
+        // counter rate): a signed conversion is one instruction, an unsigned one a few.
+        let scale = clock::seconds_per_tick();
+        let seconds = |a: &Answered<'_>| now.ticks_since(a.start) as i64 as f64 * scale;
         let recorded = self.with_worker(m, |w| {
             for a in answered {
                 w.active[a.method as usize].add(-1);

@@ -135,6 +135,13 @@ impl Ticks {
         }
     }
 
+    /// Ticks from `earlier` to this reading (0 if it is not earlier): a duration to scale by
+    /// [`seconds_per_tick`], for many durations at once.
+    #[inline]
+    pub fn ticks_since(self, earlier: Ticks) -> u64 {
+        self.0.saturating_sub(earlier.0)
+    }
+
     /// Nanoseconds from `earlier` to this reading (0 if it is not earlier).
     #[inline]
     pub fn nanos_since(self, earlier: Ticks) -> u64 {
@@ -144,6 +151,17 @@ impl Ticks {
             Some(c) => ((u128::from(d) * u128::from(c.rate.load(Ordering::Relaxed))) >> 32) as u64,
             None => d,
         }
+    }
+}
+
+/// The length of a tick in seconds, at the rate measured last: durations in bulk are
+/// `later.ticks_since(earlier) as f64 * seconds_per_tick()`, a multiplication each.
+#[inline]
+pub fn seconds_per_tick() -> f64 {
+    match calibration() {
+        // The rate is nanoseconds per tick in 32.32 fixed point.
+        Some(c) => c.rate.load(Ordering::Relaxed) as f64 * (1e-9 / (1u64 << 32) as f64),
+        None => 1e-9,
     }
 }
 
@@ -205,6 +223,19 @@ pub fn recalibrate() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_in_bulk_scale_like_single_ones() {
+        let a = ticks();
+        std::thread::sleep(Duration::from_millis(3));
+        let b = ticks();
+        let nanos = b.nanos_since(a);
+        assert!(nanos >= 3_000_000, "{nanos}");
+        let seconds = b.ticks_since(a) as f64 * seconds_per_tick();
+        // The same rate, in floating point: equal to a part in 10^9.
+        assert!((seconds * 1e9 - nanos as f64).abs() <= 1.0 + nanos as f64 * 1e-9, "{seconds} {nanos}");
+        assert_eq!(a.ticks_since(b), 0);
+    }
 
     #[test]
     fn follows_the_system_clock() {

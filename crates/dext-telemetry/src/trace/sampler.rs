@@ -49,7 +49,7 @@ pub struct Ratio {
     threshold: u64,
 }
 
-const MAX_THRESHOLD: u64 = 1 << 56;
+pub(crate) const MAX_THRESHOLD: u64 = 1 << 56;
 
 impl Ratio {
     /// The ratio `p`, clamped to `[0, 1]` (NaN is 0).
@@ -135,10 +135,21 @@ impl Compiled {
     /// As [`Sampler::decide`].
     #[inline(always)]
     pub(crate) fn decide(self, parent: Option<&SpanContext>, trace_id: TraceId) -> Decision {
-        let sampled = match parent {
-            Some(p) if self.follow_parent && p.is_valid() => p.is_sampled(),
-            _ => randomness(trace_id) >= self.threshold,
-        };
+        match parent {
+            Some(p) if self.follow_parent && p.is_valid() => Self::verdict(p.is_sampled()),
+            _ => self.decide_root(randomness(trace_id)),
+        }
+    }
+
+    /// The decision for a root span whose trace id's [`randomness`] is `random` (given by a
+    /// caller that made the id, so that it is not read back from the id's bytes).
+    #[inline]
+    pub(crate) fn decide_root(self, random: u64) -> Decision {
+        Self::verdict(random >= self.threshold)
+    }
+
+    #[inline]
+    fn verdict(sampled: bool) -> Decision {
         if sampled { Decision::RecordAndSample } else { Decision::Drop }
     }
 }

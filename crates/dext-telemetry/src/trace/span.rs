@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use super::context::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 use super::pool::{Live, Owner, Pools};
-use super::sampler::{Compiled, Decision, Sampler};
+use super::sampler::{Compiled, Decision, MAX_THRESHOLD, Sampler};
 use crate::attr::KeyValue;
 use crate::clock::{self, Time};
 use crate::inline::{Attr, NO_ATTR, Stored, Text, TextRef};
@@ -501,16 +501,23 @@ impl Tracer {
         trace_state: &str,
         start: Option<Time>,
     ) -> Span {
-        let (trace_id, random_flag, span_id) = match parent {
-            Some(p) => (p.trace_id, p.flags.0 & TraceFlags::RANDOM, random::<1>()[0]),
+        let (trace_id, random_flag, span_id, decision) = match parent {
+            Some(p) => {
+                (p.trace_id, p.flags.0 & TraceFlags::RANDOM, random::<1>()[0], self.sampler.decide(parent, p.trace_id))
+            }
             None => {
                 let [a, b, c] = random::<3>();
-                (TraceId::from_u128((u128::from(a) << 64) | u128::from(b)), TraceFlags::RANDOM, c)
+                // Random bytes, in any byte order but one: the last eight are `b` big-endian,
+                // so the id's randomness (its last 56 bits, read big-endian) is `b`'s low 56
+                // bits, known without reading the bytes back.
+                let mut id = [0; 16];
+                id[..8].copy_from_slice(&a.to_ne_bytes());
+                id[8..].copy_from_slice(&b.to_be_bytes());
+                (TraceId(id), TraceFlags::RANDOM, c, self.sampler.decide_root(b & (MAX_THRESHOLD - 1)))
             }
         };
-        // Never zero (the invalid id).
-        let span_id = SpanId::from_u64(span_id | 1);
-        let decision = self.sampler.decide(parent, trace_id);
+        // Never zero (the invalid id); random, so in the machine's byte order.
+        let span_id = SpanId((span_id | 1).to_ne_bytes());
         let flags = TraceFlags(random_flag).with_sampled(decision.is_sampled());
         let context = SpanContext { trace_id, span_id, flags, is_remote: false };
         let live = if decision == Decision::Drop {

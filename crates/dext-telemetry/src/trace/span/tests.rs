@@ -243,12 +243,17 @@ fn a_task_carries_its_context_across_polls() {
 fn a_ratio_sampler_samples_its_fraction_of_new_traces() {
     let _s = serial();
     let t = tracer(Sampler::parent_based(Sampler::ratio(0.1)));
+    let reference = Sampler::ratio(0.1);
     let n = 100_000;
     let mut sampled = 0;
     for _ in 0..n {
         let s = t.span("r").root().start();
         sampled += usize::from(s.context().is_sampled());
         assert_eq!(s.is_recording(), s.context().is_sampled());
+        // The tracer decides from the randomness it put into the id: the same decision as
+        // a sampler reading it back from the id's bytes (as a child's sampler downstream).
+        let id = s.context().trace_id;
+        assert_eq!(s.context().is_sampled(), reference.decide(None, id).is_sampled(), "{id:?}");
         drop(s);
         let _ = drain_spans(usize::MAX, |_| {});
     }
