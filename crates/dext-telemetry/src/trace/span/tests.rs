@@ -275,10 +275,13 @@ fn a_key_set_again_replaces_its_value_whatever_its_address() {
     span.set_attribute(kv("xyz", 3));
     span.set_attribute(kv(copy, 4));
     span.set_attribute(kv(long, 5));
+    // Same length, first and last byte as `abc`, yet another key.
+    span.set_attribute(kv("axc", 6));
     span.end();
     let s = &finished(trace)[0];
-    let attrs: Vec<_> = s.attributes().map(|a| (a.key.len(), a.key.as_bytes()[0], a.value.to_string())).collect();
-    assert_eq!(attrs, [(3, b'a', "4".to_string()), (67, b'k', "5".to_string()), (3, b'x', "3".to_string())]);
+    let attrs: Vec<_> = s.attributes().map(|a| (a.key.len(), a.key.as_bytes()[1], a.value.to_string())).collect();
+    let expected = [(3, b'b', "4"), (67, b'k', "5"), (3, b'y', "3"), (3, b'x', "6")];
+    assert_eq!(attrs, expected.map(|(n, b, v)| (n, b, v.to_string())));
 }
 
 #[test]
