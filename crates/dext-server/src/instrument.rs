@@ -167,13 +167,18 @@ impl HttpTelemetry {
         let scale = clock::seconds_per_tick();
         let seconds = |a: &Answered<'_>| now.ticks_since(a.start) as i64 as f64 * scale;
         let recorded = self.with_worker(m, |w| {
-            for a in answered {
-                w.active[a.method as usize].add(-1);
+            // Requests read together, answered alike (route, method, status) and written
+            // together have one duration: a pipelined batch is recorded as one run.
+            let mut rest = answered;
+            while let [a, more @ ..] = rest {
                 let key = a.key();
+                let n = 1 + more.iter().take_while(|b| b.start == a.start && b.key() == key).count();
+                rest = &rest[n..];
+                w.active[a.method as usize].add(-(n as i64));
                 let slot = &mut w.front[key.slot()];
                 match slot {
-                    Some((k, h)) if *k == key => h.record(seconds(a)),
-                    _ => slot.insert((key, self.series(m, a, key).local())).1.record(seconds(a)),
+                    Some((k, h)) if *k == key => h.record_n(seconds(a), n as u64),
+                    _ => slot.insert((key, self.series(m, a, key).local())).1.record_n(seconds(a), n as u64),
                 }
             }
         });
@@ -434,6 +439,66 @@ mod tests {
             })
             .sum();
         (count, active)
+    }
+
+    #[test]
+    fn runs_of_alike_requests_count_each_request() {
+        // A write answering requests of two routes, two reads and two statuses: runs of
+        // alike ones are recorded together, and every request is counted once.
+        let r = Registry::new();
+        let t = HttpTelemetry::new().with_metrics(&r);
+        let m = t.metrics.as_ref().unwrap();
+        let (a, b): (&'static str, &'static str) = ("/a", "/b");
+        let first = clock::ticks();
+        std::thread::sleep(std::time::Duration::from_millis(3));
+        let second = clock::ticks();
+        let answered = |route, status, start| Answered { route: Some(route), method: Method::Get, status, start };
+        let batch = [
+            answered(a, StatusCode::OK, first),
+            answered(a, StatusCode::OK, first),
+            answered(b, StatusCode::OK, first),
+            answered(a, StatusCode::OK, first),
+            answered(a, StatusCode::OK, second),
+            answered(a, StatusCode::NOT_FOUND, second),
+            answered(b, StatusCode::OK, second),
+        ];
+        m.active[Method::Get as usize].add(batch.len() as i64);
+        let mut unsent = Unsent::new(Some(&t));
+        for x in batch {
+            unsent.push(x);
+        }
+        unsent.settle();
+        let end = clock::ticks();
+        assert_eq!(counts(&r, a), (5, 0));
+        assert_eq!(counts(&r, b).0, 2);
+        let snap = r.collect(std::time::SystemTime::now());
+        // Each run has its own read's duration: three from the first read, one from the
+        // second, 3 ms later.
+        let ok_a = snap
+            .families
+            .iter()
+            .flat_map(|f| f.points.iter())
+            .filter(|p| {
+                let has = |k: &str, v: &str| p.attributes().iter().any(|x| x.key == k && x.value.to_string() == v);
+                has("http.route", a) && has("http.response.status_code", "200")
+            })
+            .map(|p| match &p.value {
+                PointValue::Histogram(h) => h.sum,
+                _ => 0.0,
+            })
+            .sum::<f64>();
+        let upto = |t: clock::Ticks| end.nanos_since(t) as f64 * 1e-9;
+        assert!(ok_a <= 3.0 * upto(first) + upto(second) + 1e-6, "{ok_a}");
+        assert!(ok_a >= 3.0 * upto(first) - 1e-3, "{ok_a}");
+        let not_found = snap
+            .families
+            .iter()
+            .flat_map(|f| f.points.iter())
+            .filter(|p| {
+                p.attributes().iter().any(|x| x.key == "http.response.status_code" && x.value.to_string() == "404")
+            })
+            .count();
+        assert_eq!(not_found, 1);
     }
 
     #[test]

@@ -186,6 +186,41 @@ fn local_handles_record_what_bound_handles_do() {
 }
 
 #[test]
+fn a_batch_of_equal_values_records_what_its_records_do() {
+    let cfg = ExponentialConfig { scale: 2, min_exponent: -4, max_exponent: 4, max_size: 160 };
+    let values = [0.001, 0.3, 12.0, f64::NAN, 0.0, -1.0];
+    // One registry records each value 7 times one by one, the other in batches of 7
+    // (through a bound handle and a local one, half each).
+    let histograms = |r: &Registry| {
+        let m = r.meter("test");
+        (m.histogram("h").build().bind(&[]), m.histogram("e").exponential(cfg).build().bind(&[]))
+    };
+    let (one, batch) = (Registry::new(), Registry::new());
+    let (h1, e1) = histograms(&one);
+    let (h2, e2) = histograms(&batch);
+    let (l2, le2) = (h2.local(), e2.local());
+    for (i, v) in values.into_iter().enumerate() {
+        for _ in 0..7 {
+            h1.record(v);
+            e1.record(v);
+        }
+        if i % 2 == 0 {
+            h2.record_n(v, 7);
+            e2.record_n(v, 7);
+        } else {
+            l2.record_n(v, 7);
+            le2.record_n(v, 7);
+        }
+    }
+    let (a, b) = (snapshot(&one), snapshot(&batch));
+    for name in ["h", "e"] {
+        assert_eq!(points(&a, name)[0].value, points(&b, name)[0].value, "{name}");
+    }
+    let PointValue::Histogram(p) = &points(&b, "h")[0].value else { panic!() };
+    assert_eq!(p.count, 35, "NaN is not recorded");
+}
+
+#[test]
 fn exponential_histograms_bucket_and_downscale() {
     let r = Registry::new();
     let cfg = ExponentialConfig { scale: 3, min_exponent: -10, max_exponent: 10, max_size: 160 };
