@@ -244,7 +244,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
             }
             let req = head.view(&input[start..end]);
             if let Some(tel) = &shared.telemetry {
-                tel.begin(&req, &mut arrived, &mut exchange_telemetry);
+                tel.begin(&req, &mut arrived, &mut exchange_telemetry, &mut unsent);
             }
             let current = exchange_telemetry.as_ref().and_then(Exchange::context);
             let incoming = Incoming::new(stream, &mut conn, &mut timer, t.body, &input[pos..end], body);
@@ -311,7 +311,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
             }
             let req = head.view(&input[start..end]);
             if let Some(tel) = &shared.telemetry {
-                tel.begin(&req, &mut arrived, &mut exchange_telemetry);
+                tel.begin(&req, &mut arrived, &mut exchange_telemetry, &mut unsent);
             }
             let current = exchange_telemetry.as_ref().and_then(Exchange::context);
             // Pinned where it is built: the handler's future is large (its storage is inline),

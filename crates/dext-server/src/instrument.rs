@@ -14,6 +14,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use dext_http::KnownHeader;
@@ -103,12 +104,14 @@ impl HttpTelemetry {
         head: &RequestHead<'_, '_>,
         arrived: &mut Option<clock::Ticks>,
         out: &mut Option<Exchange>,
+        unsent: &mut Unsent<'_>,
     ) {
         let start = *arrived.get_or_insert_with(clock::ticks);
         let method = head.method();
         if let Some(m) = &self.metrics {
-            if self.with_worker(m, |w| w.active[method as usize].add(1)).is_none() {
-                m.active[method as usize].add(1);
+            match Unsent::worker(&mut unsent.worker, self, m) {
+                Some(w) => w.active[method as usize].add(1),
+                None => m.active[method as usize].add(1),
             }
         }
         // Built where it stays (the connection's state), not moved there: a span moved right
@@ -161,12 +164,12 @@ impl HttpTelemetry {
     /// Requests whose responses were written `now`: no longer active, and their durations
     /// recorded into the series of (route, method, status), found in this worker's front
     /// cache (bound on first sight).
-    fn record(&self, m: &Metrics, answered: &[Answered<'_>], now: clock::Ticks) {
+    fn record(&self, m: &Metrics, worker: Option<&Worker>, answered: &[Answered<'_>], now: clock::Ticks) {
         // The scale is read once per batch. Durations in ticks fit an i64 (decades at any
         // counter rate): a signed conversion is one instruction, an unsigned one a few.
         let scale = clock::seconds_per_tick();
         let seconds = |a: &Answered<'_>| now.ticks_since(a.start) as i64 as f64 * scale;
-        let recorded = self.with_worker(m, |w| {
+        let recorded = worker.and_then(|w| Some((w, w.front.try_borrow_mut().ok()?))).map(|(w, mut front)| {
             // Requests read together, answered alike (route, method, status) and written
             // together have one duration: a pipelined batch is recorded as one run.
             let mut rest = answered;
@@ -175,7 +178,7 @@ impl HttpTelemetry {
                 let n = 1 + more.iter().take_while(|b| b.start == a.start && b.key() == key).count();
                 rest = &rest[n..];
                 w.active[a.method as usize].add(-(n as i64));
-                let slot = &mut w.front[key.slot()];
+                let slot = &mut front[key.slot()];
                 match slot {
                     Some((k, h)) if *k == key => h.record_n(seconds(a), n as u64),
                     _ => slot.insert((key, self.series(m, a, key).local())).1.record_n(seconds(a), n as u64),
@@ -195,20 +198,20 @@ impl HttpTelemetry {
         }
     }
 
-    /// Runs `f` on this thread's state for this instance (made on its first request); `None`
-    /// when the thread's state belongs to another instance (a second server on the same
-    /// workers, which records through its bound handles) or is gone (the thread is exiting).
-    #[inline]
-    fn with_worker<R>(&self, m: &Metrics, f: impl FnOnce(&mut Worker) -> R) -> Option<R> {
+    /// This thread's state for this instance (made on its first request), shared with the
+    /// connections that serve it; `None` when the thread's state belongs to another instance
+    /// (a second server on the same workers, which records through its bound handles) or is
+    /// gone (the thread is exiting).
+    #[cold]
+    fn worker(&self, m: &Metrics) -> Option<Rc<Worker>> {
         WORKER
             .try_with(|w| {
                 let mut w = w.try_borrow_mut().ok()?;
-                let w = match &mut *w {
-                    Some(w) if w.id == self.id => w,
-                    Some(_) => return None,
-                    empty => empty.insert(Worker::new(self.id, m)),
-                };
-                Some(f(w))
+                match &*w {
+                    Some(w) if w.id == self.id => Some(w.clone()),
+                    Some(_) => None,
+                    None => Some(w.insert(Worker::new(self.id, m)).clone()),
+                }
             })
             .ok()
             .flatten()
@@ -305,6 +308,9 @@ const UNSENT: usize = 16;
 /// reading, as they share one for their start. Dropped, it settles what it holds.
 pub(crate) struct Unsent<'s> {
     tel: Option<&'s HttpTelemetry>,
+    /// This thread's state for `tel`, asked for at the first request (then `Some`): its
+    /// handles are reached from the connection, with no look-up of the thread's.
+    worker: Option<Option<Rc<Worker>>>,
     n: usize,
     answered: [Answered<'s>; UNSENT],
 }
@@ -314,7 +320,14 @@ impl<'s> Unsent<'s> {
     pub(crate) fn new(tel: Option<&'s HttpTelemetry>) -> Unsent<'s> {
         // The entries past `n` are placeholders, never read.
         let blank = Answered { route: None, method: Method::Other, status: StatusCode::OK, start: clock::Ticks::ZERO };
-        Unsent { tel, n: 0, answered: [blank; UNSENT] }
+        Unsent { tel, worker: None, n: 0, answered: [blank; UNSENT] }
+    }
+
+    /// This thread's state for `tel` (`HttpTelemetry::worker`), asked for once: `slot` is an
+    /// `Unsent`'s `worker` (a field, so that the answered requests can be borrowed beside it).
+    #[inline]
+    fn worker<'w>(slot: &'w mut Option<Option<Rc<Worker>>>, tel: &HttpTelemetry, m: &Metrics) -> Option<&'w Worker> {
+        slot.get_or_insert_with(|| tel.worker(m)).as_deref()
     }
 
     #[inline]
@@ -338,7 +351,8 @@ impl<'s> Unsent<'s> {
     fn settle_all(&mut self) {
         let n = std::mem::take(&mut self.n);
         if let Some((tel, m)) = self.tel.and_then(|t| Some((t, t.metrics.as_ref()?))) {
-            tel.record(m, &self.answered[..n], clock::ticks());
+            let Unsent { worker, answered, .. } = self;
+            tel.record(m, Unsent::worker(worker, tel, m), &answered[..n], clock::ticks());
         }
     }
 }
@@ -383,8 +397,9 @@ impl Key {
     }
 }
 
-/// A worker's handles for one instance, made on its first request: the series as this
-/// thread's handles (`Local`: their cells found once, so that a record is a store at a
+/// A worker's handles for one instance, made on its first request and shared (`Rc`) by the
+/// thread and its connections, which reach it without a thread-local look-up: the series as
+/// this thread's handles (`Local`: their cells found once, so that a record is a store at a
 /// known address, not a chain of look-ups that each miss the cache between two requests).
 struct Worker {
     /// The instance (`HttpTelemetry::id`) these are for.
@@ -394,22 +409,22 @@ struct Worker {
     active: [Local<BoundUpDownCounter>; METHODS],
     /// The duration series recorded to last, direct-mapped by key: a hit is a hash and one
     /// compare. A miss goes to `SERIES`.
-    front: [Option<(Key, Local<BoundHistogram>)>; FRONT_SLOTS],
+    front: RefCell<[Option<(Key, Local<BoundHistogram>)>; FRONT_SLOTS]>,
 }
 
 impl Worker {
-    fn new(id: u32, m: &Metrics) -> Box<Worker> {
-        Box::new(Worker {
+    fn new(id: u32, m: &Metrics) -> Rc<Worker> {
+        Rc::new(Worker {
             id,
             active: std::array::from_fn(|i| m.active[i].local()),
-            front: [const { None }; FRONT_SLOTS],
+            front: RefCell::new([const { None }; FRONT_SLOTS]),
         })
     }
 }
 
 thread_local! {
     /// This worker's handles for the first instance that served a request on it.
-    static WORKER: RefCell<Option<Box<Worker>>> = const { RefCell::new(None) };
+    static WORKER: RefCell<Option<Rc<Worker>>> = const { RefCell::new(None) };
     /// Every duration series this worker has recorded to, by instance and key.
     static SERIES: RefCell<HashMap<(u32, Key), BoundHistogram>> = RefCell::new(HashMap::new());
 }
