@@ -409,8 +409,11 @@ struct Worker {
     active: [Local<BoundUpDownCounter>; METHODS],
     /// The duration series recorded to last, direct-mapped by key: a hit is a hash and one
     /// compare. A miss goes to `SERIES`.
-    front: RefCell<[Option<(Key, Local<BoundHistogram>)>; FRONT_SLOTS]>,
+    front: RefCell<Front>,
 }
+
+/// A worker's front cache of duration series: (key, series) by the key's slot.
+type Front = [Option<(Key, Local<BoundHistogram>)>; FRONT_SLOTS];
 
 impl Worker {
     fn new(id: u32, m: &Metrics) -> Rc<Worker> {
