@@ -142,6 +142,8 @@ impl HttpTelemetry {
 
     /// The response is encoded: the span ends, and the request waits in `unsent` for the
     /// write that sends its response, to stop being active and to have its duration.
+    /// Inline: for most requests (no span recorded) this is a few stores.
+    #[inline]
     pub(crate) fn end<'s>(
         &'s self,
         ex: &mut Exchange,
@@ -154,10 +156,7 @@ impl HttpTelemetry {
         }
         // A span that does not record is left where it is, to go with the exchange.
         if ex.span.as_ref().is_some_and(Span::is_recording) {
-            if let Some(mut span) = ex.span.take() {
-                describe_response(&mut span, ex.method, route, status);
-                span.end_at_ticks(clock::ticks());
-            }
+            end_span(ex, route, status);
         }
     }
 
@@ -260,6 +259,15 @@ fn describe_request(span: &mut Span, head: &RequestHead<'_, '_>, method: &'stati
     span.set_static("network.protocol.version", "1.1");
     if let Some(ua) = head.known(KnownHeader::UserAgent).and_then(|v| std::str::from_utf8(v).ok()) {
         span.set_attribute(kv("user_agent.original", ua));
+    }
+}
+
+/// Ends an exchange's recording span: its response attributes, then its end time.
+#[inline(never)]
+fn end_span(ex: &mut Exchange, route: Option<&str>, status: StatusCode) {
+    if let Some(mut span) = ex.span.take() {
+        describe_response(&mut span, ex.method, route, status);
+        span.end_at_ticks(clock::ticks());
     }
 }
 
