@@ -7,10 +7,11 @@
 //! A request starts when its bytes were read and ends when its response is written: the
 //! clock is read once per read and once per write of the connection, and the requests of a
 //! pipelined batch share both readings. Per request, with metrics on and the span not
-//! sampled: an add and a subtract on this worker's cells, one histogram record through a
-//! per-worker cache of series (keyed by route, method and status: a hash and a compare, no
-//! lock, no allocation once warm), ids and the sampling decision. A sampled request adds the
-//! span's attributes and a clock read for its end.
+//! sampled: an add on this worker's cells, ids and the sampling decision; per run of requests
+//! written together and answered alike (route, method, status), a subtract and one histogram
+//! record through a per-worker cache of series (keyed by route, method and status: a hash and
+//! a compare, no lock, no allocation once warm). A sampled request adds the span's
+//! attributes and a clock read for its end.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
