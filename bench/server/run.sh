@@ -138,18 +138,22 @@ for case in ("plaintext", "pipelined", "json"):
         lat = statistics.median(x[1] for x in r.values())
         cpu = statistics.median(x[2] for x in r.values())
         err = sum(x[3] for x in r.values())
-        line = f"{case:10} {server:13} {rps:12,.0f} req/s  latency {lat:7.2f} ms  cpu {cpu:6.2f} us/req"
+        line = f"{case:10} {server:13} {rps:12,.0f} req/s  latency {lat:7.2f} ms  cpu {cpu:6.3f} us/req"
         both = [k for k in r if k in dext]
         if server != "dext" and both:
             rr = statistics.median(dext[k][0] / r[k][0] for k in both)
             cr = statistics.median(dext[k][2] / r[k][2] for k in both)
-            line += f"  dext/peer req/s {rr:.2f}x  cpu {cr:.2f}x"
+            line += f"  dext/peer req/s {rr:.2f}x  cpu {cr:.3f}x"
+            # The other way round (peer / dext, medians of per-round ratios): for a build of
+            # dext measured against dext, such as dext-tel, its cost.
+            cost = sorted(r[k][2] / dext[k][2] for k in both)
+            line += f"  (peer/dext cpu {statistics.median(cost):.3f}x, rounds {cost[0]:.2f}-{cost[-1]:.2f})"
         if err:
             line += f"  ({err} non-2xx)"
         print(line)
 print("all samples (req/s, mean latency ms, CPU us/req) per round:")
 for (case, server), r in sorted(runs.items()):
-    print(f"  {case:10} {server:13} " + "  ".join(f"r{k}: {v[0]:,.0f} {v[1]:.2f} {v[2]:.2f}" for k, v in sorted(r.items())))
+    print(f"  {case:10} {server:13} " + "  ".join(f"r{k}: {v[0]:,.0f} {v[1]:.2f} {v[2]:.3f}" for k, v in sorted(r.items(), key=lambda kv: int(kv[0]))))
 PY
 
 if [ "${CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
