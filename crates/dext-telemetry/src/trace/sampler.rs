@@ -49,7 +49,7 @@ pub struct Ratio {
     threshold: u64,
 }
 
-pub(crate) const MAX_THRESHOLD: u64 = 1 << 56;
+const MAX_THRESHOLD: u64 = 1 << 56;
 
 impl Ratio {
     /// The ratio `p`, clamped to `[0, 1]` (NaN is 0).
@@ -80,7 +80,13 @@ impl Ratio {
 #[inline]
 pub fn randomness(trace_id: TraceId) -> u64 {
     let [.., a, b, c, d, e, f, g, h] = trace_id.0;
-    u64::from_be_bytes([a, b, c, d, e, f, g, h]) & (MAX_THRESHOLD - 1)
+    randomness_of(u64::from_be_bytes([a, b, c, d, e, f, g, h]))
+}
+
+/// The randomness of a trace id whose last eight bytes, read big-endian, are `last`.
+#[inline]
+pub(crate) fn randomness_of(last: u64) -> u64 {
+    last & (MAX_THRESHOLD - 1)
 }
 
 impl Sampler {

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use super::context::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 use super::pool::{Live, Owner, Pools};
-use super::sampler::{Compiled, Decision, MAX_THRESHOLD, Sampler};
+use super::sampler::{Compiled, Decision, Sampler, randomness_of};
 use crate::attr::KeyValue;
 use crate::clock::{self, Time};
 use crate::inline::{Attr, NO_ATTR, Stored, Text, TextRef};
@@ -516,7 +516,7 @@ impl Tracer {
                 let mut id = [0; 16];
                 id[..8].copy_from_slice(&a.to_ne_bytes());
                 id[8..].copy_from_slice(&b.to_be_bytes());
-                (TraceId(id), TraceFlags::RANDOM, c, self.sampler.decide_root(b & (MAX_THRESHOLD - 1)))
+                (TraceId(id), TraceFlags::RANDOM, c, self.sampler.decide_root(randomness_of(b)))
             }
         };
         // Never zero (the invalid id); random, so in the machine's byte order.
