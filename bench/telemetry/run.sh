@@ -3,7 +3,8 @@
 # opentelemetry SDK (bound instruments, batch span processor with a discarding exporter) and
 # tracing (+ tracing-subscriber's registry with a discarding layer): ns per operation for a
 # bound counter increment, a histogram record, a sampled span with 4 attributes (start and
-# end), a disabled log call and an enabled log call to a discarding sink, with 1 thread
+# end), a disabled log call and an enabled log call to a discarding sink (and, as a reference
+# with no target, one clock reading against std's `Instant::now`), with 1 thread
 # (pinned to CPU 1) and 2 threads (CPUs 0 and 1). Each process times every implementation
 # in rotating order per round; ROUNDS processes per thread count, interleaved; medians over
 # all rounds of all processes.

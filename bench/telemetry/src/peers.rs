@@ -30,6 +30,24 @@ pub fn cases() -> Vec<(&'static str, Vec<(&'static str, Op)>)> {
         ),
         ("span", vec![("dext", dext::span()), ("opentelemetry", otel::span()), ("tracing", tracing_peer::span())]),
         ("log-disabled", vec![("dext", dext::log_disabled()), ("tracing", tracing_peer::log_disabled())]),
+        // Not a target: what a clock reading costs (a span takes two), against std's.
+        (
+            "clock",
+            vec![
+                (
+                    "dext",
+                    op(|_| {
+                        std::hint::black_box(dext_telemetry::clock::ticks());
+                    }),
+                ),
+                (
+                    "std-instant",
+                    op(|_| {
+                        std::hint::black_box(std::time::Instant::now());
+                    }),
+                ),
+            ],
+        ),
         (
             "log-enabled",
             vec![
