@@ -114,6 +114,10 @@ impl HttpTelemetry {
                 Some(w) => w.active[method as usize].add(1),
                 None => m.active[method as usize].add(1),
             }
+            // Not reached with one in flight: the connection ends each exchange first.
+            if let Some(earlier) = unsent.in_flight.replace(method) {
+                m.active[earlier as usize].add(-1);
+            }
         }
         // Built where it stays (the connection's state), not moved there: a span moved right
         // after it is written is copied with loads wider than its stores, which the
@@ -153,6 +157,7 @@ impl HttpTelemetry {
         unsent: &mut Unsent<'s>,
     ) {
         if self.metrics.is_some() {
+            unsent.in_flight = None;
             unsent.push(Answered { route, method: ex.method, status, start: ex.start });
         }
         // A span that does not record is left where it is, to go with the exchange.
@@ -320,6 +325,10 @@ pub(crate) struct Unsent<'s> {
     /// This thread's state for `tel`, asked for at the first request (then `Some`): its
     /// handles are reached from the connection, with no look-up of the thread's.
     worker: Option<Option<Rc<Worker>>>,
+    /// The method of the request begun and not yet ended, if any: should the connection's
+    /// task be dropped meanwhile (as at the end of a shutdown's grace), it stops being
+    /// active when this is dropped.
+    in_flight: Option<Method>,
     n: usize,
     answered: [Answered<'s>; UNSENT],
 }
@@ -329,7 +338,7 @@ impl<'s> Unsent<'s> {
     pub(crate) fn new(tel: Option<&'s HttpTelemetry>) -> Unsent<'s> {
         // The entries past `n` are placeholders, never read.
         let blank = Answered { route: None, method: Method::Other, status: StatusCode::OK, start: clock::Ticks::ZERO };
-        Unsent { tel, worker: None, n: 0, answered: [blank; UNSENT] }
+        Unsent { tel, worker: None, in_flight: None, n: 0, answered: [blank; UNSENT] }
     }
 
     /// This thread's state for `tel` (`HttpTelemetry::worker`), asked for once: `slot` is an
@@ -369,6 +378,9 @@ impl<'s> Unsent<'s> {
 impl Drop for Unsent<'_> {
     fn drop(&mut self) {
         self.settle();
+        if let (Some(method), Some(m)) = (self.in_flight, self.tel.and_then(|t| t.metrics.as_ref())) {
+            m.active[method as usize].add(-1);
+        }
     }
 }
 

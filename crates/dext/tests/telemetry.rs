@@ -30,6 +30,11 @@ async fn slow(_req: &Request<'_>, res: &mut Response) {
     res.set_body("late");
 }
 
+async fn forever(_req: &Request<'_>, res: &mut Response) {
+    dext::rt::time::sleep(Duration::from_secs(60)).await;
+    res.set_body("never");
+}
+
 async fn failing(_req: &Request<'_>, res: &mut Response) {
     res.set_status(dext::StatusCode::SERVICE_UNAVAILABLE);
 }
@@ -50,11 +55,26 @@ impl Drop for Running {
 }
 
 fn start() -> Running {
+    start_with_grace(Duration::from_secs(10))
+}
+
+/// A server whose graceful shutdown waits `grace` for requests in flight.
+fn start_with_grace(grace: Duration) -> Running {
     let tracer = TracerProvider::new(Sampler::parent_based(Sampler::AlwaysOn)).tracer("dext-server", None);
     let telemetry = HttpTelemetry::new().with_tracer(tracer).with_metrics(dext::demo::registry());
-    let app = dext::demo::app().get("/traced/:name", traced).get("/failing", failing).get("/slow", slow);
-    let server =
-        Server::builder().workers(1).telemetry(telemetry).bind("127.0.0.1:0").handle_signals(false).serve(app).unwrap();
+    let app = dext::demo::app()
+        .get("/traced/:name", traced)
+        .get("/failing", failing)
+        .get("/slow", slow)
+        .get("/forever", forever);
+    let server = Server::builder()
+        .workers(1)
+        .telemetry(telemetry)
+        .shutdown_grace(grace)
+        .bind("127.0.0.1:0")
+        .handle_signals(false)
+        .serve(app)
+        .unwrap();
     let (addr, stop) = (server.local_addr(), server.shutdown_handle());
     Running { addr, stop, thread: Some(thread::spawn(move || server.run())) }
 }
@@ -203,6 +223,27 @@ fn a_request_whose_body_fails_is_counted_and_no_longer_active() {
     assert_eq!(metric(server.addr, &count) - before, 1.0);
     let active = r#"http_server_active_requests{http_request_method="POST",url_scheme="http"}"#;
     assert_eq!(metric(server.addr, active), 0.0);
+}
+
+#[test]
+fn a_request_cut_off_by_shutdown_is_no_longer_active() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // A second server on the same registry reads the gauge (its own scrape counts itself,
+    // the same each time).
+    let witness = start();
+    let active = r#"http_server_active_requests{http_request_method="GET",url_scheme="http"}"#;
+    let before = metric(witness.addr, active);
+    let cut = start_with_grace(Duration::from_millis(100));
+    let mut s = TcpStream::connect(cut.addr).unwrap();
+    s.write_all(b"GET /forever HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while metric(witness.addr, active) != before + 1.0 {
+        assert!(Instant::now() < deadline, "the request never became active");
+        thread::sleep(Duration::from_millis(5));
+    }
+    // The grace runs out with the handler still waiting: its task is dropped.
+    drop(cut);
+    assert_eq!(metric(witness.addr, active), before);
 }
 
 #[test]
