@@ -175,29 +175,25 @@ impl HttpTelemetry {
         let scale = clock::seconds_per_tick();
         let seconds = |a: &Answered<'_>| now.ticks_since(a.start) as i64 as f64 * scale;
         let recorded = worker.and_then(|w| Some((w, w.front.try_borrow_mut().ok()?))).map(|(w, mut front)| {
-            // Requests read together, answered alike (route, method, status) and written
-            // together have one duration: a pipelined batch is recorded as one run.
-            let mut rest = answered;
-            while let [a, more @ ..] = rest {
+            for (a, n) in runs(answered) {
                 let key = a.key();
-                let n = 1 + more.iter().take_while(|b| b.start == a.start && b.key() == key).count();
-                rest = &rest[n..];
                 w.active[a.method as usize].add(-(n as i64));
                 let slot = &mut front[key.slot()];
                 match slot {
-                    Some((k, h)) if *k == key => h.record_n(seconds(a), n as u64),
-                    _ => slot.insert((key, self.series(m, a, key).local())).1.record_n(seconds(a), n as u64),
+                    Some((k, h)) if *k == key => h.record_n(seconds(a), n),
+                    _ => slot.insert((key, self.series(m, a, key).local())).1.record_n(seconds(a), n),
                 }
             }
         });
         if recorded.is_none() {
             // Not this worker's instance, or the thread is exiting: the bound handles.
-            for a in answered {
-                m.active[a.method as usize].add(-1);
-                let key = (self.id, a.key());
-                let known = SERIES.try_with(|all| all.borrow().get(&key).map(|h| h.record(seconds(a)))).ok().flatten();
-                if known.is_none() {
-                    self.series(m, a, key.1).record(seconds(a));
+            for (a, n) in runs(answered) {
+                let key = a.key();
+                m.active[a.method as usize].add(-(n as i64));
+                let known =
+                    SERIES.try_with(|all| all.borrow().get(&(self.id, key)).map(|h| h.record_n(seconds(a), n))).ok();
+                if known.flatten().is_none() {
+                    self.series(m, a, key).record_n(seconds(a), n);
                 }
             }
         }
@@ -309,6 +305,29 @@ impl Answered<'_> {
             route: self.route.map_or(0, |r| r.as_ptr() as usize),
             rest: (u64::from(self.method as u8) << 16) | u64::from(self.status.as_u16()),
         }
+    }
+}
+
+/// The runs of `answered`: requests read together (one start) and answered alike (one
+/// key: route, method, status) have one duration, and a pipelined batch is recorded as one
+/// run. Each run as its first request and its length.
+fn runs<'a, 's>(answered: &'a [Answered<'s>]) -> Runs<'a, 's> {
+    Runs(answered)
+}
+
+/// The iterator of [`runs`]: what is left.
+struct Runs<'a, 's>(&'a [Answered<'s>]);
+
+impl<'a, 's> Iterator for Runs<'a, 's> {
+    type Item = (&'a Answered<'s>, u64);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let [a, more @ ..] = self.0 else { return None };
+        let key = a.key();
+        let n = 1 + more.iter().take_while(|b| b.start == a.start && b.key() == key).count();
+        self.0 = &self.0[n..];
+        Some((a, n as u64))
     }
 }
 
