@@ -475,22 +475,29 @@ thread_local! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dext_telemetry::metrics::PointValue;
+    use dext_telemetry::metrics::{Point, PointValue, Snapshot};
+
+    /// The points of `snap`'s family `name` that carry every attribute of `attrs` (key, value).
+    fn points<'a>(snap: &'a Snapshot, name: &'a str, attrs: &'a [(&str, &str)]) -> impl Iterator<Item = &'a Point> {
+        let has =
+            |p: &Point, (k, v): &(&str, &str)| p.attributes().iter().any(|a| a.key == *k && a.value.to_string() == *v);
+        snap.families
+            .iter()
+            .filter(move |f| f.name == name)
+            .flat_map(|f| f.points.iter())
+            .filter(move |p| attrs.iter().all(|a| has(p, a)))
+    }
 
     /// `(count, active)` of `registry`'s duration series for `route` and its GET active count.
     fn counts(registry: &Registry, route: &str) -> (u64, i64) {
         let snap = registry.collect(std::time::SystemTime::now());
-        let points =
-            |name: &'static str| snap.families.iter().filter(move |f| f.name == name).flat_map(|f| f.points.iter());
-        let count = points("http.server.request.duration")
-            .filter(|p| p.attributes().iter().any(|a| a.key == "http.route" && a.value.to_string() == route))
+        let count = points(&snap, "http.server.request.duration", &[("http.route", route)])
             .map(|p| match &p.value {
                 PointValue::Histogram(h) => h.count,
                 _ => 0,
             })
             .sum();
-        let active = points("http.server.active_requests")
-            .filter(|p| p.attributes().iter().any(|a| a.value.to_string() == "GET"))
+        let active = points(&snap, "http.server.active_requests", &[("http.request.method", "GET")])
             .map(|p| match p.value {
                 PointValue::UpDownCounter(v) => v,
                 _ => 0,
@@ -532,14 +539,8 @@ mod tests {
         let snap = r.collect(std::time::SystemTime::now());
         // Each run has its own read's duration: three from the first read, one from the
         // second, 3 ms later.
-        let ok_a = snap
-            .families
-            .iter()
-            .flat_map(|f| f.points.iter())
-            .filter(|p| {
-                let has = |k: &str, v: &str| p.attributes().iter().any(|x| x.key == k && x.value.to_string() == v);
-                has("http.route", a) && has("http.response.status_code", "200")
-            })
+        let duration = "http.server.request.duration";
+        let ok_a = points(&snap, duration, &[("http.route", a), ("http.response.status_code", "200")])
             .map(|p| match &p.value {
                 PointValue::Histogram(h) => h.sum,
                 _ => 0.0,
@@ -548,14 +549,7 @@ mod tests {
         let upto = |t: clock::Ticks| end.nanos_since(t) as f64 * 1e-9;
         assert!(ok_a <= 3.0 * upto(first) + upto(second) + 1e-6, "{ok_a}");
         assert!(ok_a >= 3.0 * upto(first) - 1e-3, "{ok_a}");
-        let not_found = snap
-            .families
-            .iter()
-            .flat_map(|f| f.points.iter())
-            .filter(|p| {
-                p.attributes().iter().any(|x| x.key == "http.response.status_code" && x.value.to_string() == "404")
-            })
-            .count();
+        let not_found = points(&snap, duration, &[("http.response.status_code", "404")]).count();
         assert_eq!(not_found, 1);
     }
 
