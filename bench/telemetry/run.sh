@@ -3,8 +3,9 @@
 # opentelemetry SDK (bound instruments, batch span processor with a discarding exporter) and
 # tracing (+ tracing-subscriber's registry with a discarding layer): ns per operation for a
 # bound counter increment, a histogram record, a sampled span with 4 attributes (start and
-# end), a disabled log call and an enabled log call to a discarding sink (and, as a reference
-# with no target, one clock reading against std's `Instant::now`), with 1 thread
+# end), a disabled log call and an enabled log call to a discarding sink (and, as references
+# with no target, one clock reading against std's `Instant::now`, and the enabled call to
+# dext's real queue, `dext-queue`, in processes of its own), with 1 thread
 # (pinned to CPU 1) and 2 threads (CPUs 0 and 1). Each process times every implementation
 # in rotating order per round; ROUNDS processes per thread count, interleaved; medians over
 # all rounds of all processes.
@@ -24,6 +25,8 @@ trap 'rm -f "$OUT"' EXIT
 for _ in $(seq "$ROUNDS"); do
     for threads in 1 2; do
         taskset -c 0,1 "$B" rounds "$threads" 5 "$OPS" >>"$OUT"
+        # The enabled log call to the real queue (no target): a process has one log sink.
+        CASE=log-enabled IMPL=dext-queue LOG_SINK=queue taskset -c 0,1 "$B" rounds "$threads" 5 "$OPS" >>"$OUT"
     done
 done
 python3 - "$OUT" <<'PY'

@@ -20,14 +20,7 @@ type Op = Arc<dyn Fn(std::ops::Range<u64>) + Send + Sync>;
 
 /// An `Op` from the operation on `i`.
 fn op(f: impl Fn(u64) + Send + Sync + 'static) -> Op {
-    op_after(|| {}, f)
-}
-
-/// An `Op` that runs `setup` once per measured run (the bench's configuration, not part of
-/// the operation's cost), then the operation on each `i`.
-fn op_after(setup: impl Fn() + Send + Sync + 'static, f: impl Fn(u64) + Send + Sync + 'static) -> Op {
     Arc::new(move |range| {
-        setup();
         for i in range {
             f(black_box(i));
         }
