@@ -12,7 +12,9 @@
 #      (DEXT_REQUIRE_RECEIVERS: a missing receiver fails them instead of skipping);
 #   6. a build of every fuzz target (on stable, without fuzzing instrumentation: this checks
 #      they compile; fuzzing itself is `crates/dext-http/fuzz/run.sh` and
-#      `crates/dext-json/fuzz/run.sh`).
+#      `crates/dext-json/fuzz/run.sh`);
+#   7. the Windows (http.sys) backend: clippy and tests for x86_64-pc-windows-gnu, run under
+#      Wine (scripts/windows-test.sh, which installs its toolchain and Wine first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/receivers.sh
@@ -25,3 +27,5 @@ RUSTFLAGS="--cfg loom" cargo test -p dext-rt --lib --target-dir target/loom loom
 RUSTFLAGS="--cfg dext_no_simd" cargo test -p dext-http --lib --target-dir target/nosimd
 cargo build --manifest-path crates/dext-http/fuzz/Cargo.toml --target-dir target/fuzz --bins
 cargo build --manifest-path crates/dext-json/fuzz/Cargo.toml --target-dir target/fuzz --bins
+# The Windows backend, built for x86_64-pc-windows-gnu and tested under Wine.
+scripts/windows-test.sh

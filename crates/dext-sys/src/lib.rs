@@ -13,11 +13,13 @@
 //!                                                 libc syscall wrappers
 //! ```
 //!
-//! Platform code sits in one module per platform, selected here and nowhere else. The Linux
-//! module is the only one today; the Windows module (IOCP, http.sys) joins it later.
+//! Platform code sits in one module per platform, selected here and nowhere else: `linux`
+//! (epoll, sockets, the rest of what the runtime needs) and `windows` (the HTTP Server API of
+//! http.sys, I/O completion ports, Wine detection).
 //!
-//! Every function that may fail goes through [`linux::cvt`], which turns the C convention
-//! (`-1` and `errno`) into `io::Result`.
+//! Every Linux function that may fail goes through `linux::cvt`, which turns the C convention
+//! (`-1` and `errno`) into `io::Result`; every Windows one through `windows::check`, which
+//! does the same for Win32 result codes.
 #![deny(missing_docs)]
 
 #[cfg(target_os = "linux")]
@@ -25,3 +27,6 @@ pub mod linux;
 
 #[cfg(target_os = "linux")]
 pub use linux::*;
+
+#[cfg(windows)]
+pub mod windows;
