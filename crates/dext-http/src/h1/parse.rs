@@ -21,6 +21,8 @@
 //! - Host, Content-Length, Transfer-Encoding, Connection and Expect are checked after the
 //!   section is complete (see `Head::finish`).
 
+use core::ops::Range;
+
 use super::Limits;
 use crate::header::{KnownHeader, TCHAR, eq_token, list};
 use crate::simd::{self, Scan, WithScan, cold_path};
@@ -132,6 +134,33 @@ pub struct Head {
     expect_continue: bool,
     upgrade: bool,
     len: usize,
+    /// Names of an assembled head's fields that are not in its buffer ([`FieldName::Static`]):
+    /// a field's name span indexes this list when its start has [`STATIC_NAME`] set.
+    static_names: Vec<&'static str>,
+}
+
+/// Set in a field name's span start when the name is `Head::static_names[start & !STATIC_NAME]`.
+/// Parsed heads never set it: their offsets are far below 2 GiB (`finish` refuses heads over
+/// 4 GiB, and the limits keep them much smaller).
+const STATIC_NAME: u32 = 1 << 31;
+
+/// The name of a field of an assembled head ([`Head::assemble`]).
+#[derive(Debug, Clone)]
+pub enum FieldName {
+    /// Bytes of the buffer.
+    At(Range<usize>),
+    /// Text that is not in the buffer, such as the name of a header that the other parser
+    /// identified by number.
+    Static(&'static str),
+}
+
+/// The method of an assembled head.
+#[derive(Debug, Clone)]
+pub enum MethodName {
+    /// A method known by name; its token is not in the buffer.
+    Static(&'static str),
+    /// The token as sent: bytes of the buffer.
+    At(Range<usize>),
 }
 
 impl Default for Head {
@@ -162,6 +191,123 @@ impl Head {
             expect_continue: false,
             upgrade: false,
             len: 0,
+            static_names: Vec::new(),
+        }
+    }
+
+    /// Builds the head of a request that another parser (a driver's: http.sys) already split
+    /// into parts, as spans of `buf`, so that [`Head::view`] of `buf` reads it like a parsed
+    /// one, with no byte copied. The parts are checked as the parser would check them where it
+    /// matters for routing: the target's form and its split into path and query, the method
+    /// token, and the field limit (`limits.max_headers`); framing and persistence are the
+    /// other parser's, and given. Fields keep their order; known headers are indexed.
+    pub fn assemble(
+        &mut self,
+        buf: &[u8],
+        method: MethodName,
+        version: Version,
+        target: Range<usize>,
+        fields: impl IntoIterator<Item = (FieldName, Range<usize>)>,
+        framing: Framing,
+        limits: &Limits,
+    ) -> Result<(), Error> {
+        let in_buf = |r: &Range<usize>| r.start <= r.end && r.end <= buf.len() && r.end <= (STATIC_NAME as usize);
+        let max_fields = max_headers(limits);
+        if self.fields.len() != max_fields {
+            self.fields.resize(max_fields, Field::EMPTY);
+        }
+        self.count = 0;
+        self.seen = 0;
+        self.repeated = 0;
+        self.static_names.clear();
+        (self.method, self.method_span) = match method {
+            MethodName::Static(name) => (Method::from_token(name.as_bytes()), Span::default()),
+            MethodName::At(r) => {
+                if !in_buf(&r) || r.is_empty() || crate::simd::scalar::Scalar.token_end(&buf[r.clone()], 0) != r.len() {
+                    return Err(Error::InvalidMethod);
+                }
+                (Method::from_token(&buf[r.clone()]), Span::new(r.start, r.end))
+            }
+        };
+        self.version = version;
+        if !in_buf(&target) || target.is_empty() || !buf[target.clone()].iter().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::InvalidTarget);
+        }
+        if target.len() > limits.max_request_line {
+            return Err(Error::UriTooLong);
+        }
+        let t = &buf[target.clone()];
+        if t.contains(&b'#') {
+            return Err(Error::InvalidTarget);
+        }
+        let path_end = t.iter().position(|&b| b == b'?').map_or(target.end, |i| target.start + i);
+        self.target = Span::new(target.start, target.end);
+        self.path = Span::new(target.start, path_end);
+        self.query = (path_end < target.end).then(|| Span::new(path_end + 1, target.end));
+        self.authority = Span::default();
+        if self.method != Method::Connect && t.first() == Some(&b'/') {
+            self.form = TargetForm::Origin;
+        } else {
+            self.classify_target(buf)?;
+        }
+        let mut section = 0usize;
+        for (name, value) in fields {
+            if !in_buf(&value) {
+                return Err(Error::InvalidHeaderValue);
+            }
+            let (name_span, name_bytes) = match name {
+                FieldName::At(r) => {
+                    if !in_buf(&r) {
+                        return Err(Error::InvalidHeaderName);
+                    }
+                    (Span::new(r.start, r.end), &buf[r])
+                }
+                FieldName::Static(text) => {
+                    let i = self.static_names.len() as u32;
+                    self.static_names.push(text);
+                    (Span { start: STATIC_NAME | i, len: text.len() as u32 }, text.as_bytes())
+                }
+            };
+            if name_bytes.is_empty() || !name_bytes.iter().all(|&b| TCHAR[b as usize]) {
+                return Err(Error::InvalidHeaderName);
+            }
+            section += name_bytes.len() + value.len() + 4;
+            let count = self.count;
+            let known = match KnownHeader::from_name(name_bytes) {
+                Some(k) => {
+                    let k = k as usize;
+                    if self.seen & (1 << k) == 0 {
+                        self.seen |= 1 << k;
+                        self.first[k] = u16::try_from(count).unwrap_or(u16::MAX);
+                    } else {
+                        self.repeated |= 1 << k;
+                    }
+                    k as u8
+                }
+                None => UNKNOWN,
+            };
+            let Some(slot) = self.fields.get_mut(count) else { return Err(Error::TooManyHeaders) };
+            *slot = Field { name: name_span, value: Span::new(value.start, value.end), known };
+            self.count = count + 1;
+        }
+        if section > limits.max_header_bytes {
+            return Err(Error::HeadersTooLarge);
+        }
+        self.framing = framing;
+        self.keep_alive = version == Version::Http11;
+        self.expect_continue = false;
+        self.upgrade = false;
+        self.len = 0;
+        Ok(())
+    }
+
+    /// A field's name: its bytes in `buf`, or its static text.
+    #[inline]
+    fn name_of<'b>(&self, f: &Field, buf: &'b [u8]) -> &'b [u8] {
+        if f.name.start & STATIC_NAME == 0 {
+            f.name.of(buf)
+        } else {
+            self.static_names.get((f.name.start & !STATIC_NAME) as usize).copied().unwrap_or_default().as_bytes()
         }
     }
 
@@ -755,6 +901,10 @@ impl<'h, 'b> RequestHead<'h, 'b> {
 
     /// The method token as sent (useful for [`Method::Other`]).
     pub fn method_str(&self) -> &'b str {
+        if self.head.method_span.len == 0 {
+            // An assembled head's known method: its token is not in the buffer.
+            return self.head.method.as_str();
+        }
         ascii(self.head.method_span.of(self.buf))
     }
 
@@ -789,7 +939,8 @@ impl<'h, 'b> RequestHead<'h, 'b> {
     /// The header fields in the order received.
     pub fn headers(&self) -> impl ExactSizeIterator<Item = Header<'b>> {
         let buf = self.buf;
-        self.head.fields().iter().map(move |f| Header { name: ascii(f.name.of(buf)), value: f.value.of(buf) })
+        let head = self.head;
+        head.fields().iter().map(move |f| Header { name: ascii(head.name_of(f, buf)), value: f.value.of(buf) })
     }
 
     /// How many header fields there are.
@@ -804,7 +955,11 @@ impl<'h, 'b> RequestHead<'h, 'b> {
         if let Some(known) = KnownHeader::from_name(name).filter(|_| name.iter().all(|&b| TCHAR[b as usize])) {
             return self.known(known);
         }
-        self.head.fields().iter().find(|f| f.name.of(self.buf).eq_ignore_ascii_case(name)).map(|f| f.value.of(self.buf))
+        let head = self.head;
+        head.fields()
+            .iter()
+            .find(|f| head.name_of(f, self.buf).eq_ignore_ascii_case(name))
+            .map(|f| f.value.of(self.buf))
     }
 
     /// The value of the first occurrence of a known header, found while scanning.

@@ -438,3 +438,82 @@ fn head_is_reusable_without_allocating_new_storage() {
     }
     assert_eq!(head.fields.len(), cap);
 }
+
+/// Where `needle` is in `hay`, as a range (the test's stand-in for another parser's spans).
+fn at(hay: &[u8], needle: &str) -> Range<usize> {
+    let i = hay.windows(needle.len()).position(|w| w == needle.as_bytes()).unwrap();
+    i..i + needle.len()
+}
+
+#[test]
+fn an_assembled_head_reads_like_a_parsed_one() {
+    // The parts as another parser leaves them: anywhere in the buffer, some names absent.
+    let buf = b"\0\0/users/7?x=1&y\0example.org:8080\0X-Trace\0abc\0curl/8\0";
+    let mut head = Head::default();
+    let fields = [
+        (FieldName::Static("Host"), at(buf, "example.org:8080")),
+        (FieldName::At(at(buf, "X-Trace")), at(buf, "abc")),
+        (FieldName::Static("User-Agent"), at(buf, "curl/8")),
+    ];
+    let limits = Limits::default();
+    head.assemble(
+        buf,
+        MethodName::Static("GET"),
+        Version::Http11,
+        at(buf, "/users/7?x=1&y"),
+        fields,
+        Framing::None,
+        &limits,
+    )
+    .unwrap();
+    let req = head.view(buf);
+    assert_eq!((req.method(), req.method_str()), (Method::Get, "GET"));
+    assert_eq!((req.target(), req.path(), req.query()), ("/users/7?x=1&y", "/users/7", Some("x=1&y")));
+    assert_eq!(req.target_form(), TargetForm::Origin);
+    assert_eq!(req.host(), Some("example.org:8080"));
+    assert_eq!(req.known(KnownHeader::UserAgent), Some(&b"curl/8"[..]));
+    assert_eq!(req.header("x-trace"), Some(&b"abc"[..]));
+    assert_eq!(req.header("user-agent"), Some(&b"curl/8"[..]));
+    let names: Vec<_> = req.headers().map(|h| (h.name, h.value)).collect();
+    assert_eq!(names, [("Host", &b"example.org:8080"[..]), ("X-Trace", b"abc"), ("User-Agent", b"curl/8")]);
+
+    // Reused for a second request: nothing of the first stays.
+    let buf2 = b"PURGE /a HTTP/1.1";
+    head.assemble(buf2, MethodName::At(0..5), Version::Http10, 6..8, [], Framing::Length(3), &limits).unwrap();
+    let req = head.view(buf2);
+    assert_eq!((req.method(), req.method_str(), req.path(), req.query()), (Method::Other, "PURGE", "/a", None));
+    assert_eq!((req.header_count(), req.header("host"), req.framing()), (0, None, Framing::Length(3)));
+    assert!(!req.is_keep_alive());
+}
+
+#[test]
+fn an_assembled_head_refuses_parts_a_parser_would() {
+    let buf = b"/a#frag\0/ok\0Bad Name\0v\0\xff/x";
+    let limits = Limits::default();
+    let mut head = Head::default();
+    let mut build = |target: Range<usize>, fields: Vec<(FieldName, Range<usize>)>| {
+        head.assemble(buf, MethodName::Static("GET"), Version::Http11, target, fields, Framing::None, &limits)
+    };
+    assert_eq!(build(at(buf, "/a#frag"), vec![]), Err(Error::InvalidTarget));
+    assert_eq!(build(0..buf.len() + 1, vec![]), Err(Error::InvalidTarget));
+    assert_eq!(build(buf.len() - 3..buf.len(), vec![]), Err(Error::InvalidTarget));
+    assert_eq!(
+        build(at(buf, "/ok"), vec![(FieldName::At(at(buf, "Bad Name")), at(buf, "v"))]),
+        Err(Error::InvalidHeaderName)
+    );
+    assert_eq!(build(at(buf, "/ok"), vec![(FieldName::Static(""), at(buf, "v"))]), Err(Error::InvalidHeaderName));
+    assert_eq!(build(at(buf, "/ok"), vec![(FieldName::Static("A"), 5..500)]), Err(Error::InvalidHeaderValue));
+    let many = vec![(FieldName::Static("X-A"), at(buf, "v")); max_headers(&limits) + 1];
+    assert_eq!(build(at(buf, "/ok"), many), Err(Error::TooManyHeaders));
+    let mut head = Head::default();
+    let bad_method = head.assemble(
+        buf,
+        MethodName::At(at(buf, "Bad Name")),
+        Version::Http11,
+        at(buf, "/ok"),
+        [],
+        Framing::None,
+        &limits,
+    );
+    assert_eq!(bad_method, Err(Error::InvalidMethod));
+}
