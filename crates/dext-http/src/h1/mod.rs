@@ -14,7 +14,7 @@ pub mod parse;
 pub use conn::{BodyEvent, Conn, ResponseBody};
 pub use decode::{BodyDecoder, Decoded};
 pub use encode::{HttpDate, write_chunk, write_last_chunk};
-pub use parse::{FieldName, Framing, Head, MethodName, RequestHead, Status, TargetForm};
+pub use parse::{FieldName, Framing, Head, MethodName, RequestHead, RequestLine, Status, TargetForm};
 
 /// Limits on what a peer may send. The defaults are safe for a public server.
 #[derive(Clone, Debug)]

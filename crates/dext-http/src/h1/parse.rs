@@ -154,6 +154,17 @@ pub enum FieldName {
     Static(&'static str),
 }
 
+/// The request line of an assembled head ([`Head::assemble`]).
+#[derive(Debug, Clone)]
+pub struct RequestLine {
+    /// The method.
+    pub method: MethodName,
+    /// The version.
+    pub version: Version,
+    /// Where the request target is in the buffer.
+    pub target: Range<usize>,
+}
+
 /// The method of an assembled head.
 #[derive(Debug, Clone)]
 pub enum MethodName {
@@ -204,13 +215,12 @@ impl Head {
     pub fn assemble(
         &mut self,
         buf: &[u8],
-        method: MethodName,
-        version: Version,
-        target: Range<usize>,
+        line: RequestLine,
         fields: impl IntoIterator<Item = (FieldName, Range<usize>)>,
         framing: Framing,
         limits: &Limits,
     ) -> Result<(), Error> {
+        let RequestLine { method, version, target } = line;
         let in_buf = |r: &Range<usize>| r.start <= r.end && r.end <= buf.len() && r.end <= (STATIC_NAME as usize);
         let max_fields = max_headers(limits);
         if self.fields.len() != max_fields {

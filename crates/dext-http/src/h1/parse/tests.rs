@@ -456,16 +456,9 @@ fn an_assembled_head_reads_like_a_parsed_one() {
         (FieldName::Static("User-Agent"), at(buf, "curl/8")),
     ];
     let limits = Limits::default();
-    head.assemble(
-        buf,
-        MethodName::Static("GET"),
-        Version::Http11,
-        at(buf, "/users/7?x=1&y"),
-        fields,
-        Framing::None,
-        &limits,
-    )
-    .unwrap();
+    let line =
+        RequestLine { method: MethodName::Static("GET"), version: Version::Http11, target: at(buf, "/users/7?x=1&y") };
+    head.assemble(buf, line, fields, Framing::None, &limits).unwrap();
     let req = head.view(buf);
     assert_eq!((req.method(), req.method_str()), (Method::Get, "GET"));
     assert_eq!((req.target(), req.path(), req.query()), ("/users/7?x=1&y", "/users/7", Some("x=1&y")));
@@ -479,7 +472,8 @@ fn an_assembled_head_reads_like_a_parsed_one() {
 
     // Reused for a second request: nothing of the first stays.
     let buf2 = b"PURGE /a HTTP/1.1";
-    head.assemble(buf2, MethodName::At(0..5), Version::Http10, 6..8, [], Framing::Length(3), &limits).unwrap();
+    let line = RequestLine { method: MethodName::At(0..5), version: Version::Http10, target: 6..8 };
+    head.assemble(buf2, line, [], Framing::Length(3), &limits).unwrap();
     let req = head.view(buf2);
     assert_eq!((req.method(), req.method_str(), req.path(), req.query()), (Method::Other, "PURGE", "/a", None));
     assert_eq!((req.header_count(), req.header("host"), req.framing()), (0, None, Framing::Length(3)));
@@ -492,7 +486,8 @@ fn an_assembled_head_refuses_parts_a_parser_would() {
     let limits = Limits::default();
     let mut head = Head::default();
     let mut build = |target: Range<usize>, fields: Vec<(FieldName, Range<usize>)>| {
-        head.assemble(buf, MethodName::Static("GET"), Version::Http11, target, fields, Framing::None, &limits)
+        let line = RequestLine { method: MethodName::Static("GET"), version: Version::Http11, target };
+        head.assemble(buf, line, fields, Framing::None, &limits)
     };
     assert_eq!(build(at(buf, "/a#frag"), vec![]), Err(Error::InvalidTarget));
     assert_eq!(build(0..buf.len() + 1, vec![]), Err(Error::InvalidTarget));
@@ -506,14 +501,8 @@ fn an_assembled_head_refuses_parts_a_parser_would() {
     let many = vec![(FieldName::Static("X-A"), at(buf, "v")); max_headers(&limits) + 1];
     assert_eq!(build(at(buf, "/ok"), many), Err(Error::TooManyHeaders));
     let mut head = Head::default();
-    let bad_method = head.assemble(
-        buf,
-        MethodName::At(at(buf, "Bad Name")),
-        Version::Http11,
-        at(buf, "/ok"),
-        [],
-        Framing::None,
-        &limits,
-    );
+    let line =
+        RequestLine { method: MethodName::At(at(buf, "Bad Name")), version: Version::Http11, target: at(buf, "/ok") };
+    let bad_method = head.assemble(buf, line, [], Framing::None, &limits);
     assert_eq!(bad_method, Err(Error::InvalidMethod));
 }
