@@ -14,8 +14,10 @@ win=scripts/windows/cargo.sh
 export DEXT_EXPECT_WINE=1
 # Debian's clippy 1.96 asks for `const` on a thread-local that is `const` already (the
 # Windows expansion of `thread_local!`): that lint alone is off here.
-"$win" clippy -p dext-sys -p dext-http --all-targets --quiet -- -D warnings -A clippy::missing_const_for_thread_local
+"$win" clippy -p dext-sys -p dext-http -p dext-server --all-targets --quiet -- -D warnings \
+    -A clippy::missing_const_for_thread_local
 # One test at a time: under Wine, closing any request queue closes every http.sys listener
 # of the prefix, so two tests' servers must not overlap.
 "$win" test -p dext-sys -- --test-threads=1
+"$win" test -p dext-server --test httpsys -- --test-threads=1
 WINEPREFIX="${WINEPREFIX:-$HOME/.dext-wine}" /usr/lib/wine/wineserver -w

@@ -3,7 +3,7 @@
 # canned-reply epoll loop that does no HTTP work, the limit of this machine), one worker each;
 # and two floors: `rt-floor` (crates/dext-rt/examples/floor.rs: limit.c's loop as a dext-rt
 # task per connection: the runtime without HTTP) and `http-floor`
-# (crates/dext-server/examples/bare.rs: dext-http over a bare epoll loop: HTTP without the
+# (crates/dext-server/examples/bare/: dext-http over a bare epoll loop: HTTP without the
 # runtime).
 #
 # wrk (Debian package `wrk`), server pinned to CPU 0 and wrk (1 thread) to CPU 1, DURATION-second

@@ -28,9 +28,10 @@ use dext_rt::net::TcpStream;
 use dext_rt::tasks::WaitForCancellation;
 use dext_rt::time::{Sleep, sleep_until, timeout, timeout_at};
 
+use crate::Timeouts;
 use crate::body::Incoming;
+use crate::epoll::Shared;
 use crate::instrument::{Exchange, Unsent};
-use crate::{Shared, Timeouts};
 
 /// The read buffer's first size; it grows (by doubling) while a head does not fit.
 const READ_BUFFER: usize = 16 * 1024;

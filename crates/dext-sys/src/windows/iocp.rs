@@ -105,6 +105,11 @@ struct Cell<T> {
 /// with nothing.
 pub struct Op<T>(Box<Cell<T>>);
 
+// SAFETY: an idle Op's OVERLAPPED is plain data that refers to nothing (its event handle is
+// null); the state moves with it, which `T: Send` allows. While in flight the Op is not
+// reachable at all.
+unsafe impl<T: Send> Send for Op<T> {}
+
 impl<T> std::fmt::Debug for Op<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Op")

@@ -1,13 +1,4 @@
-//! The HTTP layer's floor: the demo's `/plaintext` served by dext-http over a bare epoll loop,
-//! with no runtime (no tasks, wakers, timers or buffer pool) and no timeouts, in the manner of
-//! `../shared/bench/limit.c`. Not a server to use: it only shows what parsing, routing, the
-//! handler and the encoder cost per request on their own, for comparison with the demo server
-//! (whose difference from this is the runtime's and the connection loop's share) and with
-//! limit.c (whose difference from this is the HTTP work's).
-//!
-//! ```text
-//! PORT=8080 cargo run --release -p dext-server --example bare
-//! ```
+//! The epoll loop of the `bare` example (Linux only).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -37,7 +28,7 @@ struct Connection {
     end: usize,
 }
 
-fn main() -> io::Result<()> {
+pub fn main() -> io::Result<()> {
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
     let addr: SocketAddr = SocketAddr::from(([127, 0, 0, 1], port));
     let app = App::new().get("/plaintext", plaintext);

@@ -1,0 +1,432 @@
+//! The completion loop: worker threads take completions from one port, to which the request
+//! queue is bound, and move each exchange along: receive → (body) → handler → send →
+//! receive again. Handlers are the same async handlers the Linux server runs; a handler's
+//! future is a task of this executor, polled by whichever worker takes its wake-up.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
+
+use dext_http::h1::{FieldName, Framing, Head, Limits, MethodName, RequestLine};
+use dext_http::{App, Body, Response, StatusCode, Version};
+use dext_sys::windows::http::{Queue, Received, RequestBuffer, ResponseFrame, Verb};
+use dext_sys::windows::iocp::{Completion, CompletionPort, Op};
+use windows_sys::Win32::Foundation::{ERROR_HANDLE_EOF, ERROR_MORE_DATA, NO_ERROR};
+use windows_sys::Win32::Networking::HttpServer::HTTP_SEND_RESPONSE_FLAG_DISCONNECT;
+
+use super::Capabilities;
+use super::ops;
+use super::response;
+
+/// Completion keys: the queue's I/O, a task's wake-up, a worker's stop.
+pub(super) const KEY_QUEUE: usize = 1;
+const KEY_WAKE: usize = 2;
+pub(super) const KEY_STOP: usize = 3;
+
+/// The first receive buffer's size; a bigger request grows it (and the exchange keeps it).
+const RECEIVE_BUFFER: usize = 8 * 1024;
+/// One body read's size.
+const BODY_CHUNK: usize = 64 * 1024;
+
+/// What the workers share.
+pub(super) struct Shared {
+    pub(super) app: App,
+    pub(super) limits: Limits,
+    pub(super) queue: Queue,
+    pub(super) port: CompletionPort,
+    pub(super) caps: Capabilities,
+    /// Tasks woken and waiting for a worker.
+    run_queue: Mutex<VecDeque<Arc<Task>>>,
+    /// Exchanges in flight (in the kernel or in a handler): shutdown waits for none.
+    pub(super) live: AtomicUsize,
+    pub(super) stopping: AtomicBool,
+}
+
+impl Shared {
+    pub(super) fn new(app: App, limits: Limits, queue: Queue, port: CompletionPort, caps: Capabilities) -> Shared {
+        Shared {
+            app,
+            limits,
+            queue,
+            port,
+            caps,
+            run_queue: Mutex::new(VecDeque::new()),
+            live: AtomicUsize::new(0),
+            stopping: AtomicBool::new(false),
+        }
+    }
+
+    fn run_queue(&self) -> MutexGuard<'_, VecDeque<Arc<Task>>> {
+        self.run_queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts `n` receives: the exchanges that then go round for as long as the server runs.
+    pub(super) fn start_receives(&self, n: usize) -> io::Result<()> {
+        for _ in 0..n {
+            self.live.fetch_add(1, Ordering::AcqRel);
+            if let Err((op, e)) = ops::receive(&self.queue, Op::new(Exchange::new(&self.limits)), 0) {
+                self.retire(op);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// An exchange leaves the round (shutdown, or an error that left it unusable).
+    fn retire(&self, op: Op<Exchange>) {
+        drop(op);
+        self.live.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Where an exchange is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Receive,
+    Body,
+    Send,
+}
+
+/// One request's state, reused for the next: the receive buffer, the assembled head, the
+/// body, the response and the frame that sends it.
+pub(crate) struct Exchange {
+    stage: Stage,
+    pub(super) id: u64,
+    pub(super) buf: RequestBuffer,
+    /// How much of `buf` the received request fills.
+    filled: usize,
+    head: Head,
+    body: Vec<u8>,
+    pub(super) chunk: Vec<u8>,
+    response: Response,
+    pub(super) frame: ResponseFrame,
+    /// The Content-Length value's text, which the frame points at.
+    length: [u8; 20],
+    /// A refusal decided before the handler (malformed head, body too large): its status.
+    refusal: Option<StatusCode>,
+    /// Whether the response goes to a HEAD request (no body is sent).
+    head_request: bool,
+}
+
+impl Exchange {
+    fn new(limits: &Limits) -> Exchange {
+        Exchange {
+            stage: Stage::Receive,
+            id: 0,
+            buf: RequestBuffer::new(RECEIVE_BUFFER),
+            filled: 0,
+            head: Head::new(limits),
+            body: Vec::new(),
+            chunk: Vec::new(),
+            response: Response::new(),
+            frame: ResponseFrame::new(),
+            length: [0; 20],
+            refusal: None,
+            head_request: false,
+        }
+    }
+}
+
+/// A handler's run for one exchange: it owns the exchange and gives it back when done.
+type Run = Pin<Box<dyn Future<Output = Op<Exchange>> + Send>>;
+
+/// A handler's run as a task of the workers: polled by whichever worker takes its wake-up.
+struct Task {
+    future: Mutex<Option<Run>>,
+    queued: AtomicBool,
+    shared: Arc<Shared>,
+}
+
+impl Wake for Task {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.queued.swap(true, Ordering::AcqRel) {
+            self.shared.run_queue().push_back(self.clone());
+            // A worker takes the packet and polls the task; if posting fails, the port is
+            // gone and so is the server.
+            let _ = self.shared.port.post(KEY_WAKE, 0);
+        }
+    }
+}
+
+/// A worker: takes completions until told to stop.
+pub(super) fn worker(shared: Arc<Shared>) {
+    loop {
+        let c = match shared.port.wait(None) {
+            Ok(Some(c)) => c,
+            Ok(None) => continue,
+            Err(_) => return,
+        };
+        match c.key {
+            KEY_QUEUE => on_io(&shared, c),
+            KEY_WAKE => {
+                let task = shared.run_queue().pop_front();
+                if let Some(task) = task {
+                    poll(&shared, task);
+                }
+            }
+            _ => return,
+        }
+    }
+}
+
+/// A completion of the queue's I/O.
+fn on_io(shared: &Arc<Shared>, c: Completion) {
+    let mut op = ops::complete(c.overlapped);
+    let stage = op.get().stage;
+    match stage {
+        Stage::Receive => received(shared, op, c),
+        Stage::Body => {
+            let ex = op.get_mut();
+            match c.error {
+                NO_ERROR if c.bytes > 0 => {
+                    let n = (c.bytes as usize).min(ex.chunk.len());
+                    if ex.body.len() + n > usize::try_from(shared.limits.max_body).unwrap_or(usize::MAX) {
+                        ex.refusal = Some(StatusCode::PAYLOAD_TOO_LARGE);
+                        return run(shared, op);
+                    }
+                    ex.body.extend_from_slice(&ex.chunk[..n]);
+                    read_body(shared, op);
+                }
+                NO_ERROR | ERROR_HANDLE_EOF => run(shared, op),
+                // The client went away mid-body: nothing to answer.
+                _ => rearm(shared, op),
+            }
+        }
+        Stage::Send => rearm(shared, op),
+    }
+}
+
+/// A receive completed: the request is read in place and assembled into the exchange's head.
+fn received(shared: &Arc<Shared>, mut op: Op<Exchange>, c: Completion) {
+    match c.error {
+        NO_ERROR => {}
+        ERROR_MORE_DATA => {
+            // The request needs a bigger buffer: http.sys says how big, and keeps it for us
+            // under its id.
+            let ex = op.get_mut();
+            let id = ex.buf.request_id();
+            let need = (c.bytes as usize).max(ex.buf.len() * 2);
+            ex.buf.grow(need);
+            if let Err((op, _)) = ops::receive(&shared.queue, op, id) {
+                rearm(shared, op);
+            }
+            return;
+        }
+        // Cancelled (shutdown) or the queue is gone.
+        _ => return shared.retire(op),
+    }
+    let ex = op.get_mut();
+    ex.filled = (c.bytes as usize).min(ex.buf.len());
+    ex.refusal = None;
+    ex.body.clear();
+    let Some(req) = Received::new(&ex.buf.bytes()[..ex.filled]) else {
+        return rearm(shared, op);
+    };
+    ex.id = req.id();
+    ex.head_request = req.verb() == Verb::Known("HEAD");
+    for r in req.body_chunks() {
+        ex.body.extend_from_slice(&req.buffer()[r]);
+    }
+    let more = req.more_body();
+    if assemble(&mut ex.head, &req, &shared.limits).is_err() {
+        ex.refusal = Some(StatusCode::BAD_REQUEST);
+    } else if ex.body.len() as u64 > shared.limits.max_body {
+        ex.refusal = Some(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    if more && ex.refusal.is_none() {
+        read_body(shared, op);
+    } else {
+        run(shared, op);
+    }
+}
+
+/// The names of the request headers http.sys knows, by its ids (`HttpHeaderCacheControl` = 0
+/// ... `HttpHeaderUserAgent` = 40).
+const REQUEST_HEADERS: [&str; 41] = [
+    "Cache-Control",
+    "Connection",
+    "Date",
+    "Keep-Alive",
+    "Pragma",
+    "Trailer",
+    "Transfer-Encoding",
+    "Upgrade",
+    "Via",
+    "Warning",
+    "Allow",
+    "Content-Length",
+    "Content-Type",
+    "Content-Encoding",
+    "Content-Language",
+    "Content-Location",
+    "Content-MD5",
+    "Content-Range",
+    "Expires",
+    "Last-Modified",
+    "Accept",
+    "Accept-Charset",
+    "Accept-Encoding",
+    "Accept-Language",
+    "Authorization",
+    "Cookie",
+    "Expect",
+    "From",
+    "Host",
+    "If-Match",
+    "If-Modified-Since",
+    "If-None-Match",
+    "If-Range",
+    "If-Unmodified-Since",
+    "Max-Forwards",
+    "Proxy-Authorization",
+    "Referer",
+    "Range",
+    "TE",
+    "Translate",
+    "User-Agent",
+];
+
+/// The received request as a head of the codec's, pointing into the receive buffer: the
+/// known headers (in http.sys's order of ids, named from the table), then the others in the
+/// order received.
+pub(super) fn assemble(head: &mut Head, req: &Received<'_>, limits: &Limits) -> Result<(), dext_http::Error> {
+    let method = match req.verb() {
+        Verb::Known(name) => MethodName::Static(name),
+        Verb::Unknown(token) => {
+            // The token is in the buffer: find its range.
+            let start = token.as_ptr() as usize - req.buffer().as_ptr() as usize;
+            MethodName::At(start..start + token.len())
+        }
+    };
+    let version = if req.version() == (1, 0) { Version::Http10 } else { Version::Http11 };
+    let target = req.raw_url().ok_or(dext_http::Error::InvalidTarget)?;
+    let known = (0..REQUEST_HEADERS.len())
+        .filter_map(|id| req.known_header(id).map(|v| (FieldName::Static(REQUEST_HEADERS[id]), v)));
+    let unknown = req.unknown_headers().map(|(name, value)| (FieldName::At(name), value));
+    let framing = match req.known_header(11).and_then(|r| std::str::from_utf8(&req.buffer()[r]).ok()?.parse().ok()) {
+        Some(0) | None => Framing::None,
+        Some(n) => Framing::Length(n),
+    };
+    head.assemble(req.buffer(), RequestLine { method, version, target }, known.chain(unknown), framing, limits)
+}
+
+/// Reads the next piece of the body.
+fn read_body(shared: &Arc<Shared>, mut op: Op<Exchange>) {
+    let ex = op.get_mut();
+    ex.stage = Stage::Body;
+    if ex.chunk.len() < BODY_CHUNK {
+        ex.chunk.resize(BODY_CHUNK, 0);
+    }
+    if let Err((op, _)) = ops::receive_body(&shared.queue, op) {
+        // The body could not be read (the client left): answer what we have.
+        run(shared, op);
+    }
+}
+
+/// Runs the handler (or the refusal) for a complete request, as a task polled here first.
+fn run(shared: &Arc<Shared>, op: Op<Exchange>) {
+    let app = shared.clone();
+    let future = async move {
+        let mut op = op;
+        serve(&app.app, op.get_mut()).await;
+        op
+    };
+    let task = Arc::new(Task {
+        future: Mutex::new(Some(Box::pin(future))),
+        queued: AtomicBool::new(false),
+        shared: shared.clone(),
+    });
+    poll(shared, task);
+}
+
+/// Polls a task; a finished one sends its response.
+fn poll(shared: &Arc<Shared>, task: Arc<Task>) {
+    task.queued.store(false, Ordering::Release);
+    let waker = Waker::from(task.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut slot = task.future.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(future) = slot.as_mut() else { return };
+    // `serve` catches the handler's panics; this catches anything else, so that a worker
+    // never dies (the exchange is then lost with the future, and leaves the round).
+    match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
+        Ok(Poll::Ready(op)) => {
+            *slot = None;
+            drop(slot);
+            send(shared, op);
+        }
+        Ok(Poll::Pending) => {}
+        Err(_) => {
+            *slot = None;
+            shared.live.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// The app's answer (or the refusal) in the exchange's response; a panicking handler's is a
+/// 500.
+async fn serve(app: &App, ex: &mut Exchange) {
+    let Exchange { buf, head, body, response, refusal, filled, .. } = ex;
+    if let Some(status) = refusal {
+        response.reset();
+        response.set_status(*status);
+        response.close();
+        return;
+    }
+    let finished = {
+        let view = head.view(&buf.bytes()[..*filled]);
+        let mut fut = std::pin::pin!(app.serve(view, Body::Full(body), &mut *response));
+        std::future::poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Ready(_)) => Poll::Ready(true),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(false),
+        })
+        .await
+    };
+    if !finished {
+        response.reset();
+        response.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}
+
+/// Sends the exchange's response.
+fn send(shared: &Arc<Shared>, mut op: Op<Exchange>) {
+    let ex = op.get_mut();
+    ex.stage = Stage::Send;
+    let Exchange { response, frame, length, head_request, .. } = ex;
+    let mut flags = 0;
+    if response::frame(response, frame, length, *head_request).is_err() {
+        // The response cannot be expressed (a header over 64 KiB): a bare 500.
+        response.reset();
+        response.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+        let _ = response::frame(response, frame, length, *head_request);
+    }
+    if response.wants_close() {
+        flags |= HTTP_SEND_RESPONSE_FLAG_DISCONNECT;
+    }
+    if let Err((op, _)) = ops::send(&shared.queue, op, flags) {
+        // The client is gone (ERROR_CONNECTION_INVALID) or the request was cancelled.
+        rearm(shared, op);
+    }
+}
+
+/// The exchange goes round again: a new receive, unless the server is stopping.
+fn rearm(shared: &Arc<Shared>, mut op: Op<Exchange>) {
+    if shared.stopping.load(Ordering::Acquire) {
+        return shared.retire(op);
+    }
+    let ex = op.get_mut();
+    ex.stage = Stage::Receive;
+    ex.id = 0;
+    if let Err((op, _)) = ops::receive(&shared.queue, op, 0) {
+        shared.retire(op);
+    }
+}

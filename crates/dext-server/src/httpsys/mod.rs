@@ -1,0 +1,325 @@
+//! The Windows backend: the same [`App`] served by http.sys, the kernel's HTTP driver (the
+//! stack under IIS), through `httpapi.dll`.
+//!
+//! ```text
+//!   http.sys (kernel): connections, parsing, keep-alive, prefixes shared across processes
+//!        │ request queue ── bound to one completion port
+//!        ▼
+//!   workers ── each: take a completion ─▶ assemble the head in place ─▶ App ─▶ send frame
+//!        ▲                                                                   │
+//!        └────────────── the exchange is re-armed as the next receive ◀───────┘
+//! ```
+//!
+//! The server registers URL prefixes (`http://+:8080/app/`) rather than binding a socket, so
+//! several processes, IIS among them, share one port by prefix. Each exchange (receive
+//! buffer, head, body, response) goes round: receive, body reads, handler, send, receive
+//! again; a fixed number are outstanding, so many connections are served by a few threads
+//! with no copy of header bytes (the head points into the receive buffer) and no copy of the
+//! response body (the frame points into the response).
+//!
+//! What the platform supports is found at start ([`Capabilities`]): under Wine (detected by
+//! `ntdll!wine_get_version`) the kernel cache, entity-body streaming, timeouts and
+//! `HttpShutdownRequestQueue` are missing or abort the process, so they are never called
+//! there, and shutdown cancels the queue's I/O instead.
+
+mod driver;
+mod ops;
+mod response;
+
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use dext_http::App;
+use dext_http::h1::Limits;
+use dext_sys::windows::http::{Api, Queue, Session, Timeouts as SysTimeouts, UrlGroup};
+use dext_sys::windows::iocp::CompletionPort;
+
+use crate::{HttpTelemetry, Timeouts};
+use driver::{KEY_QUEUE, KEY_STOP, Shared};
+
+/// What this platform's http.sys supports, found at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Running under Wine (its version string is [`dext_sys::windows::wine_version`]).
+    pub wine: bool,
+    /// The kernel response and fragment cache (`HttpAddFragmentToCache`, cache policies).
+    pub cache: bool,
+    /// Entity-body streaming (`HttpSendResponseEntityBody`, `MORE_DATA`); without it a
+    /// response goes in one buffered send.
+    pub streaming: bool,
+    /// Connection timeouts set on the URL groups.
+    pub timeouts: bool,
+    /// `HttpShutdownRequestQueue`; without it shutdown cancels the queue's I/O.
+    pub shutdown: bool,
+}
+
+impl Capabilities {
+    /// What the platform offers: under Wine, the core loop only; on Windows, everything but
+    /// what a property setter reports as not implemented (timeouts are probed at start).
+    pub fn detect() -> Capabilities {
+        let wine = dext_sys::windows::wine_version().is_some();
+        Capabilities { wine, cache: !wine, streaming: !wine, timeouts: !wine, shutdown: !wine }
+    }
+}
+
+/// Configures and starts a [`Server`] on http.sys.
+pub struct Builder {
+    prefixes: Vec<String>,
+    addr: Option<io::Result<SocketAddr>>,
+    workers: Option<usize>,
+    receives: usize,
+    limits: Limits,
+    timeouts: Timeouts,
+    grace: Duration,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("prefixes", &self.prefixes)
+            .field("addr", &self.addr)
+            .field("workers", &self.workers)
+            .field("receives", &self.receives)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Builder {
+    /// Per-request telemetry. Not yet recorded by the http.sys backend (the Linux server
+    /// records it); accepted so that an application builds on both.
+    pub fn telemetry(self, _telemetry: HttpTelemetry) -> Builder {
+        self
+    }
+
+    /// Serves `http://HOST:PORT/` for the first address `addr` resolves to (port 0 picks a
+    /// free port). Ignored when prefixes are given.
+    pub fn bind(mut self, addr: impl ToSocketAddrs) -> Builder {
+        let first = addr.to_socket_addrs().and_then(|mut a| {
+            a.next().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind"))
+        });
+        self.addr = Some(first);
+        self
+    }
+
+    /// Adds a URL prefix to serve (`http://+:8080/app/`, ending in `/`): requests under it
+    /// come to this server; other processes may serve other prefixes of the same port.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Builder {
+        self.prefixes.push(prefix.into());
+        self
+    }
+
+    /// The number of worker threads. Default: one per CPU.
+    pub fn workers(mut self, n: usize) -> Builder {
+        self.workers = Some(n.max(1));
+        self
+    }
+
+    /// How many receives are outstanding (exchanges going round). Default: 32 per worker.
+    pub fn receives(mut self, n: usize) -> Builder {
+        self.receives = n.max(1);
+        self
+    }
+
+    /// Limits: the body size (413 past it) and the head's field count and size.
+    pub fn limits(mut self, limits: Limits) -> Builder {
+        self.limits = limits;
+        self
+    }
+
+    /// Timeouts, set on http.sys where supported: `header` (header wait), `idle` (idle
+    /// connection), `body` (entity body).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Builder {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Accepted for the Linux builder's sake; signals are not handled on Windows.
+    pub fn handle_signals(self, _on: bool) -> Builder {
+        self
+    }
+
+    /// How long a graceful shutdown waits for exchanges in flight. Default: 10 s.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Builder {
+        self.grace = grace;
+        self
+    }
+
+    /// Registers the prefixes and starts the workers with their receives outstanding.
+    pub fn serve(self, app: App) -> io::Result<Server> {
+        let caps = Capabilities::detect();
+        let mut addr = None;
+        let prefixes = if self.prefixes.is_empty() {
+            let mut a = self.addr.unwrap_or_else(|| Ok(SocketAddr::from(([127, 0, 0, 1], 8080))))?;
+            if a.port() == 0 {
+                // http.sys has no port 0: take one the system says is free.
+                a.set_port(std::net::TcpListener::bind(a)?.local_addr()?.port());
+            }
+            addr = Some(a);
+            vec![format!("http://{a}/")]
+        } else {
+            self.prefixes
+        };
+        let api = Api::init()?;
+        let session = Session::new(&api)?;
+        let queue = Queue::new(&api)?;
+        let mut groups = Vec::new();
+        for (i, prefix) in prefixes.iter().enumerate() {
+            // One group per prefix: Wine takes one URL per group.
+            let group = UrlGroup::new(&session)?;
+            group.bind(&queue)?;
+            group.add_url(prefix, i as u64)?;
+            if caps.timeouts {
+                let secs = |d: Duration| u16::try_from(d.as_secs()).unwrap_or(u16::MAX);
+                let t = SysTimeouts {
+                    header_wait: secs(self.timeouts.header),
+                    idle_connection: secs(self.timeouts.idle),
+                    entity_body: secs(self.timeouts.body),
+                    ..SysTimeouts::default()
+                };
+                // Not implemented here: the defaults stay.
+                let _ = group.set_timeouts(&t);
+            }
+            groups.push(group);
+        }
+        let workers = self.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let port = CompletionPort::new(workers as u32)?;
+        port.bind(&queue, KEY_QUEUE)?;
+        let shared = Arc::new(Shared::new(app, self.limits, queue, port, caps));
+        let receives = if self.receives == 0 { 32 * workers } else { self.receives };
+        shared.start_receives(receives)?;
+        let threads = (0..workers)
+            .map(|i| {
+                let shared = shared.clone();
+                std::thread::Builder::new().name(format!("dext-httpsys-{i}")).spawn(move || driver::worker(shared))
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        Ok(Server {
+            shared: Some(shared),
+            threads,
+            prefixes,
+            addr,
+            grace: self.grace,
+            stop: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            _groups: groups,
+            _session: Some(session),
+            _api: Some(api),
+        })
+    }
+}
+
+/// A running http.sys server; see [`Server::builder`].
+pub struct Server {
+    shared: Option<Arc<Shared>>,
+    threads: Vec<JoinHandle<()>>,
+    prefixes: Vec<String>,
+    addr: Option<SocketAddr>,
+    grace: Duration,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    // Dropped after the queue's I/O has ended (fields drop in order).
+    _groups: Vec<UrlGroup>,
+    _session: Option<Session>,
+    _api: Option<Api>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("prefixes", &self.prefixes).finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// A builder with the defaults (`http://127.0.0.1:8080/`, one worker per CPU).
+    pub fn builder() -> Builder {
+        Builder {
+            prefixes: Vec::new(),
+            addr: None,
+            workers: None,
+            receives: 0,
+            limits: Limits::default(),
+            timeouts: Timeouts::default(),
+            grace: Duration::from_secs(10),
+        }
+    }
+
+    /// The address of the prefix made from [`Builder::bind`] (`127.0.0.1:8080` when
+    /// prefixes were given instead).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)))
+    }
+
+    /// The prefixes served.
+    pub fn prefixes(&self) -> &[String] {
+        &self.prefixes
+    }
+
+    /// The number of worker threads.
+    pub fn workers(&self) -> usize {
+        self.threads.len()
+    }
+
+    /// What the platform supports.
+    pub fn capabilities(&self) -> Capabilities {
+        self.shared.as_ref().map_or(Capabilities::detect(), |s| s.caps)
+    }
+
+    /// A handle that stops the server from any thread.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle { stop: self.stop.clone() }
+    }
+
+    /// Serves until a [`ShutdownHandle`] asks, then shuts down: no new receives, the
+    /// exchanges in flight finish (up to the grace period), the queue's pending receives are
+    /// cancelled. `Ok(true)` when all finished in time.
+    pub fn run(mut self) -> io::Result<bool> {
+        while !self.stop.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(self.stop_now(self.grace))
+    }
+
+    fn stop_now(&mut self, grace: Duration) -> bool {
+        let Some(shared) = self.shared.take() else { return true };
+        shared.stopping.store(true, Ordering::Release);
+        // Receives waiting for a request end now; exchanges in a handler or a send finish,
+        // then leave the round.
+        if shared.caps.shutdown {
+            let _ = shared.queue.shutdown();
+        }
+        let _ = shared.queue.cancel_all();
+        let until = Instant::now() + grace;
+        while shared.live.load(Ordering::Acquire) > 0 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let done = shared.live.load(Ordering::Acquire) == 0;
+        for _ in &self.threads {
+            let _ = shared.port.post(KEY_STOP, 0);
+        }
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+        done
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop_now(Duration::from_secs(1));
+    }
+}
+
+/// Stops a [`Server`] (see [`Server::run`]).
+#[derive(Clone, Debug)]
+pub struct ShutdownHandle {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ShutdownHandle {
+    /// Asks the server to stop; [`Server::run`] returns once it has.
+    pub fn shutdown(&self) {
+        self.stop.store(true, Ordering::Release);
+    }
+}

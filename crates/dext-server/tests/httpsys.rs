@@ -1,0 +1,253 @@
+//! The http.sys backend end to end, under Wine here (and on Windows): the same `App` the
+//! Linux server runs, served through http.sys, with a plain TCP client that sends each
+//! request in one write (Wine's http.sys drops requests that arrive in pieces, and bodies
+//! over ~100 KB: see ../shared/windows/README.md).
+//!
+//! One server for the whole binary, and one test at a time (`--test-threads=1`): under Wine,
+//! closing any request queue closes every http.sys listener of the prefix.
+#![cfg(windows)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use dext_http::{App, Method, Request, Response};
+use dext_server::Server;
+
+async fn hello(_req: &Request<'_>, res: &mut Response) {
+    res.content_type("text/plain").set_static_body(b"Hello, World!");
+}
+
+async fn describe(req: &Request<'_>, res: &mut Response) {
+    let h = |name: &str| req.header(name).map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
+    let text = format!(
+        "{} {} query={} host={} ua={} custom={} accept={}",
+        req.head().method_str(),
+        req.path(),
+        req.query().unwrap_or("-"),
+        h("host"),
+        h("user-agent"),
+        h("x-custom"),
+        h("accept"),
+    );
+    res.header("X-Seen", "yes").set_body(text);
+}
+
+async fn echo(req: &Request<'_>, res: &mut Response) {
+    res.content_type("application/octet-stream").set_body(req.body());
+}
+
+async fn user(req: &Request<'_>, res: &mut Response) {
+    res.set_body(format!("user {}", req.param("id").unwrap_or("?")));
+}
+
+async fn boom(_req: &Request<'_>, _res: &mut Response) {
+    panic!("a handler's bug");
+}
+
+async fn later(_req: &Request<'_>, res: &mut Response) {
+    // A handler that waits: a wake-up from another thread resumes it on a worker.
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let mut rx = Some(rx);
+    let mut tx = Some(tx);
+    std::future::poll_fn(|cx| {
+        if let Some(tx) = tx.take() {
+            let waker = cx.waker().clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                let _ = tx.send(());
+                waker.wake();
+            });
+            return std::task::Poll::Pending;
+        }
+        match rx.as_ref().map(|r| r.try_recv()) {
+            Some(Ok(())) => {
+                rx = None;
+                std::task::Poll::Ready(())
+            }
+            _ => std::task::Poll::Pending,
+        }
+    })
+    .await;
+    res.set_static_body(b"later");
+}
+
+fn app() -> App {
+    App::new()
+        .get("/t/hello", hello)
+        .get("/t/describe", describe)
+        .post("/t/echo", echo)
+        .route(Method::Get, "/t/users/:id", user)
+        .get("/t/panic", boom)
+        .get("/t/later", later)
+}
+
+fn server() -> SocketAddr {
+    static SERVER: OnceLock<SocketAddr> = OnceLock::new();
+    *SERVER.get_or_init(|| {
+        let server = Server::builder().bind("127.0.0.1:0").workers(2).serve(app()).unwrap();
+        let addr = server.local_addr();
+        // Lives for the whole test binary.
+        std::mem::forget(server);
+        addr
+    })
+}
+
+/// One response: status line, headers, body (by Content-Length).
+struct Reply {
+    status: u16,
+    headers: String,
+    body: Vec<u8>,
+}
+
+fn read_reply(s: &mut TcpStream, pending: &mut Vec<u8>) -> Reply {
+    let mut chunk = [0u8; 16 * 1024];
+    let head_end = loop {
+        if let Some(i) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = s.read(&mut chunk).expect("read");
+        assert!(n > 0, "closed before a response: {:?}", String::from_utf8_lossy(pending));
+        pending.extend_from_slice(&chunk[..n]);
+    };
+    let headers = String::from_utf8_lossy(&pending[..head_end]).into_owned();
+    let status = headers[9..12].parse().unwrap();
+    let len: usize = headers
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+        .unwrap_or(0);
+    while pending.len() < head_end + len {
+        let n = s.read(&mut chunk).expect("read");
+        assert!(n > 0, "closed in a body");
+        pending.extend_from_slice(&chunk[..n]);
+    }
+    let body = pending[head_end..head_end + len].to_vec();
+    pending.drain(..head_end + len);
+    Reply { status, headers, body }
+}
+
+fn connect() -> (TcpStream, SocketAddr) {
+    let addr = server();
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    (s, addr)
+}
+
+/// Sends `request` (with `{host}` replaced) in one write and reads one response.
+fn exchange(request: &str) -> Reply {
+    let (mut s, addr) = connect();
+    s.write_all(request.replace("{host}", &addr.to_string()).as_bytes()).unwrap();
+    read_reply(&mut s, &mut Vec::new())
+}
+
+#[test]
+fn wine_is_detected_and_what_it_lacks_is_off() {
+    let caps = dext_server::httpsys::Capabilities::detect();
+    if std::env::var_os("DEXT_EXPECT_WINE").is_some() {
+        assert!(caps.wine);
+        assert!(!caps.cache && !caps.streaming && !caps.timeouts && !caps.shutdown, "{caps:?}");
+    } else {
+        println!("SKIP: not under Wine ({caps:?})");
+    }
+}
+
+#[test]
+fn get_with_known_and_unknown_headers_and_a_query() {
+    let r = exchange(
+        "GET /t/describe?a=1&b=two HTTP/1.1\r\nHost: {host}\r\nUser-Agent: dext-test\r\nAccept: text/plain\r\nX-Custom: \
+         forty-two\r\n\r\n",
+    );
+    assert_eq!(r.status, 200, "{}", r.headers);
+    let body = String::from_utf8(r.body).unwrap();
+    let host = server().to_string();
+    assert_eq!(
+        body,
+        format!("GET /t/describe query=a=1&b=two host={host} ua=dext-test custom=forty-two accept=text/plain")
+    );
+    assert!(r.headers.contains("X-Seen: yes\r\n"), "{}", r.headers);
+    let r = exchange("GET /t/hello HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"Hello, World!"[..]));
+    assert!(r.headers.contains("Content-Type: text/plain"), "{}", r.headers);
+}
+
+#[test]
+fn post_bodies_up_to_64_kib_come_back() {
+    for len in [0usize, 1, 100, 3000, 20_000, 65_536] {
+        eprintln!("POST of {len} bytes");
+        let body: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+        let (mut s, addr) = connect();
+        let mut req = format!(
+            "POST /t/echo HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\n\r\n"
+        )
+        .into_bytes();
+        req.extend_from_slice(&body);
+        s.write_all(&req).unwrap();
+        let r = read_reply(&mut s, &mut Vec::new());
+        assert_eq!(r.status, 200, "{len}: {}", r.headers);
+        assert!(r.body == body, "{len} bytes: got {} bytes back", r.body.len());
+    }
+}
+
+#[test]
+fn keep_alive_and_two_pipelined_requests() {
+    let (mut s, addr) = connect();
+    let mut pending = Vec::new();
+    for _ in 0..3 {
+        s.write_all(format!("GET /t/hello HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).unwrap();
+        let r = read_reply(&mut s, &mut pending);
+        assert_eq!((r.status, r.body.as_slice()), (200, &b"Hello, World!"[..]));
+    }
+    let two = format!("GET /t/users/1 HTTP/1.1\r\nHost: {addr}\r\n\r\nGET /t/users/2 HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    s.write_all(two.as_bytes()).unwrap();
+    let first = read_reply(&mut s, &mut pending);
+    let second = read_reply(&mut s, &mut pending);
+    assert_eq!((first.status, first.body.as_slice()), (200, &b"user 1"[..]));
+    assert_eq!((second.status, second.body.as_slice()), (200, &b"user 2"[..]));
+}
+
+#[test]
+fn the_router_answers_404_and_405() {
+    let r = exchange("GET /t/nothing-here HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    assert_eq!(r.status, 404, "{}", r.headers);
+    let r = exchange("POST /t/users/9 HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n\r\n");
+    assert_eq!(r.status, 405, "{}", r.headers);
+    assert!(r.headers.contains("Allow: GET"), "{}", r.headers);
+}
+
+#[test]
+fn a_handler_panic_is_a_500_and_the_server_goes_on() {
+    let r = exchange("GET /t/panic HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    assert_eq!(r.status, 500, "{}", r.headers);
+    for _ in 0..3 {
+        let r = exchange("GET /t/hello HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        assert_eq!(r.status, 200);
+    }
+}
+
+#[test]
+fn a_handler_that_waits_is_resumed_by_its_wake_up() {
+    let r = exchange("GET /t/later HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"later"[..]));
+}
+
+#[test]
+fn many_concurrent_connections_are_all_answered() {
+    let addr = server();
+    // More connections than the server's outstanding receives (64 with 2 workers), all open
+    // at once before any is answered.
+    let mut conns: Vec<TcpStream> = (0..100)
+        .map(|_| {
+            let s = TcpStream::connect(addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            s
+        })
+        .collect();
+    for (i, s) in conns.iter_mut().enumerate() {
+        s.write_all(format!("GET /t/users/{i} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).unwrap();
+    }
+    for (i, s) in conns.iter_mut().enumerate() {
+        let r = read_reply(s, &mut Vec::new());
+        assert_eq!(r.body, format!("user {i}").into_bytes());
+    }
+}
