@@ -30,6 +30,9 @@ pub struct Response {
     /// A body set with [`Response::set_static_body`], sent from where it lives; `body` is
     /// empty meanwhile.
     static_body: Option<&'static [u8]>,
+    /// Static parts that follow the body ([`Response::push_static`]), each sent from where
+    /// it lives (the http.sys driver hands them over as separate chunks).
+    static_parts: Vec<&'static [u8]>,
     close: bool,
     misuse: Option<Error>,
 }
@@ -56,6 +59,7 @@ impl Response {
         self.content_type = ContentTypeLine::None;
         self.body.clear();
         self.static_body = None;
+        self.static_parts.clear();
         self.close = false;
         self.misuse = None;
     }
@@ -148,12 +152,19 @@ impl Response {
             self.body.clear();
             self.body.extend_from_slice(s);
         }
+        if !self.static_parts.is_empty() {
+            // Writing after static parts: they are copied in first, to keep the order.
+            for part in self.static_parts.drain(..) {
+                self.body.extend_from_slice(part);
+            }
+        }
         &mut self.body
     }
 
     /// Replaces the body with a copy of `bytes`.
     pub fn set_body(&mut self, bytes: impl AsRef<[u8]>) -> &mut Response {
         self.static_body = None;
+        self.static_parts.clear();
         self.body.clear();
         self.body.extend_from_slice(bytes.as_ref());
         self
@@ -164,8 +175,30 @@ impl Response {
     /// into the body buffer first.
     pub fn set_static_body(&mut self, bytes: &'static [u8]) -> &mut Response {
         self.body.clear();
+        self.static_parts.clear();
         self.static_body = Some(bytes);
         self
+    }
+
+    /// Appends a static part to the body, sent from where it lives: the body is then what
+    /// was set or written so far followed by each pushed part, in order ([`Response::body_parts`]).
+    /// Drivers that gather (http.sys takes a list of chunks) send the parts without
+    /// concatenating them; writing to the body afterwards copies them into the body buffer
+    /// first.
+    pub fn push_static(&mut self, bytes: &'static [u8]) -> &mut Response {
+        self.static_parts.push(bytes);
+        self
+    }
+
+    /// The body's pieces in order: the body set or written, then the parts pushed with
+    /// [`Response::push_static`]. Empty pieces are skipped.
+    pub fn body_parts(&self) -> impl Iterator<Item = &[u8]> {
+        std::iter::once(self.body()).chain(self.static_parts.iter().copied()).filter(|p| !p.is_empty())
+    }
+
+    /// The body's length: the sum of its parts.
+    pub fn body_len(&self) -> usize {
+        self.body().len() + self.static_parts.iter().map(|p| p.len()).sum::<usize>()
     }
 
     /// Appends to the body.
@@ -174,7 +207,8 @@ impl Response {
         self
     }
 
-    /// The body so far.
+    /// The body set or written so far, without the parts pushed with
+    /// [`Response::push_static`] (see [`Response::body_parts`] for the whole body).
     pub fn body(&self) -> &[u8] {
         match self.static_body {
             Some(s) => s,

@@ -34,6 +34,11 @@ async fn describe(req: &Request<'_>, res: &mut Response) {
     res.header("X-Seen", "yes").set_body(text);
 }
 
+async fn parts(_req: &Request<'_>, res: &mut Response) {
+    // Three pieces, sent as three chunks of one send.
+    res.content_type("text/plain").set_body("Hello").push_static(b", ").push_static(b"World!");
+}
+
 async fn echo(req: &Request<'_>, res: &mut Response) {
     res.content_type("application/octet-stream").set_body(req.body());
 }
@@ -81,6 +86,7 @@ fn app() -> App {
         .route(Method::Get, "/t/users/:id", user)
         .get("/t/panic", boom)
         .get("/t/later", later)
+        .get("/t/parts", parts)
 }
 
 fn server() -> SocketAddr {
@@ -223,6 +229,24 @@ fn a_handler_panic_is_a_500_and_the_server_goes_on() {
         let r = exchange("GET /t/hello HTTP/1.1\r\nHost: {host}\r\n\r\n");
         assert_eq!(r.status, 200);
     }
+}
+
+#[test]
+fn a_response_of_several_chunks_arrives_whole() {
+    let r = exchange("GET /t/parts HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"Hello, World!"[..]), "{}", r.headers);
+    // HEAD: the length of the body, and no body (the head's end is all that comes).
+    let (mut s, addr) = connect();
+    s.write_all(format!("HEAD /t/parts HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).unwrap();
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !got.ends_with(b"\r\n\r\n") {
+        let n = s.read(&mut chunk).unwrap();
+        assert!(n > 0);
+        got.extend_from_slice(&chunk[..n]);
+    }
+    let head = String::from_utf8_lossy(&got);
+    assert!(head.starts_with("HTTP/1.1 200") && head.contains("Content-Length: 13\r\n"), "{head}");
 }
 
 #[test]

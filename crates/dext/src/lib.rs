@@ -23,7 +23,8 @@ pub use dext_server::{Builder, HttpTelemetry, Server, ShutdownHandle, Timeouts};
 
 /// The HTTP/1.1 codec (`dext-http`).
 pub use dext_http as http;
-/// The runtime (`dext-rt`).
+/// The runtime (`dext-rt`; Linux).
+#[cfg(target_os = "linux")]
 pub use dext_rt as rt;
 /// The server (`dext-server`).
 pub use dext_server as server;

@@ -2,10 +2,14 @@
 //!
 //! ```text
 //! dext [--host ADDR] [--port N] [--workers N] [--telemetry on|off] [--sample RATIO] [--otlp HOST:PORT]
+//!      [--backend epoll|httpsys] [--prefix URL]...
 //! ```
 //!
-//! The environment variables `HOST`, `PORT`, `WORKERS`, `TELEMETRY`, `SAMPLE` and `OTLP` set
-//! the same (flags win). Defaults: 127.0.0.1, 8080, one worker per CPU this process may run
+//! The environment variables `HOST`, `PORT`, `WORKERS`, `TELEMETRY`, `SAMPLE`, `OTLP`,
+//! `BACKEND` and `PREFIX` set the same (flags win). The backend is the platform's: `epoll` on
+//! Linux, `httpsys` (the kernel's HTTP driver) on Windows, where `--prefix` registers URL
+//! prefixes to serve (`http://+:8080/app/`, several processes sharing a port by prefix)
+//! instead of `http://HOST:PORT/`. Defaults: 127.0.0.1, 8080, one worker per CPU this process may run
 //! on (`taskset -c 0` gives one), telemetry off. With telemetry on, every request is counted
 //! in the HTTP server metrics (served at `/metrics`) and a `SAMPLE` fraction of traces (0.1)
 //! get a server span, continuing an incoming `traceparent`; spans and logs go to the OTLP/HTTP
@@ -21,6 +25,9 @@ use dext::telemetry::trace::{Sampler, TracerProvider};
 use dext::{HttpTelemetry, Server};
 
 struct Options {
+    /// URL prefixes for the httpsys backend (empty on Linux, where `--prefix` is refused).
+    #[cfg_attr(not(windows), allow(dead_code))]
+    prefixes: Vec<String>,
     host: String,
     port: u16,
     workers: Option<usize>,
@@ -30,7 +37,22 @@ struct Options {
 }
 
 const USAGE: &str = "usage: dext [--host ADDR] [--port N] [--workers N] [--telemetry on|off] [--sample RATIO] \
-                     [--otlp HOST:PORT]  (or HOST, PORT, WORKERS, TELEMETRY, SAMPLE, OTLP)";
+                     [--otlp HOST:PORT] [--backend epoll|httpsys] [--prefix URL]...  (or HOST, PORT, WORKERS, \
+                     TELEMETRY, SAMPLE, OTLP, BACKEND, PREFIX)";
+
+/// The I/O backend the demo serves on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    /// Dext's own epoll runtime (Linux).
+    Epoll,
+    /// The kernel's HTTP driver, http.sys (Windows).
+    HttpSys,
+}
+
+impl Backend {
+    /// The one this platform has.
+    const NATIVE: Backend = if cfg!(windows) { Backend::HttpSys } else { Backend::Epoll };
+}
 
 fn options() -> Result<Options, String> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -40,6 +62,8 @@ fn options() -> Result<Options, String> {
     let mut telemetry = env("TELEMETRY");
     let mut sample = env("SAMPLE");
     let mut otlp = env("OTLP");
+    let mut backend = env("BACKEND");
+    let mut prefixes: Vec<String> = env("PREFIX").into_iter().collect();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -53,6 +77,11 @@ fn options() -> Result<Options, String> {
             "--telemetry" => &mut telemetry,
             "--sample" => &mut sample,
             "--otlp" => &mut otlp,
+            "--backend" => &mut backend,
+            "--prefix" => {
+                prefixes.push(inline.or_else(|| args.next()).ok_or_else(|| format!("{flag} needs a value"))?);
+                continue;
+            }
             "-h" | "--help" => return Err(USAGE.to_string()),
             _ => return Err(format!("unknown argument {arg:?}\n{USAGE}")),
         };
@@ -85,7 +114,28 @@ fn options() -> Result<Options, String> {
         Some(a) => Some(a.parse::<SocketAddr>().map_err(|_| format!("invalid OTLP address {a:?} (HOST:PORT)"))?),
         None => None,
     };
-    Ok(Options { host: host.unwrap_or_else(|| "127.0.0.1".to_string()), port, workers, telemetry, sample, otlp })
+    let backend = match backend.as_deref() {
+        None => Backend::NATIVE,
+        Some("epoll") => Backend::Epoll,
+        Some("httpsys") => Backend::HttpSys,
+        Some(b) => return Err(format!("--backend is epoll or httpsys, not {b:?}")),
+    };
+    if backend != Backend::NATIVE {
+        let (name, platform) = if backend == Backend::Epoll { ("epoll", "Linux") } else { ("httpsys", "Windows") };
+        return Err(format!("the {name} backend runs on {platform} only"));
+    }
+    if !prefixes.is_empty() && backend != Backend::HttpSys {
+        return Err("--prefix is for the httpsys backend".to_string());
+    }
+    Ok(Options {
+        prefixes,
+        host: host.unwrap_or_else(|| "127.0.0.1".to_string()),
+        port,
+        workers,
+        telemetry,
+        sample,
+        otlp,
+    })
 }
 
 fn main() -> ExitCode {
@@ -97,6 +147,10 @@ fn main() -> ExitCode {
         }
     };
     let mut builder = Server::builder().bind((opts.host.as_str(), opts.port));
+    #[cfg(windows)]
+    for prefix in &opts.prefixes {
+        builder = builder.prefix(prefix.clone());
+    }
     if let Some(n) = opts.workers {
         builder = builder.workers(n);
     }
@@ -139,6 +193,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    #[cfg(windows)]
+    println!("dext demo server (http.sys) serving {} ({} workers)", server.prefixes().join(" "), server.workers());
+    #[cfg(not(windows))]
     println!("dext demo server listening on http://{} ({} workers)", server.local_addr(), server.workers());
     match server.run() {
         Ok(_) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 //! the server, with telemetry off and with it on (every request in the HTTP server metrics,
 //! and a sampled server span each, drained by another thread as an exporter would). A counting global allocator counts the allocations made on the server's worker
 //! thread only: a handler marks that thread, so the client's allocations do not count.
+#![cfg(target_os = "linux")]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

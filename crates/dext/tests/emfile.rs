@@ -3,6 +3,7 @@
 //! descriptors are free again it accepts the waiting connection and serves it.
 //!
 //! This test lowers the whole process's descriptor limit, so it is alone in its binary.
+#![cfg(target_os = "linux")]
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};

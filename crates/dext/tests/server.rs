@@ -2,6 +2,7 @@
 //! ones included), a panicking handler, a 10 MB echo, graceful shutdown with requests in
 //! flight, the header and idle timeouts, 1,000 concurrent connections, and request bodies
 //! streamed to handlers.
+#![cfg(target_os = "linux")]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

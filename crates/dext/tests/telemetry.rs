@@ -3,6 +3,7 @@
 //! served at `/metrics` (the demo's route, parsed by `promtool` when installed), and a real
 //! Prometheus server scraping them (when installed; required when
 //! `DEXT_REQUIRE_RECEIVERS` is set, as `scripts/test.sh` sets it).
+#![cfg(target_os = "linux")]
 
 use std::io::{BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

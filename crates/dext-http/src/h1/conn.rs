@@ -323,8 +323,8 @@ impl Conn {
         }
 
         // Room for everything at once: the copies below then never grow the buffer.
-        let (content_type, headers, bytes) = (res.content_type_line(), res.header_bytes(), res.body());
-        out.reserve(128 + content_type.len() + headers.len() + bytes.len());
+        let (content_type, headers, body_len) = (res.content_type_line(), res.header_bytes(), res.body_len());
+        out.reserve(128 + content_type.len() + headers.len() + body_len);
         write_status_line(out, status);
         out.extend_from_slice(date.line());
         out.extend_from_slice(content_type);
@@ -332,7 +332,7 @@ impl Conn {
         let no_body = status.forbids_body() || tunnel;
         if !no_body {
             match body {
-                ResponseBody::Full => write_content_length(out, bytes.len() as u64),
+                ResponseBody::Full => write_content_length(out, body_len as u64),
                 ResponseBody::Streaming if chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
                 ResponseBody::Streaming => {}
             }
@@ -351,7 +351,9 @@ impl Conn {
         match body {
             ResponseBody::Full => {
                 if send_body {
-                    out.extend_from_slice(bytes);
+                    for part in res.body_parts() {
+                        out.extend_from_slice(part);
+                    }
                 }
                 self.end_exchange();
             }

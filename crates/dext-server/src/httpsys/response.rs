@@ -68,11 +68,13 @@ pub(super) fn frame(res: &Response, frame: &mut ResponseFrame, length: &mut [u8;
             _ => frame.add_header(name, value)?,
         }
     }
-    let body = res.body();
-    let n = write_decimal(length, body.len() as u64);
+    let n = write_decimal(length, res.body_len() as u64);
     frame.set_known(CONTENT_LENGTH as i32, &length[..n])?;
     if !head {
-        frame.add_chunk(body)?;
+        // Each part is a chunk of its own: one send, no concatenation.
+        for part in res.body_parts() {
+            frame.add_chunk(part)?;
+        }
     }
     Ok(())
 }
@@ -92,4 +94,31 @@ fn write_decimal(out: &mut [u8; 20], mut v: u64) -> usize {
     let n = tmp.len() - i;
     out[..n].copy_from_slice(&tmp[i..]);
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_of_parts_is_sent_as_as_many_chunks() {
+        let mut res = Response::new();
+        res.content_type("text/plain").set_body("Hello").push_static(b", ").push_static(b"World!");
+        let (mut f, mut length) = (ResponseFrame::new(), [0u8; 20]);
+        frame(&res, &mut f, &mut length, false).unwrap();
+        assert_eq!(f.chunk_count(), 3);
+        assert_eq!(&length[..2], b"13");
+        // HEAD: the length, no chunk.
+        frame(&res, &mut f, &mut length, true).unwrap();
+        assert_eq!(f.chunk_count(), 0);
+    }
+
+    #[test]
+    fn decimals() {
+        let mut out = [0u8; 20];
+        for v in [0u64, 7, 10, 65_536, u64::MAX] {
+            let n = write_decimal(&mut out, v);
+            assert_eq!(&out[..n], v.to_string().as_bytes());
+        }
+    }
 }

@@ -530,6 +530,30 @@ fn static_bodies_are_sent_and_appended_to() {
 }
 
 #[test]
+fn a_body_of_static_parts_is_sent_whole_and_in_order() {
+    let date = HttpDate::from_unix(0);
+    let mut res = Response::new();
+    res.set_body("Hello").push_static(b", ").push_static(b"").push_static(b"World!");
+    assert_eq!(res.body_len(), 13);
+    assert_eq!(res.body_parts().collect::<Vec<_>>(), [&b"Hello"[..], b", ", b"World!"]);
+    let mut conn = Conn::new(Limits::default());
+    let mut head = Head::new(&Limits::default());
+    let mut out = Vec::new();
+    assert!(matches!(conn.poll_head(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", &mut head), Ok(Status::Complete(_))));
+    conn.write_response(&res, &date, &mut out);
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.ends_with("\r\nContent-Length: 13\r\n\r\nHello, World!"), "{text}");
+    // Writing after the parts keeps the order (the parts are copied in first).
+    res.write("!");
+    assert_eq!((res.body(), res.body_parts().count()), (&b"Hello, World!!"[..], 1));
+    // Setting a body drops the parts; so does a reset.
+    res.push_static(b"x").set_static_body(b"y");
+    assert_eq!(res.body_parts().collect::<Vec<_>>(), [&b"y"[..]]);
+    res.push_static(b"x").reset();
+    assert_eq!(res.body_len(), 0);
+}
+
+#[test]
 fn content_type_constants_write_what_strings_write() {
     use crate::ContentType;
     for (constant, text) in [
