@@ -59,7 +59,7 @@ mod status;
 pub use error::{Error, ErrorKind};
 pub use header::{Header, KnownHeader};
 pub use method::{Method, Version};
-pub use response::{ContentType, Response};
+pub use response::{CacheHint, ContentType, Response};
 pub use service::{
     App, Body, BodyError, BodyMode, BodyReader, BodySource, Handler, HandlerFn, HandlerFuture, INLINE_CAPACITY,
     Request, Route,

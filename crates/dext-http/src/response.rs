@@ -33,8 +33,19 @@ pub struct Response {
     /// Static parts that follow the body ([`Response::push_static`]), each sent from where
     /// it lives (the http.sys driver hands them over as separate chunks).
     static_parts: Vec<&'static [u8]>,
+    /// How long a driver with a response cache may keep and replay this response.
+    cache: Option<CacheHint>,
     close: bool,
     misuse: Option<Error>,
+}
+
+/// How long a response may be cached by the driver ([`Response::cache`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheHint {
+    /// For this long.
+    For(std::time::Duration),
+    /// Until the application invalidates it (the driver's flush call).
+    UntilInvalidated,
 }
 
 /// Where the `Content-Type` line is.
@@ -60,8 +71,23 @@ impl Response {
         self.body.clear();
         self.static_body = None;
         self.static_parts.clear();
+        self.cache = None;
         self.close = false;
         self.misuse = None;
+    }
+
+    /// Lets a driver that has a response cache keep this response and send it again for the
+    /// same URL without running the handler (the http.sys driver: the kernel's cache, where
+    /// the platform has one). Drivers without a cache ignore it. Only for responses that do
+    /// not depend on anything but the URL.
+    pub fn cache(&mut self, hint: CacheHint) -> &mut Response {
+        self.cache = Some(hint);
+        self
+    }
+
+    /// The cache hint set with [`Response::cache`].
+    pub fn cache_hint(&self) -> Option<CacheHint> {
+        self.cache
     }
 
     /// Sets the status (default 200).

@@ -12,8 +12,36 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use dext_http::{App, Method, Request, Response};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use dext_http::{App, CacheHint, Method, Request, Response};
 use dext_server::Server;
+
+/// A fragment for the kernel's fragment cache (or, without one, plain static bytes).
+static FOOTER: &[u8] = b"<footer>from the fragment cache</footer>";
+/// A body big enough to be streamed in pieces (the test server streams past 64 KiB).
+static LARGE: [u8; 300_000] = {
+    let mut b = [0u8; 300_000];
+    let mut i = 0;
+    while i < b.len() {
+        b[i] = (i % 253) as u8;
+        i += 1;
+    }
+    b
+};
+static CACHED_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+async fn cached(_req: &Request<'_>, res: &mut Response) {
+    CACHED_CALLS.fetch_add(1, Ordering::SeqCst);
+    res.content_type("text/html")
+        .set_body("<p>page</p>")
+        .push_static(FOOTER)
+        .cache(CacheHint::For(Duration::from_secs(60)));
+}
+
+async fn large(_req: &Request<'_>, res: &mut Response) {
+    res.set_static_body(&LARGE);
+}
 
 async fn hello(_req: &Request<'_>, res: &mut Response) {
     res.content_type("text/plain").set_static_body(b"Hello, World!");
@@ -87,17 +115,27 @@ fn app() -> App {
         .get("/t/panic", boom)
         .get("/t/later", later)
         .get("/t/parts", parts)
+        .get("/t/cached", cached)
+        .get("/t/large", large)
+}
+
+/// The binary's one server (it lives as long as the process).
+fn the_server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let server = Server::builder().bind("127.0.0.1:0").workers(2).stream_above(64 * 1024).serve(app()).unwrap();
+        let fragment = format!("http://{}/t/fragments/footer", server.local_addr());
+        server.cache_fragment(&fragment, FOOTER, CacheHint::UntilInvalidated).unwrap();
+        server
+    })
 }
 
 fn server() -> SocketAddr {
-    static SERVER: OnceLock<SocketAddr> = OnceLock::new();
-    *SERVER.get_or_init(|| {
-        let server = Server::builder().bind("127.0.0.1:0").workers(2).serve(app()).unwrap();
-        let addr = server.local_addr();
-        // Lives for the whole test binary.
-        std::mem::forget(server);
-        addr
-    })
+    the_server().local_addr()
+}
+
+fn under_wine() -> bool {
+    std::env::var_os("DEXT_EXPECT_WINE").is_some()
 }
 
 /// One response: status line, headers, body (by Content-Length).
@@ -273,5 +311,58 @@ fn many_concurrent_connections_are_all_answered() {
     for (i, s) in conns.iter_mut().enumerate() {
         let r = read_reply(s, &mut Vec::new());
         assert_eq!(r.body, format!("user {i}").into_bytes());
+    }
+}
+
+#[test]
+fn cached_responses_and_fragments_with_or_without_the_kernel_cache() {
+    let caps = the_server().capabilities();
+    let before = CACHED_CALLS.load(Ordering::SeqCst);
+    for _ in 0..3 {
+        let r = exchange("GET /t/cached HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        assert_eq!((r.status, r.body.as_slice()), (200, &b"<p>page</p><footer>from the fragment cache</footer>"[..]));
+    }
+    let calls = CACHED_CALLS.load(Ordering::SeqCst) - before;
+    if caps.cache {
+        // The kernel answered the repeats from its cache.
+        assert_eq!(calls, 1, "the handler ran for cached repeats");
+        the_server().flush_cache(&format!("http://{}/t/", server()), true).unwrap();
+        exchange("GET /t/cached HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        assert_eq!(CACHED_CALLS.load(Ordering::SeqCst) - before, 2, "a flushed response is not served again");
+    } else {
+        // The fallback: no cache policy is sent, fragments go from memory, every request
+        // reaches the handler.
+        assert_eq!(calls, 3);
+        assert!(under_wine() || !caps.wine);
+        println!("SKIP: the kernel response and fragment cache (not under Wine); the fallback answered");
+    }
+}
+
+#[test]
+fn large_bodies_arrive_whole_and_are_streamed_where_the_platform_streams() {
+    let caps = the_server().capabilities();
+    let before = the_server().entity_body_sends();
+    let r = exchange("GET /t/large HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    assert_eq!(r.status, 200);
+    assert!(r.body == LARGE, "got {} bytes", r.body.len());
+    let sends = the_server().entity_body_sends() - before;
+    if caps.streaming {
+        // 300,000 bytes in pieces of 64 KiB: the first with the headers, four more.
+        assert_eq!(sends, 4);
+    } else {
+        assert_eq!(sends, 0, "no HttpSendResponseEntityBody without streaming");
+        println!("SKIP: entity-body streaming (not under Wine); the body went in one send");
+    }
+}
+
+#[test]
+fn timeouts_are_set_where_the_platform_takes_them() {
+    let caps = the_server().capabilities();
+    if under_wine() {
+        // Probed at start: Wine's URL-group property setter answers ERROR_CALL_NOT_IMPLEMENTED.
+        assert!(!caps.timeouts);
+        println!("SKIP: http.sys timeouts (Wine does not implement them)");
+    } else {
+        assert!(caps.timeouts, "{caps:?}");
     }
 }

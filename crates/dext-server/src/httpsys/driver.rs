@@ -9,7 +9,7 @@ use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::task::{Context, Poll, Wake, Waker};
 
 use dext_http::h1::{FieldName, Framing, Head, Limits, MethodName, RequestLine};
@@ -17,11 +17,13 @@ use dext_http::{App, Body, Response, StatusCode, Version};
 use dext_sys::windows::http::{Queue, Received, RequestBuffer, ResponseFrame, Verb};
 use dext_sys::windows::iocp::{Completion, CompletionPort, Op};
 use windows_sys::Win32::Foundation::{ERROR_HANDLE_EOF, ERROR_MORE_DATA, NO_ERROR};
-use windows_sys::Win32::Networking::HttpServer::HTTP_SEND_RESPONSE_FLAG_DISCONNECT;
+use windows_sys::Win32::Networking::HttpServer::{
+    HTTP_SEND_RESPONSE_FLAG_DISCONNECT, HTTP_SEND_RESPONSE_FLAG_MORE_DATA,
+};
 
 use super::Capabilities;
 use super::ops;
-use super::response;
+use super::response::{self, Fragments, Plan, Progress};
 
 /// Completion keys: the queue's I/O, a task's wake-up, a worker's stop.
 pub(super) const KEY_QUEUE: usize = 1;
@@ -45,10 +47,24 @@ pub(super) struct Shared {
     /// Exchanges in flight (in the kernel or in a handler): shutdown waits for none.
     pub(super) live: AtomicUsize,
     pub(super) stopping: AtomicBool,
+    /// Fragments put in the kernel cache, sent by name when a response's part is one of them.
+    pub(super) fragments: RwLock<Fragments>,
+    pub(super) has_fragments: AtomicBool,
+    /// Bodies longer than this are streamed in pieces of this size (where the platform can).
+    pub(super) stream_above: usize,
+    /// Entity-body sends made (the pieces of streamed bodies after their first), for tests.
+    pub(super) body_sends: AtomicUsize,
 }
 
 impl Shared {
-    pub(super) fn new(app: App, limits: Limits, queue: Queue, port: CompletionPort, caps: Capabilities) -> Shared {
+    pub(super) fn new(
+        app: App,
+        limits: Limits,
+        queue: Queue,
+        port: CompletionPort,
+        caps: Capabilities,
+        stream_above: usize,
+    ) -> Shared {
         Shared {
             app,
             limits,
@@ -58,6 +74,10 @@ impl Shared {
             run_queue: Mutex::new(VecDeque::new()),
             live: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
+            fragments: RwLock::new(Fragments::new()),
+            has_fragments: AtomicBool::new(false),
+            stream_above,
+            body_sends: AtomicUsize::new(0),
         }
     }
 
@@ -111,6 +131,10 @@ pub(crate) struct Exchange {
     refusal: Option<StatusCode>,
     /// Whether the response goes to a HEAD request (no body is sent).
     head_request: bool,
+    /// Where the rest of a streamed body starts, while it is being sent.
+    progress: Option<Progress>,
+    /// The send flags of the response (`DISCONNECT` for a response that closes).
+    flags: u32,
 }
 
 impl Exchange {
@@ -128,6 +152,8 @@ impl Exchange {
             length: [0; 20],
             refusal: None,
             head_request: false,
+            progress: None,
+            flags: 0,
         }
     }
 }
@@ -201,6 +227,7 @@ fn on_io(shared: &Arc<Shared>, c: Completion) {
                 _ => rearm(shared, op),
             }
         }
+        Stage::Send if c.error == NO_ERROR && op.get().progress.is_some() => send_more(shared, op),
         Stage::Send => rearm(shared, op),
     }
 }
@@ -397,23 +424,55 @@ async fn serve(app: &App, ex: &mut Exchange) {
     }
 }
 
-/// Sends the exchange's response.
+/// Sends the exchange's response: headers and the body, or its first piece when it is
+/// streamed.
 fn send(shared: &Arc<Shared>, mut op: Op<Exchange>) {
     let ex = op.get_mut();
     ex.stage = Stage::Send;
-    let Exchange { response, frame, length, head_request, .. } = ex;
-    let mut flags = 0;
-    if response::frame(response, frame, length, *head_request).is_err() {
-        // The response cannot be expressed (a header over 64 KiB): a bare 500.
-        response.reset();
-        response.set_status(StatusCode::INTERNAL_SERVER_ERROR);
-        let _ = response::frame(response, frame, length, *head_request);
+    let guard = shared.has_fragments.load(Ordering::Acquire).then(|| shared.fragments.read());
+    let fragments = guard.as_ref().and_then(|f| f.as_ref().ok()).map(|f| &**f);
+    let plan = Plan {
+        fragments: fragments.filter(|_| shared.caps.cache),
+        stream_above: shared.caps.streaming.then_some(shared.stream_above),
+    };
+    let Exchange { response, frame, length, head_request, progress, flags, .. } = ex;
+    *progress = match response::frame(response, frame, length, *head_request, &plan) {
+        Ok(p) => p,
+        Err(_) => {
+            // The response cannot be expressed (a header over 64 KiB): a bare 500.
+            response.reset();
+            response.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+            response::frame(response, frame, length, *head_request, &plan).unwrap_or(None)
+        }
+    };
+    *flags = if response.wants_close() { HTTP_SEND_RESPONSE_FLAG_DISCONNECT } else { 0 };
+    let mut first = *flags;
+    if progress.is_some() {
+        // The rest follows with HttpSendResponseEntityBody; the last piece carries the
+        // response's own flags.
+        first = HTTP_SEND_RESPONSE_FLAG_MORE_DATA;
     }
-    if response.wants_close() {
-        flags |= HTTP_SEND_RESPONSE_FLAG_DISCONNECT;
-    }
-    if let Err((op, _)) = ops::send(&shared.queue, op, flags) {
+    // The kernel caches whole responses only (not streamed ones).
+    let cache = response.cache_hint().filter(|_| shared.caps.cache && progress.is_none()).map(super::policy);
+    drop(guard);
+    if let Err((op, _)) = ops::send(&shared.queue, op, first, cache) {
         // The client is gone (ERROR_CONNECTION_INVALID) or the request was cancelled.
+        rearm(shared, op);
+    }
+}
+
+/// Sends the next piece of a streamed body (only where the platform streams: under Wine
+/// `HttpSendResponseEntityBody` aborts the process, and bodies go in one send).
+fn send_more(shared: &Arc<Shared>, mut op: Op<Exchange>) {
+    let ex = op.get_mut();
+    let Some(from) = ex.progress else { return rearm(shared, op) };
+    let plan = Plan { fragments: None, stream_above: Some(shared.stream_above) };
+    let Exchange { response, frame, progress, flags, .. } = ex;
+    frame.clear();
+    *progress = response::body(response, frame, from, Some(shared.stream_above), &plan).unwrap_or(None);
+    let flags = if progress.is_some() { HTTP_SEND_RESPONSE_FLAG_MORE_DATA } else { *flags };
+    shared.body_sends.fetch_add(1, Ordering::Relaxed);
+    if let Err((op, _)) = ops::send_body(&shared.queue, op, flags) {
         rearm(shared, op);
     }
 }
@@ -426,6 +485,7 @@ fn rearm(shared: &Arc<Shared>, mut op: Op<Exchange>) {
     let ex = op.get_mut();
     ex.stage = Stage::Receive;
     ex.id = 0;
+    ex.progress = None;
     if let Err((op, _)) = ops::receive(&shared.queue, op, 0) {
         shared.retire(op);
     }

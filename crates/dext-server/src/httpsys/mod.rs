@@ -33,9 +33,9 @@ use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use dext_http::App;
 use dext_http::h1::Limits;
-use dext_sys::windows::http::{Api, Queue, Session, Timeouts as SysTimeouts, UrlGroup};
+use dext_http::{App, CacheHint};
+use dext_sys::windows::http::{Api, CachePolicy, Queue, Session, Timeouts as SysTimeouts, UrlGroup};
 use dext_sys::windows::iocp::CompletionPort;
 
 use crate::{HttpTelemetry, Timeouts};
@@ -51,7 +51,8 @@ pub struct Capabilities {
     /// Entity-body streaming (`HttpSendResponseEntityBody`, `MORE_DATA`); without it a
     /// response goes in one buffered send.
     pub streaming: bool,
-    /// Connection timeouts set on the URL groups.
+    /// Connection timeouts set on the URL groups (probed when a server starts: Wine's
+    /// property setter answers `ERROR_CALL_NOT_IMPLEMENTED`).
     pub timeouts: bool,
     /// `HttpShutdownRequestQueue`; without it shutdown cancels the queue's I/O.
     pub shutdown: bool,
@@ -66,6 +67,17 @@ impl Capabilities {
     }
 }
 
+/// `ERROR_CALL_NOT_IMPLEMENTED`: what a property setter answers for what it does not do.
+const NOT_IMPLEMENTED: i32 = 120;
+
+/// The kernel's cache policy for a hint.
+fn policy(hint: CacheHint) -> CachePolicy {
+    match hint {
+        CacheHint::For(d) => CachePolicy::for_seconds(u32::try_from(d.as_secs()).unwrap_or(u32::MAX)),
+        CacheHint::UntilInvalidated => CachePolicy::until_flushed(),
+    }
+}
+
 /// Configures and starts a [`Server`] on http.sys.
 pub struct Builder {
     prefixes: Vec<String>,
@@ -75,6 +87,7 @@ pub struct Builder {
     limits: Limits,
     timeouts: Timeouts,
     grace: Duration,
+    stream_above: usize,
 }
 
 impl std::fmt::Debug for Builder {
@@ -137,6 +150,14 @@ impl Builder {
         self
     }
 
+    /// Bodies longer than this are streamed in pieces of this size (headers and the first
+    /// piece with `HTTP_SEND_RESPONSE_FLAG_MORE_DATA`, then `HttpSendResponseEntityBody`),
+    /// where the platform streams; elsewhere (Wine) a body goes in one send. Default: 1 MiB.
+    pub fn stream_above(mut self, bytes: usize) -> Builder {
+        self.stream_above = bytes.max(1);
+        self
+    }
+
     /// Accepted for the Linux builder's sake; signals are not handled on Windows.
     pub fn handle_signals(self, _on: bool) -> Builder {
         self
@@ -150,7 +171,7 @@ impl Builder {
 
     /// Registers the prefixes and starts the workers with their receives outstanding.
     pub fn serve(self, app: App) -> io::Result<Server> {
-        let caps = Capabilities::detect();
+        let mut caps = Capabilities::detect();
         let mut addr = None;
         let prefixes = if self.prefixes.is_empty() {
             let mut a = self.addr.unwrap_or_else(|| Ok(SocketAddr::from(([127, 0, 0, 1], 8080))))?;
@@ -172,23 +193,26 @@ impl Builder {
             let group = UrlGroup::new(&session)?;
             group.bind(&queue)?;
             group.add_url(prefix, i as u64)?;
-            if caps.timeouts {
-                let secs = |d: Duration| u16::try_from(d.as_secs()).unwrap_or(u16::MAX);
-                let t = SysTimeouts {
-                    header_wait: secs(self.timeouts.header),
-                    idle_connection: secs(self.timeouts.idle),
-                    entity_body: secs(self.timeouts.body),
-                    ..SysTimeouts::default()
-                };
-                // Not implemented here: the defaults stay.
-                let _ = group.set_timeouts(&t);
+            // A property setter that is not implemented answers so (Wine): the platform's
+            // defaults then stay, and the capability is off.
+            let secs = |d: Duration| u16::try_from(d.as_secs()).unwrap_or(u16::MAX);
+            let t = SysTimeouts {
+                header_wait: secs(self.timeouts.header),
+                idle_connection: secs(self.timeouts.idle),
+                entity_body: secs(self.timeouts.body),
+                ..SysTimeouts::default()
+            };
+            match group.set_timeouts(&t) {
+                Ok(()) => {}
+                Err(e) if e.raw_os_error() == Some(NOT_IMPLEMENTED) => caps.timeouts = false,
+                Err(e) => return Err(e),
             }
             groups.push(group);
         }
         let workers = self.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let port = CompletionPort::new(workers as u32)?;
         port.bind(&queue, KEY_QUEUE)?;
-        let shared = Arc::new(Shared::new(app, self.limits, queue, port, caps));
+        let shared = Arc::new(Shared::new(app, self.limits, queue, port, caps, self.stream_above));
         let receives = if self.receives == 0 { 32 * workers } else { self.receives };
         shared.start_receives(receives)?;
         let threads = (0..workers)
@@ -242,6 +266,7 @@ impl Server {
             limits: Limits::default(),
             timeouts: Timeouts::default(),
             grace: Duration::from_secs(10),
+            stream_above: 1 << 20,
         }
     }
 
@@ -264,6 +289,38 @@ impl Server {
     /// What the platform supports.
     pub fn capabilities(&self) -> Capabilities {
         self.shared.as_ref().map_or(Capabilities::detect(), |s| s.caps)
+    }
+
+    /// Puts `bytes` in the kernel's fragment cache under `name` (a URL under one of the
+    /// server's prefixes). A response part that is these very bytes (`res.push_static(bytes)`)
+    /// is then sent from the cache, by name, with no copy from the process. Where the
+    /// platform has no cache (Wine), the fragment is only remembered and the part is sent
+    /// from memory: handlers work the same either way.
+    pub fn cache_fragment(&self, name: &str, bytes: &'static [u8], hint: CacheHint) -> io::Result<()> {
+        let Some(shared) = &self.shared else { return Err(io::Error::other("the server has stopped")) };
+        if shared.caps.cache {
+            shared.queue.add_fragment(name, bytes, &policy(hint))?;
+            let mut fragments = shared.fragments.write().unwrap_or_else(|e| e.into_inner());
+            fragments.insert((bytes.as_ptr() as usize, bytes.len()), dext_sys::windows::wide(name));
+            shared.has_fragments.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    /// Drops the kernel's cached responses and fragments under `prefix` (`recursive`: every
+    /// URL below it too). Nothing to do where the platform has no cache.
+    pub fn flush_cache(&self, prefix: &str, recursive: bool) -> io::Result<()> {
+        match &self.shared {
+            Some(shared) if shared.caps.cache => shared.queue.flush_cache(prefix, recursive),
+            _ => Ok(()),
+        }
+    }
+
+    /// How many entity-body sends streamed bodies took so far (0 where bodies go in one
+    /// send). For tests.
+    #[doc(hidden)]
+    pub fn entity_body_sends(&self) -> usize {
+        self.shared.as_ref().map_or(0, |s| s.body_sends.load(Ordering::Relaxed))
     }
 
     /// A handle that stops the server from any thread.

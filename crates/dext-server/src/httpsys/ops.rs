@@ -7,7 +7,7 @@
 
 use std::io;
 
-use dext_sys::windows::http::Queue;
+use dext_sys::windows::http::{CachePolicy, Queue};
 use dext_sys::windows::iocp::Op;
 use windows_sys::Win32::System::IO::OVERLAPPED;
 
@@ -36,12 +36,29 @@ pub(super) fn receive_body(queue: &Queue, op: Op<Exchange>) -> Result<(), (Op<Ex
 
 /// Sends the response the exchange's frame describes (its pointers are into the exchange's
 /// response, its Content-Length text, and static bytes).
-pub(super) fn send(queue: &Queue, op: Op<Exchange>, flags: u32) -> Result<(), (Op<Exchange>, io::Error)> {
+pub(super) fn send(
+    queue: &Queue,
+    op: Op<Exchange>,
+    flags: u32,
+    cache: Option<CachePolicy>,
+) -> Result<(), (Op<Exchange>, io::Error)> {
     op.start(|overlapped, ex| {
         let id = ex.id;
-        // SAFETY: the frame and every byte it points at live in the Op (or are static) and
-        // are not touched until `complete`.
-        unsafe { queue.send(id, flags, &mut ex.frame, None, overlapped) }
+        // SAFETY: the frame and every byte it points at live in the Op (or are static, or
+        // fragment names in the server's registry, which outlives every exchange) and are not
+        // touched until `complete`.
+        unsafe { queue.send(id, flags, &mut ex.frame, cache.as_ref(), overlapped) }
+    })
+}
+
+/// Sends the next piece of a streamed body, which the exchange's frame now describes.
+/// Never under Wine (its `HttpSendResponseEntityBody` aborts the process): the driver streams
+/// only where [`super::Capabilities::streaming`] holds.
+pub(super) fn send_body(queue: &Queue, op: Op<Exchange>, flags: u32) -> Result<(), (Op<Exchange>, io::Error)> {
+    op.start(|overlapped, ex| {
+        let id = ex.id;
+        // SAFETY: as for `send`.
+        unsafe { queue.send_body(id, flags, &mut ex.frame, overlapped) }
     })
 }
 

@@ -45,9 +45,36 @@ const CONNECTION: usize = 1;
 const TRANSFER_ENCODING: usize = 6;
 const CONTENT_LENGTH: usize = 11;
 
-/// Fills `frame` from `res`. `length` holds the Content-Length text the frame points at. For
-/// a HEAD request the body is left out (its length still announced).
-pub(super) fn frame(res: &Response, frame: &mut ResponseFrame, length: &mut [u8; 20], head: bool) -> io::Result<()> {
+/// Where the next piece of a body starts: a part and an offset in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct Progress {
+    part: usize,
+    offset: usize,
+}
+
+/// How the body goes out: the fragments known to the kernel cache (by the address and
+/// length of their bytes, with their UTF-16 names), and the piece size past which a body is
+/// streamed (`None`: one send).
+pub(super) struct Plan<'a> {
+    pub(super) fragments: Option<&'a Fragments>,
+    pub(super) stream_above: Option<usize>,
+}
+
+/// Cached fragments: a body part whose bytes are a registered fragment's goes out as a
+/// fragment-cache chunk.
+pub(super) type Fragments = std::collections::HashMap<(usize, usize), Vec<u16>>;
+
+/// Fills `frame` from `res`: status, headers, and the body's first piece (all of it unless
+/// it is streamed). `length` holds the Content-Length text the frame points at. For a HEAD
+/// request the body is left out (its length still announced). Returns where the rest of the
+/// body starts, if it is to be streamed.
+pub(super) fn frame(
+    res: &Response,
+    frame: &mut ResponseFrame,
+    length: &mut [u8; 20],
+    head: bool,
+    plan: &Plan<'_>,
+) -> io::Result<Option<Progress>> {
     frame.clear();
     let status = res.status();
     frame.set_status(status.as_u16(), status.reason().as_bytes());
@@ -70,13 +97,45 @@ pub(super) fn frame(res: &Response, frame: &mut ResponseFrame, length: &mut [u8;
     }
     let n = write_decimal(length, res.body_len() as u64);
     frame.set_known(CONTENT_LENGTH as i32, &length[..n])?;
-    if !head {
-        // Each part is a chunk of its own: one send, no concatenation.
-        for part in res.body_parts() {
-            frame.add_chunk(part)?;
+    if head {
+        return Ok(None);
+    }
+    let limit = plan.stream_above.filter(|&above| res.body_len() > above);
+    body(res, frame, Progress::default(), limit, plan)
+}
+
+/// Adds body chunks from `from`, each part a chunk of its own (one send, no concatenation),
+/// up to `limit` bytes when given; returns where the rest starts if anything is left.
+pub(super) fn body(
+    res: &Response,
+    frame: &mut ResponseFrame,
+    from: Progress,
+    limit: Option<usize>,
+    plan: &Plan<'_>,
+) -> io::Result<Option<Progress>> {
+    let mut room = limit.unwrap_or(usize::MAX);
+    for (i, part) in res.body_parts().enumerate().skip(from.part) {
+        let start = if i == from.part { from.offset } else { 0 };
+        let part = &part[start.min(part.len())..];
+        if room == 0 {
+            return Ok(Some(Progress { part: i, offset: start }));
+        }
+        // A cached fragment goes whole, by name.
+        if start == 0 {
+            if let Some(name) = plan.fragments.and_then(|f| f.get(&(part.as_ptr() as usize, part.len()))) {
+                frame.add_fragment(name)?;
+                room = room.saturating_sub(part.len());
+                continue;
+            }
+        }
+        let take = part.len().min(room);
+        frame.add_chunk(&part[..take])?;
+        room -= take;
+        if take < part.len() {
+            return Ok(Some(Progress { part: i, offset: start + take }));
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Writes `v` in decimal at the start of `out`; returns its length.
@@ -105,12 +164,50 @@ mod tests {
         let mut res = Response::new();
         res.content_type("text/plain").set_body("Hello").push_static(b", ").push_static(b"World!");
         let (mut f, mut length) = (ResponseFrame::new(), [0u8; 20]);
-        frame(&res, &mut f, &mut length, false).unwrap();
+        let plan = Plan { fragments: None, stream_above: None };
+        assert_eq!(frame(&res, &mut f, &mut length, false, &plan).unwrap(), None);
         assert_eq!(f.chunk_count(), 3);
         assert_eq!(&length[..2], b"13");
         // HEAD: the length, no chunk.
-        frame(&res, &mut f, &mut length, true).unwrap();
+        assert_eq!(frame(&res, &mut f, &mut length, true, &plan).unwrap(), None);
         assert_eq!(f.chunk_count(), 0);
+    }
+
+    #[test]
+    fn a_streamed_body_goes_in_pieces_that_cover_it_once() {
+        static TAIL: [u8; 700] = [7; 700];
+        let mut res = Response::new();
+        res.set_body(vec![1u8; 1000]).push_static(&TAIL).push_static(b"end");
+        let (mut f, mut length) = (ResponseFrame::new(), [0u8; 20]);
+        let plan = Plan { fragments: None, stream_above: Some(400) };
+        let mut next = frame(&res, &mut f, &mut length, false, &plan).unwrap();
+        let mut sends = vec![f.chunk_count()];
+        let mut pieces = 1;
+        while let Some(at) = next {
+            f.clear();
+            next = body(&res, &mut f, at, Some(400), &plan).unwrap();
+            sends.push(f.chunk_count());
+            pieces += 1;
+            assert!(pieces < 10);
+        }
+        // 1,703 bytes in pieces of 400: 1000 = 400 + 400 + 200|200 (+ TAIL's first 200),
+        // then TAIL's 500 left = 400 + 100|"end".
+        assert_eq!(pieces, 5);
+        assert_eq!(sends, [1, 1, 2, 1, 2]);
+    }
+
+    #[test]
+    fn a_part_that_is_a_cached_fragment_goes_by_name() {
+        static PAGE: &[u8] = b"<footer>cached</footer>";
+        let mut fragments = Fragments::new();
+        fragments.insert((PAGE.as_ptr() as usize, PAGE.len()), dext_sys::windows::wide("http://+:80/f/footer"));
+        let mut res = Response::new();
+        res.set_body("dynamic").push_static(PAGE);
+        let (mut f, mut length) = (ResponseFrame::new(), [0u8; 20]);
+        let plan = Plan { fragments: Some(&fragments), stream_above: None };
+        frame(&res, &mut f, &mut length, false, &plan).unwrap();
+        assert_eq!(f.chunk_count(), 2);
+        assert_eq!(&length[..2], b"30");
     }
 
     #[test]

@@ -374,8 +374,6 @@ pub struct ResponseFrame {
     response: HTTP_RESPONSE_V2,
     unknown: Vec<HTTP_UNKNOWN_HEADER>,
     chunks: Vec<HTTP_DATA_CHUNK>,
-    /// UTF-16 names of the fragments the chunks send, kept while they are in flight.
-    fragments: Vec<Vec<u16>>,
 }
 
 impl std::fmt::Debug for ResponseFrame {
@@ -412,12 +410,7 @@ impl Default for ResponseFrame {
 impl ResponseFrame {
     /// An empty `200` frame.
     pub fn new() -> ResponseFrame {
-        ResponseFrame {
-            response: HTTP_RESPONSE_V2::default(),
-            unknown: Vec::new(),
-            chunks: Vec::new(),
-            fragments: Vec::new(),
-        }
+        ResponseFrame { response: HTTP_RESPONSE_V2::default(), unknown: Vec::new(), chunks: Vec::new() }
     }
 
     /// Empties the frame, keeping its capacity.
@@ -425,7 +418,6 @@ impl ResponseFrame {
         self.response = HTTP_RESPONSE_V2::default();
         self.unknown.clear();
         self.chunks.clear();
-        self.fragments.clear();
     }
 
     /// Status code and reason phrase (the bytes are referenced, not copied).
@@ -468,21 +460,21 @@ impl ResponseFrame {
         Ok(())
     }
 
-    /// Appends a body chunk from the kernel's fragment cache ([`Queue::add_fragment`]).
-    /// Under Wine 8, sending such a chunk fails with `ERROR_CALL_NOT_IMPLEMENTED`.
-    pub fn add_fragment(&mut self, name: &str) {
-        let url = wide(name);
+    /// Appends a body chunk from the kernel's fragment cache ([`Queue::add_fragment`]):
+    /// `name` is the fragment's name as NUL-terminated UTF-16 ([`super::wide`]), referenced
+    /// like the other chunks' bytes. Under Wine 8, sending such a chunk fails with
+    /// `ERROR_CALL_NOT_IMPLEMENTED`.
+    pub fn add_fragment(&mut self, name: &[u16]) -> io::Result<()> {
+        let units = name.iter().position(|&u| u == 0).unwrap_or(name.len());
+        let bytes = u16::try_from(units * 2)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "fragment name over 32 K units"))?;
         self.chunks.push(HTTP_DATA_CHUNK {
             DataChunkType: HttpDataChunkFromFragmentCache,
             Anonymous: HTTP_DATA_CHUNK_0 {
-                FromFragmentCache: HTTP_DATA_CHUNK_0_2 {
-                    FragmentNameLength: ((url.len() - 1) * 2) as u16,
-                    pFragmentName: url.as_ptr(),
-                },
+                FromFragmentCache: HTTP_DATA_CHUNK_0_2 { FragmentNameLength: bytes, pFragmentName: name.as_ptr() },
             },
         });
-        // The heap buffer of `url` does not move when the Vec is moved into the list.
-        self.fragments.push(url);
+        Ok(())
     }
 
     /// How many body chunks the frame has.
