@@ -223,8 +223,16 @@ impl Response {
     }
 
     /// The body's length: the sum of its parts.
+    #[inline]
     pub fn body_len(&self) -> usize {
-        self.body().len() + self.static_parts.iter().map(|p| p.len()).sum::<usize>()
+        let parts = if self.static_parts.is_empty() { 0 } else { self.static_parts.iter().map(|p| p.len()).sum() };
+        self.body().len() + parts
+    }
+
+    /// The parts pushed with [`Response::push_static`], which follow [`Response::body`].
+    #[inline]
+    pub fn static_parts(&self) -> &[&'static [u8]] {
+        &self.static_parts
     }
 
     /// Appends to the body.

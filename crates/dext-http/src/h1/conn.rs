@@ -323,7 +323,9 @@ impl Conn {
         }
 
         // Room for everything at once: the copies below then never grow the buffer.
-        let (content_type, headers, body_len) = (res.content_type_line(), res.header_bytes(), res.body_len());
+        let (content_type, headers, bytes, parts) =
+            (res.content_type_line(), res.header_bytes(), res.body(), res.static_parts());
+        let body_len = if parts.is_empty() { bytes.len() } else { res.body_len() };
         out.reserve(128 + content_type.len() + headers.len() + body_len);
         write_status_line(out, status);
         out.extend_from_slice(date.line());
@@ -351,8 +353,9 @@ impl Conn {
         match body {
             ResponseBody::Full => {
                 if send_body {
-                    for part in res.body_parts() {
-                        out.extend_from_slice(part);
+                    out.extend_from_slice(bytes);
+                    if !parts.is_empty() {
+                        extend_parts(out, parts);
                     }
                 }
                 self.end_exchange();
@@ -431,3 +434,13 @@ fn internal_error() -> Response {
 
 #[cfg(test)]
 mod tests;
+
+/// Appends a body's static parts ([`Response::push_static`]), out of line: most bodies have
+/// none.
+#[cold]
+#[inline(never)]
+fn extend_parts(out: &mut Vec<u8>, parts: &[&[u8]]) {
+    for part in parts {
+        out.extend_from_slice(part);
+    }
+}
