@@ -14,7 +14,8 @@ win=scripts/windows/cargo.sh
 export DEXT_EXPECT_WINE=1
 # Debian's clippy 1.96 asks for `const` on a thread-local that is `const` already (the
 # Windows expansion of `thread_local!`): that lint alone is off here.
-"$win" clippy -p dext-sys -p dext-http -p dext-server -p dext --all-targets --quiet -- -D warnings \
+"$win" clippy -p dext-sys -p dext-http -p dext-server -p dext -p dext-json -p dext-telemetry --all-targets --all-features \
+    --quiet -- -D warnings \
     -A clippy::missing_const_for_thread_local
 # One test at a time: under Wine, closing any request queue closes every http.sys listener
 # of the prefix, so two tests' servers must not overlap.
