@@ -20,7 +20,8 @@ export DEXT_EXPECT_WINE=1
 # One test at a time: under Wine, closing any request queue closes every http.sys listener
 # of the prefix, so two tests' servers must not overlap.
 "$win" test -p dext-sys -- --test-threads=1
-"$win" test -p dext-server --lib --test httpsys --test httpsys_share --test httpsys_stop -- --test-threads=1
+# --nocapture: the tests print SKIP for what only Windows can run.
+"$win" test -p dext-server --lib --test httpsys --test httpsys_share --test httpsys_stop -- --test-threads=1 --nocapture
 
 # The demo server on the http.sys backend, under Wine, answers curl.
 "$win" build -p dext --bin dext --quiet

@@ -366,3 +366,27 @@ fn timeouts_are_set_where_the_platform_takes_them() {
         assert!(caps.timeouts, "{caps:?}");
     }
 }
+
+#[test]
+fn a_head_bigger_than_the_receive_buffer_is_received_whole() {
+    // 10 KB of cookie: over the first receive buffer (8 KiB), so http.sys answers
+    // ERROR_MORE_DATA and the request is received again by id into a bigger buffer.
+    let cookie = "c".repeat(10_000);
+    let r =
+        exchange(&format!("GET /t/describe HTTP/1.1\r\nHost: {{host}}\r\nCookie: {cookie}\r\nX-Custom: after\r\n\r\n"));
+    assert_eq!(r.status, 200, "{}", r.headers);
+    assert!(String::from_utf8(r.body).unwrap().ends_with("custom=after accept="));
+    // The exchange goes on serving ordinary requests.
+    for _ in 0..3 {
+        assert_eq!(exchange("GET /t/hello HTTP/1.1\r\nHost: {host}\r\n\r\n").status, 200);
+    }
+}
+
+#[test]
+fn methods_the_router_does_not_know_get_501() {
+    // A verb http.sys knows but the router does not, and one neither knows.
+    for verb in ["PROPFIND", "BREW"] {
+        let r = exchange(&format!("{verb} /t/hello HTTP/1.1\r\nHost: {{host}}\r\n\r\n"));
+        assert_eq!(r.status, 501, "{verb}: {}", r.headers);
+    }
+}

@@ -6,7 +6,7 @@
 //! ```
 //!
 //! The environment variables `HOST`, `PORT`, `WORKERS`, `TELEMETRY`, `SAMPLE`, `OTLP`,
-//! `BACKEND` and `PREFIX` set the same (flags win). The backend is the platform's: `epoll` on
+//! `BACKEND` and `HTTPSYS_PREFIX` set the same (flags win). The backend is the platform's: `epoll` on
 //! Linux, `httpsys` (the kernel's HTTP driver) on Windows, where `--prefix` registers URL
 //! prefixes to serve (`http://+:8080/app/`, several processes sharing a port by prefix)
 //! instead of `http://HOST:PORT/`. Defaults: 127.0.0.1, 8080, one worker per CPU this process may run
@@ -38,7 +38,7 @@ struct Options {
 
 const USAGE: &str = "usage: dext [--host ADDR] [--port N] [--workers N] [--telemetry on|off] [--sample RATIO] \
                      [--otlp HOST:PORT] [--backend epoll|httpsys] [--prefix URL]...  (or HOST, PORT, WORKERS, \
-                     TELEMETRY, SAMPLE, OTLP, BACKEND, PREFIX)";
+                     TELEMETRY, SAMPLE, OTLP, BACKEND, HTTPSYS_PREFIX)";
 
 /// The I/O backend the demo serves on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +63,7 @@ fn options() -> Result<Options, String> {
     let mut sample = env("SAMPLE");
     let mut otlp = env("OTLP");
     let mut backend = env("BACKEND");
-    let mut prefixes: Vec<String> = env("PREFIX").into_iter().collect();
+    let mut prefixes: Vec<String> = env("HTTPSYS_PREFIX").into_iter().collect();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {

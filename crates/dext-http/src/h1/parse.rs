@@ -231,6 +231,13 @@ impl Head {
         self.repeated = 0;
         self.static_names.clear();
         (self.method, self.method_span) = match method {
+            // A method this crate does not know (`PROPFIND`): its name is kept, as a parsed
+            // head's token would be.
+            MethodName::Static(name) if Method::from_token(name.as_bytes()) == Method::Other => {
+                let i = self.static_names.len() as u32;
+                self.static_names.push(name);
+                (Method::Other, Span { start: STATIC_NAME | i, len: name.len() as u32 })
+            }
             MethodName::Static(name) => (Method::from_token(name.as_bytes()), Span::default()),
             MethodName::At(r) => {
                 if !in_buf(&r) || r.is_empty() || crate::simd::scalar::Scalar.token_end(&buf[r.clone()], 0) != r.len() {
@@ -528,7 +535,8 @@ impl Head {
     /// persistence and expectations.
     #[inline(always)]
     fn finish(&mut self, buf: &[u8], limits: &Limits) -> Result<(), Error> {
-        if u32::try_from(self.len).is_err() {
+        // Below 2 GiB, so that no offset has the bit of an assembled head's static names.
+        if self.len >= STATIC_NAME as usize {
             return fail(Error::HeadersTooLarge);
         }
         // Origin form, the common case, without a call.
@@ -911,11 +919,15 @@ impl<'h, 'b> RequestHead<'h, 'b> {
 
     /// The method token as sent (useful for [`Method::Other`]).
     pub fn method_str(&self) -> &'b str {
-        if self.head.method_span.len == 0 {
+        let span = self.head.method_span;
+        if span.len == 0 {
             // An assembled head's known method: its token is not in the buffer.
             return self.head.method.as_str();
         }
-        ascii(self.head.method_span.of(self.buf))
+        if span.start & STATIC_NAME != 0 {
+            return self.head.static_names.get((span.start & !STATIC_NAME) as usize).copied().unwrap_or_default();
+        }
+        ascii(span.of(self.buf))
     }
 
     /// The request target as sent.

@@ -23,6 +23,7 @@ use windows_sys::Win32::Networking::HttpServer::{
 
 use super::Capabilities;
 use super::ops;
+pub(super) use super::response::Fragment;
 use super::response::{self, Fragments, Plan, Progress};
 
 /// Completion keys: the queue's I/O, a task's wake-up, a worker's stop.
@@ -34,6 +35,11 @@ pub(super) const KEY_STOP: usize = 3;
 const RECEIVE_BUFFER: usize = 8 * 1024;
 /// One body read's size.
 const BODY_CHUNK: usize = 64 * 1024;
+/// The biggest receive buffer: a request whose head needs more is answered 431.
+const MAX_RECEIVE_BUFFER: usize = 1 << 20;
+/// `ERROR_OPERATION_ABORTED`, `ERROR_CONNECTION_INVALID`.
+const ABORTED: u32 = 995;
+const CONNECTION_INVALID: i32 = 1229;
 
 /// What the workers share.
 pub(super) struct Shared {
@@ -46,6 +52,8 @@ pub(super) struct Shared {
     run_queue: Mutex<VecDeque<Arc<Task>>>,
     /// Exchanges in flight (in the kernel or in a handler): shutdown waits for none.
     pub(super) live: AtomicUsize,
+    /// Exchanges waiting in a receive (the others are in a body read, a handler or a send).
+    pub(super) receiving: AtomicUsize,
     pub(super) stopping: AtomicBool,
     /// Fragments put in the kernel cache, sent by name when a response's part is one of them.
     pub(super) fragments: RwLock<Fragments>,
@@ -73,6 +81,7 @@ impl Shared {
             caps,
             run_queue: Mutex::new(VecDeque::new()),
             live: AtomicUsize::new(0),
+            receiving: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
             fragments: RwLock::new(Fragments::new()),
             has_fragments: AtomicBool::new(false),
@@ -89,7 +98,7 @@ impl Shared {
     pub(super) fn start_receives(&self, n: usize) -> io::Result<()> {
         for _ in 0..n {
             self.live.fetch_add(1, Ordering::AcqRel);
-            if let Err((op, e)) = ops::receive(&self.queue, Op::new(Exchange::new(&self.limits)), 0) {
+            if let Err((op, e)) = self.start_receive(Op::new(Exchange::new(&self.limits)), 0) {
                 self.retire(op);
                 return Err(e);
             }
@@ -97,10 +106,30 @@ impl Shared {
         Ok(())
     }
 
+    /// Starts a receive of the next request (`id` 0) or of the rest of request `id`,
+    /// counted among the exchanges waiting in a receive while it is in flight.
+    fn start_receive(&self, op: Op<Exchange>, id: u64) -> Result<(), (Op<Exchange>, io::Error)> {
+        self.receiving.fetch_add(1, Ordering::AcqRel);
+        ops::receive(&self.queue, op, id).inspect_err(|_| {
+            self.receiving.fetch_sub(1, Ordering::AcqRel);
+        })
+    }
+
     /// An exchange leaves the round (shutdown, or an error that left it unusable).
     fn retire(&self, op: Op<Exchange>) {
         drop(op);
         self.live.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// An exchange was lost with its task (a panic outside the handler, or a handler's
+    /// future dropped while waiting): a new one takes its place, so the round never
+    /// shrinks while the server runs.
+    fn replace_lost(&self) {
+        if self.stopping.load(Ordering::Acquire) {
+            self.live.fetch_sub(1, Ordering::AcqRel);
+        } else if let Err((op, _)) = self.start_receive(Op::new(Exchange::new(&self.limits)), 0) {
+            self.retire(op);
+        }
     }
 }
 
@@ -135,6 +164,8 @@ pub(crate) struct Exchange {
     progress: Option<Progress>,
     /// The send flags of the response (`DISCONNECT` for a response that closes).
     flags: u32,
+    /// The response was replaced by a bare 500 after a failed send.
+    bare: bool,
 }
 
 impl Exchange {
@@ -154,6 +185,7 @@ impl Exchange {
             head_request: false,
             progress: None,
             flags: 0,
+            bare: false,
         }
     }
 }
@@ -166,6 +198,16 @@ struct Task {
     future: Mutex<Option<Run>>,
     queued: AtomicBool,
     shared: Arc<Shared>,
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        // Dropped while waiting (nothing will wake it again): its exchange went with it.
+        let pending = self.future.get_mut().unwrap_or_else(|e| e.into_inner()).take().is_some();
+        if pending {
+            self.shared.replace_lost();
+        }
+    }
 }
 
 impl Wake for Task {
@@ -206,10 +248,17 @@ pub(super) fn worker(shared: Arc<Shared>) {
 
 /// A completion of the queue's I/O.
 fn on_io(shared: &Arc<Shared>, c: Completion) {
+    if c.overlapped.is_null() {
+        // Not an operation's completion (nothing else is posted on this key).
+        return;
+    }
     let mut op = ops::complete(c.overlapped);
     let stage = op.get().stage;
     match stage {
-        Stage::Receive => received(shared, op, c),
+        Stage::Receive => {
+            shared.receiving.fetch_sub(1, Ordering::AcqRel);
+            received(shared, op, c)
+        }
         Stage::Body => {
             let ex = op.get_mut();
             match c.error {
@@ -233,26 +282,51 @@ fn on_io(shared: &Arc<Shared>, c: Completion) {
 }
 
 /// A receive completed: the request is read in place and assembled into the exchange's head.
-fn received(shared: &Arc<Shared>, mut op: Op<Exchange>, c: Completion) {
+fn received(shared: &Arc<Shared>, op: Op<Exchange>, c: Completion) {
     match c.error {
         NO_ERROR => {}
-        ERROR_MORE_DATA => {
-            // The request needs a bigger buffer: http.sys says how big, and keeps it for us
-            // under its id.
-            let ex = op.get_mut();
-            let id = ex.buf.request_id();
-            let need = (c.bytes as usize).max(ex.buf.len() * 2);
-            ex.buf.grow(need);
-            if let Err((op, _)) = ops::receive(&shared.queue, op, id) {
-                rearm(shared, op);
-            }
-            return;
-        }
-        // Cancelled (shutdown) or the queue is gone.
-        _ => return shared.retire(op),
+        ERROR_MORE_DATA => return more_data(shared, op, c.bytes as usize),
+        // Cancelled (shutdown).
+        ABORTED => return shared.retire(op),
+        // Anything else spoiled only this receive.
+        _ => return rearm(shared, op),
     }
+    request(shared, op, c.bytes as usize);
+}
+
+/// Receives the next request (`id` 0) or the rest of request `id`; a buffer too small is
+/// grown on the spot (`ERROR_MORE_DATA` at once comes with no completion).
+fn receive(shared: &Arc<Shared>, op: Op<Exchange>, id: u64) {
+    match shared.start_receive(op, id) {
+        Ok(()) => {}
+        Err((op, e)) if e.raw_os_error() == Some(ERROR_MORE_DATA as i32) => more_data(shared, op, 0),
+        // The queue refuses receives (it is shutting down or gone).
+        Err((op, _)) => shared.retire(op),
+    }
+}
+
+/// The request needs a bigger buffer (`need` bytes, when http.sys said): http.sys keeps it
+/// under its id, which it wrote at the start of the buffer. Past the biggest buffer, the
+/// request is answered 431.
+fn more_data(shared: &Arc<Shared>, mut op: Op<Exchange>, need: usize) {
     let ex = op.get_mut();
-    ex.filled = (c.bytes as usize).min(ex.buf.len());
+    let id = ex.buf.request_id();
+    if ex.buf.len() >= MAX_RECEIVE_BUFFER {
+        ex.id = id;
+        ex.head_request = false;
+        ex.refusal = Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+        return run(shared, op);
+    }
+    let grown = need.max(ex.buf.len() * 2).min(MAX_RECEIVE_BUFFER);
+    ex.buf.grow(grown);
+    receive(shared, op, id);
+}
+
+/// A whole request head (`filled` bytes of the buffer): read in place, assembled, and
+/// then its body read or its handler run.
+fn request(shared: &Arc<Shared>, mut op: Op<Exchange>, filled: usize) {
+    let ex = op.get_mut();
+    ex.filled = filled.min(ex.buf.len());
     ex.refusal = None;
     ex.body.clear();
     let Some(req) = Received::new(&ex.buf.bytes()[..ex.filled]) else {
@@ -264,8 +338,8 @@ fn received(shared: &Arc<Shared>, mut op: Op<Exchange>, c: Completion) {
         ex.body.extend_from_slice(&req.buffer()[r]);
     }
     let more = req.more_body();
-    if assemble(&mut ex.head, &req, &shared.limits).is_err() {
-        ex.refusal = Some(StatusCode::BAD_REQUEST);
+    if let Err(e) = assemble(&mut ex.head, &req, &shared.limits) {
+        ex.refusal = Some(e.status());
     } else if ex.body.len() as u64 > shared.limits.max_body {
         ex.refusal = Some(StatusCode::PAYLOAD_TOO_LARGE);
     }
@@ -328,11 +402,8 @@ const REQUEST_HEADERS: [&str; 41] = [
 pub(super) fn assemble(head: &mut Head, req: &Received<'_>, limits: &Limits) -> Result<(), dext_http::Error> {
     let method = match req.verb() {
         Verb::Known(name) => MethodName::Static(name),
-        Verb::Unknown(token) => {
-            // The token is in the buffer: find its range.
-            let start = token.as_ptr() as usize - req.buffer().as_ptr() as usize;
-            MethodName::At(start..start + token.len())
-        }
+        Verb::Unknown(Some(range)) => MethodName::At(range),
+        Verb::Unknown(None) => return Err(dext_http::Error::InvalidMethod),
     };
     let version = if req.version() == (1, 0) { Version::Http10 } else { Version::Http11 };
     let target = req.raw_url().ok_or(dext_http::Error::InvalidTarget)?;
@@ -353,9 +424,16 @@ fn read_body(shared: &Arc<Shared>, mut op: Op<Exchange>) {
     if ex.chunk.len() < BODY_CHUNK {
         ex.chunk.resize(BODY_CHUNK, 0);
     }
-    if let Err((op, _)) = ops::receive_body(&shared.queue, op) {
-        // The body could not be read (the client left): answer what we have.
-        run(shared, op);
+    match ops::receive_body(&shared.queue, op) {
+        Ok(()) => {}
+        // The end of the body, known at once.
+        Err((op, e)) if e.raw_os_error() == Some(ERROR_HANDLE_EOF as i32) => run(shared, op),
+        // The body cannot be read (the client left, or the request was cancelled): the
+        // handler never sees part of a body as if it were all of it.
+        Err((mut op, _)) => {
+            op.get_mut().refusal = Some(StatusCode::BAD_REQUEST);
+            run(shared, op);
+        }
     }
 }
 
@@ -393,7 +471,7 @@ fn poll(shared: &Arc<Shared>, task: Arc<Task>) {
         Ok(Poll::Pending) => {}
         Err(_) => {
             *slot = None;
-            shared.live.fetch_sub(1, Ordering::AcqRel);
+            shared.replace_lost();
         }
     }
 }
@@ -455,8 +533,23 @@ fn send(shared: &Arc<Shared>, mut op: Op<Exchange>) {
     // The kernel caches whole responses only (not streamed ones).
     let cache = response.cache_hint().filter(|_| shared.caps.cache && progress.is_none()).map(super::policy);
     drop(guard);
-    if let Err((op, _)) = ops::send(&shared.queue, op, first, cache) {
-        // The client is gone (ERROR_CONNECTION_INVALID) or the request was cancelled.
+    if let Err((op, e)) = ops::send(&shared.queue, op, first, cache) {
+        send_failed(shared, op, e);
+    }
+}
+
+/// A send refused at once. The client gone (`ERROR_CONNECTION_INVALID`) needs nothing; for
+/// anything else the request would wait for an answer that never comes, so it gets a bare
+/// 500 that closes the connection (once).
+fn send_failed(shared: &Arc<Shared>, mut op: Op<Exchange>, e: io::Error) {
+    let ex = op.get_mut();
+    if e.raw_os_error() == Some(CONNECTION_INVALID) || ex.bare {
+        return rearm(shared, op);
+    }
+    ex.bare = true;
+    ex.progress = None;
+    response::bare(&mut ex.frame, &mut ex.length, StatusCode::INTERNAL_SERVER_ERROR);
+    if let Err((op, _)) = ops::send(&shared.queue, op, HTTP_SEND_RESPONSE_FLAG_DISCONNECT, None) {
         rearm(shared, op);
     }
 }
@@ -473,6 +566,7 @@ fn send_more(shared: &Arc<Shared>, mut op: Op<Exchange>) {
     let flags = if progress.is_some() { HTTP_SEND_RESPONSE_FLAG_MORE_DATA } else { *flags };
     shared.body_sends.fetch_add(1, Ordering::Relaxed);
     if let Err((op, _)) = ops::send_body(&shared.queue, op, flags) {
+        // The response has started: nothing more can be said on it.
         rearm(shared, op);
     }
 }
@@ -486,7 +580,6 @@ fn rearm(shared: &Arc<Shared>, mut op: Op<Exchange>) {
     ex.stage = Stage::Receive;
     ex.id = 0;
     ex.progress = None;
-    if let Err((op, _)) = ops::receive(&shared.queue, op, 0) {
-        shared.retire(op);
-    }
+    ex.bare = false;
+    receive(shared, op, 0);
 }

@@ -299,9 +299,15 @@ impl Server {
     pub fn cache_fragment(&self, name: &str, bytes: &'static [u8], hint: CacheHint) -> io::Result<()> {
         let Some(shared) = &self.shared else { return Err(io::Error::other("the server has stopped")) };
         if shared.caps.cache {
+            let expires = match hint {
+                CacheHint::For(d) => Some(Instant::now() + d),
+                CacheHint::UntilInvalidated => None,
+            };
             shared.queue.add_fragment(name, bytes, &policy(hint))?;
+            let wide: &'static [u16] = Box::leak(dext_sys::windows::wide(name).into_boxed_slice());
+            let fragment = driver::Fragment { name: wide, url: name.to_string(), expires };
             let mut fragments = shared.fragments.write().unwrap_or_else(|e| e.into_inner());
-            fragments.insert((bytes.as_ptr() as usize, bytes.len()), dext_sys::windows::wide(name));
+            fragments.insert((bytes.as_ptr() as usize, bytes.len()), fragment);
             shared.has_fragments.store(true, Ordering::Release);
         }
         Ok(())
@@ -311,7 +317,13 @@ impl Server {
     /// URL below it too). Nothing to do where the platform has no cache.
     pub fn flush_cache(&self, prefix: &str, recursive: bool) -> io::Result<()> {
         match &self.shared {
-            Some(shared) if shared.caps.cache => shared.queue.flush_cache(prefix, recursive),
+            Some(shared) if shared.caps.cache => {
+                // Flushed fragments are sent from memory again.
+                let mut fragments = shared.fragments.write().unwrap_or_else(|e| e.into_inner());
+                fragments.retain(|_, f| !(f.url == prefix || (recursive && f.url.starts_with(prefix))));
+                drop(fragments);
+                shared.queue.flush_cache(prefix, recursive)
+            }
             _ => Ok(()),
         }
     }
@@ -341,14 +353,20 @@ impl Server {
     fn stop_now(&mut self, grace: Duration) -> bool {
         let Some(shared) = self.shared.take() else { return true };
         shared.stopping.store(true, Ordering::Release);
-        // Receives waiting for a request end now; exchanges in a handler or a send finish,
-        // then leave the round.
+        let until = Instant::now() + grace;
+        // Exchanges in a body read, a handler or a send finish first (a request that arrives
+        // meanwhile is still served); then the receives left waiting are ended.
+        let busy = || shared.live.load(Ordering::Acquire).saturating_sub(shared.receiving.load(Ordering::Acquire));
+        while busy() > 0 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         if shared.caps.shutdown {
             let _ = shared.queue.shutdown();
         }
-        let _ = shared.queue.cancel_all();
-        let until = Instant::now() + grace;
+        // Again until none is left: an exchange that was re-armed just as the flag was set
+        // may post its receive after a cancel.
         while shared.live.load(Ordering::Acquire) > 0 && Instant::now() < until {
+            let _ = shared.queue.cancel_all();
             std::thread::sleep(Duration::from_millis(5));
         }
         let done = shared.live.load(Ordering::Acquire) == 0;

@@ -4,7 +4,7 @@
 
 use std::io;
 
-use dext_http::Response;
+use dext_http::{Response, StatusCode};
 use dext_sys::windows::http::ResponseFrame;
 
 /// The names of the response headers http.sys knows, by its ids (`HttpHeaderCacheControl` =
@@ -60,9 +60,22 @@ pub(super) struct Plan<'a> {
     pub(super) stream_above: Option<usize>,
 }
 
-/// Cached fragments: a body part whose bytes are a registered fragment's goes out as a
-/// fragment-cache chunk.
-pub(super) type Fragments = std::collections::HashMap<(usize, usize), Vec<u16>>;
+/// Cached fragments, by the address and length of their bytes: a body part that is a
+/// registered fragment's bytes goes out as a fragment-cache chunk, while the kernel still
+/// has it.
+pub(super) type Fragments = std::collections::HashMap<(usize, usize), Fragment>;
+
+/// A fragment in the kernel's cache.
+#[derive(Debug, Clone)]
+pub(super) struct Fragment {
+    /// Its name, NUL-terminated UTF-16. Leaked: a frame in flight may point at it whatever
+    /// happens to the registry meanwhile (names are few, registered once each).
+    pub(super) name: &'static [u16],
+    /// The same, as text (to match a flushed prefix).
+    pub(super) url: String,
+    /// When the kernel drops it (a time-to-live policy).
+    pub(super) expires: Option<std::time::Instant>,
+}
 
 /// Fills `frame` from `res`: status, headers, and the body's first piece (all of it unless
 /// it is streamed). `length` holds the Content-Length text the frame points at. For a HEAD
@@ -75,9 +88,16 @@ pub(super) fn frame(
     head: bool,
     plan: &Plan<'_>,
 ) -> io::Result<Option<Progress>> {
-    frame.clear();
     let status = res.status();
-    frame.set_status(status.as_u16(), status.reason().as_bytes());
+    let code = status.as_u16();
+    // As the HTTP/1.1 encoder: a 1xx is not a final answer, and a response the handler
+    // misused (a header that would break the framing) never reaches the wire.
+    if code < 200 || res.misuse().is_some() {
+        bare(frame, length, StatusCode::INTERNAL_SERVER_ERROR);
+        return Ok(None);
+    }
+    frame.clear();
+    frame.set_status(code, status.reason().as_bytes());
     let mut set = 0u32;
     for line in res.content_type_line().split(|&b| b == b'\n').chain(res.header_bytes().split(|&b| b == b'\n')) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -94,6 +114,10 @@ pub(super) fn frame(
             }
             _ => frame.add_header(name, value)?,
         }
+    }
+    if status.forbids_body() {
+        // 204 and 304: no length, no body.
+        return Ok(None);
     }
     let n = write_decimal(length, res.body_len() as u64);
     frame.set_known(CONTENT_LENGTH as i32, &length[..n])?;
@@ -122,8 +146,12 @@ pub(super) fn body(
         }
         // A cached fragment goes whole, by name.
         if start == 0 {
-            if let Some(name) = plan.fragments.and_then(|f| f.get(&(part.as_ptr() as usize, part.len()))) {
-                frame.add_fragment(name)?;
+            let cached = plan
+                .fragments
+                .and_then(|f| f.get(&(part.as_ptr() as usize, part.len())))
+                .filter(|f| f.expires.is_none_or(|t| std::time::Instant::now() < t));
+            if let Some(fragment) = cached {
+                frame.add_fragment(fragment.name)?;
                 room = room.saturating_sub(part.len());
                 continue;
             }
@@ -136,6 +164,15 @@ pub(super) fn body(
         }
     }
     Ok(None)
+}
+
+/// A response with `status`, no header and no body.
+pub(super) fn bare(frame: &mut ResponseFrame, length: &mut [u8; 20], status: StatusCode) {
+    frame.clear();
+    frame.set_status(status.as_u16(), status.reason().as_bytes());
+    length[0] = b'0';
+    // One byte of a 20-byte array and a known id: cannot fail.
+    let _ = frame.set_known(CONTENT_LENGTH as i32, &length[..1]);
 }
 
 /// Writes `v` in decimal at the start of `out`; returns its length.
@@ -200,7 +237,9 @@ mod tests {
     fn a_part_that_is_a_cached_fragment_goes_by_name() {
         static PAGE: &[u8] = b"<footer>cached</footer>";
         let mut fragments = Fragments::new();
-        fragments.insert((PAGE.as_ptr() as usize, PAGE.len()), dext_sys::windows::wide("http://+:80/f/footer"));
+        let name: &'static [u16] = Box::leak(dext_sys::windows::wide("http://+:80/f/footer").into_boxed_slice());
+        let fragment = Fragment { name, url: "http://+:80/f/footer".into(), expires: None };
+        fragments.insert((PAGE.as_ptr() as usize, PAGE.len()), fragment.clone());
         let mut res = Response::new();
         res.set_body("dynamic").push_static(PAGE);
         let (mut f, mut length) = (ResponseFrame::new(), [0u8; 20]);
@@ -208,6 +247,27 @@ mod tests {
         frame(&res, &mut f, &mut length, false, &plan).unwrap();
         assert_eq!(f.chunk_count(), 2);
         assert_eq!(&length[..2], b"30");
+        // Expired: sent from memory (same chunk count; the difference is the chunk's type,
+        // which the frame does not show), and never a failure.
+        let past = std::time::Instant::now() - std::time::Duration::from_secs(1);
+        fragments.insert((PAGE.as_ptr() as usize, PAGE.len()), Fragment { expires: Some(past), ..fragment });
+        let plan = Plan { fragments: Some(&fragments), stream_above: None };
+        frame(&res, &mut f, &mut length, false, &plan).unwrap();
+        assert_eq!(f.chunk_count(), 2);
+    }
+
+    #[test]
+    fn statuses_without_a_body_and_misused_responses() {
+        let (mut f, mut length) = (ResponseFrame::new(), [0u8; 20]);
+        let plan = Plan { fragments: None, stream_above: None };
+        let mut res = Response::new();
+        res.set_status(StatusCode::NO_CONTENT).set_body("ignored");
+        frame(&res, &mut f, &mut length, false, &plan).unwrap();
+        assert_eq!(f.chunk_count(), 0);
+        let mut res = Response::new();
+        res.set_status(StatusCode::CONTINUE).set_body("x");
+        frame(&res, &mut f, &mut length, false, &plan).unwrap();
+        assert_eq!((f.chunk_count(), &length[..1]), (0, &b"0"[..]));
     }
 
     #[test]

@@ -443,6 +443,7 @@ impl ResponseFrame {
     /// Adds a header by name.
     pub fn add_header(&mut self, name: &[u8], value: &[u8]) -> io::Result<()> {
         let (name_len, value_len) = (header_len(name)?, header_len(value)?);
+        room(self.unknown.len())?;
         self.unknown.push(HTTP_UNKNOWN_HEADER {
             NameLength: name_len,
             RawValueLength: value_len,
@@ -455,6 +456,7 @@ impl ResponseFrame {
     /// Appends a body chunk from memory (empty chunks are skipped).
     pub fn add_chunk(&mut self, data: &[u8]) -> io::Result<()> {
         if !data.is_empty() {
+            room(self.chunks.len())?;
             self.chunks.push(memory_chunk(data)?);
         }
         Ok(())
@@ -468,6 +470,7 @@ impl ResponseFrame {
         let units = name.iter().position(|&u| u == 0).unwrap_or(name.len());
         let bytes = u16::try_from(units * 2)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "fragment name over 32 K units"))?;
+        room(self.chunks.len())?;
         self.chunks.push(HTTP_DATA_CHUNK {
             DataChunkType: HttpDataChunkFromFragmentCache,
             Anonymous: HTTP_DATA_CHUNK_0 {
@@ -492,6 +495,15 @@ impl ResponseFrame {
         self.response.Base.pEntityChunks =
             if self.chunks.is_empty() { ptr::null_mut() } else { self.chunks.as_mut_ptr() };
         &raw const self.response
+    }
+}
+
+/// http.sys counts headers and chunks in 16 bits: one more must still fit.
+fn room(count: usize) -> io::Result<()> {
+    if count < usize::from(u16::MAX) {
+        Ok(())
+    } else {
+        Err(io::Error::new(io::ErrorKind::InvalidInput, "over 65,535 headers or chunks"))
     }
 }
 
@@ -563,12 +575,13 @@ fn offset_in(buf: &[u8], p: *const u8, len: usize) -> Option<usize> {
 }
 
 /// A method as http.sys parsed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verb {
     /// One of the verbs http.sys knows, by name (`GET`, `PROPFIND`, ...).
     Known(&'static str),
-    /// Any other token, as sent.
-    Unknown(&'a [u8]),
+    /// Any other token, as sent: where it is in the buffer (`None` when http.sys gave none
+    /// inside it).
+    Unknown(Option<Range>),
 }
 
 /// A received request, read in place from its buffer: every pointer is checked to lie in
@@ -622,7 +635,7 @@ impl<'a> Received<'a> {
     }
 
     /// The method.
-    pub fn verb(&self) -> Verb<'a> {
+    pub fn verb(&self) -> Verb {
         // http.sys's verb numbers (HttpVerbOPTIONS = 3 ... HttpVerbSEARCH = 19).
         const KNOWN: [&str; 17] = [
             "OPTIONS",
@@ -643,11 +656,17 @@ impl<'a> Received<'a> {
             "UNLOCK",
             "SEARCH",
         ];
-        match usize::try_from(self.req.Verb - HttpVerbOPTIONS).ok().and_then(|i| KNOWN.get(i)) {
+        match self
+            .req
+            .Verb
+            .checked_sub(HttpVerbOPTIONS)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| KNOWN.get(i))
+        {
             Some(name) => Verb::Known(name),
             None => {
                 let len = usize::from(self.req.UnknownVerbLength);
-                Verb::Unknown(self.slice(self.req.pUnknownVerb, len).unwrap_or_default())
+                Verb::Unknown(self.range(self.req.pUnknownVerb, len).filter(|r| !r.is_empty()))
             }
         }
     }

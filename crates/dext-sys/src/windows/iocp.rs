@@ -7,7 +7,7 @@ use std::ptr;
 use std::time::Duration;
 
 use windows_sys::Win32::Foundation::{
-    CloseHandle, ERROR_IO_PENDING, ERROR_MORE_DATA, GetLastError, HANDLE, INVALID_HANDLE_VALUE, NO_ERROR, WAIT_TIMEOUT,
+    CloseHandle, ERROR_IO_PENDING, GetLastError, HANDLE, INVALID_HANDLE_VALUE, NO_ERROR, WAIT_TIMEOUT,
 };
 use windows_sys::Win32::System::IO::{
     CreateIoCompletionPort, GetQueuedCompletionStatus, OVERLAPPED, PostQueuedCompletionStatus,
@@ -140,11 +140,14 @@ impl<T> Op<T> {
     }
 
     /// Starts the operation: `call` issues the overlapped call with the (zeroed) `OVERLAPPED`
-    /// and the state, and returns its Win32 result. For `NO_ERROR`, `ERROR_IO_PENDING` and
-    /// `ERROR_MORE_DATA` the operation is in flight (its handle is bound to a completion port
-    /// that does not skip completions on success, so a completion will come for it: take
-    /// the state back with [`Op::complete`]); for any other result it is handed back with
-    /// the error.
+    /// and the state, and returns its Win32 result. For `NO_ERROR` and `ERROR_IO_PENDING` the
+    /// operation is in flight (its handle is bound to a completion port that does not skip
+    /// completions on success, so a completion will come for it: take the state back with
+    /// [`Op::complete`]); for any other result, `ERROR_MORE_DATA` included, it is handed back
+    /// with the error. (A receive that finds its buffer too small at once returns
+    /// `ERROR_MORE_DATA` with no completion to follow: Microsoft's own http.sys clients,
+    /// HttpListener and ASP.NET Core's HttpSys server, retry it on the spot with the same
+    /// `OVERLAPPED`.)
     pub fn start(self, call: impl FnOnce(*mut OVERLAPPED, &mut T) -> u32) -> Result<(), (Op<T>, io::Error)> {
         let cell = Box::into_raw(self.0);
         // SAFETY: `cell` is the box's unique pointer, valid until rebuilt below or in
@@ -155,7 +158,7 @@ impl<T> Op<T> {
             call(&raw mut (*cell).overlapped, &mut (*cell).value)
         };
         match result {
-            NO_ERROR | ERROR_IO_PENDING | ERROR_MORE_DATA => Ok(()),
+            NO_ERROR | ERROR_IO_PENDING => Ok(()),
             // SAFETY: the call failed at once: the kernel holds nothing, the box is ours again.
             code => Err((Op(unsafe { Box::from_raw(cell) }), io::Error::from_raw_os_error(code as i32))),
         }

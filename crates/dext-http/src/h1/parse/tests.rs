@@ -478,6 +478,12 @@ fn an_assembled_head_reads_like_a_parsed_one() {
     assert_eq!((req.method(), req.method_str(), req.path(), req.query()), (Method::Other, "PURGE", "/a", None));
     assert_eq!((req.header_count(), req.header("host"), req.framing()), (0, None, Framing::Length(3)));
     assert!(!req.is_keep_alive());
+
+    // A method the codec does not know, named by the other parser.
+    let line = RequestLine { method: MethodName::Static("PROPFIND"), version: Version::Http11, target: 6..8 };
+    head.assemble(buf2, line, [], Framing::None, &limits).unwrap();
+    let req = head.view(buf2);
+    assert_eq!((req.method(), req.method_str()), (Method::Other, "PROPFIND"));
 }
 
 #[test]
