@@ -62,10 +62,7 @@ impl Builder {
     /// The address to listen on (the first one that `addr` resolves to). Default:
     /// `127.0.0.1:8080`. Port 0 picks a free port ([`Server::local_addr`] tells which).
     pub fn bind(mut self, addr: impl ToSocketAddrs) -> Builder {
-        let first = addr.to_socket_addrs().and_then(|mut a| {
-            a.next().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind"))
-        });
-        self.addr = Some(first);
+        self.addr = Some(crate::first_addr(addr));
         self
     }
 

@@ -62,7 +62,14 @@ pub fn pooled_buffer_sets() -> usize {
     conn::pooled_buffer_sets()
 }
 
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
+
+/// The first address `addr` resolves to (what `Builder::bind` serves).
+fn first_addr(addr: impl ToSocketAddrs) -> io::Result<SocketAddr> {
+    addr.to_socket_addrs()?.next().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind"))
+}
 
 /// How long the server waits for a peer at each stage of an exchange.
 #[derive(Clone, Debug)]

@@ -291,16 +291,7 @@ impl Head {
             section += name_bytes.len() + value.len() + 4;
             let count = self.count;
             let known = match KnownHeader::from_name(name_bytes) {
-                Some(k) => {
-                    let k = k as usize;
-                    if self.seen & (1 << k) == 0 {
-                        self.seen |= 1 << k;
-                        self.first[k] = u16::try_from(count).unwrap_or(u16::MAX);
-                    } else {
-                        self.repeated |= 1 << k;
-                    }
-                    k as u8
-                }
+                Some(k) => self.index_known(k, count),
                 None => UNKNOWN,
             };
             let Some(slot) = self.fields.get_mut(count) else { return Err(Error::TooManyHeaders) };
@@ -316,6 +307,21 @@ impl Head {
         self.upgrade = false;
         self.len = 0;
         Ok(())
+    }
+
+    /// Notes that field `count` is known header `k` (its first occurrence, or a repeat);
+    /// returns the field's `known` byte.
+    #[inline(always)]
+    fn index_known(&mut self, k: KnownHeader, count: usize) -> u8 {
+        let k = k as usize;
+        if self.seen & (1 << k) == 0 {
+            self.seen |= 1 << k;
+            // `max_fields` is capped to fit (see `max_headers`).
+            self.first[k] = u16::try_from(count).unwrap_or(u16::MAX);
+        } else {
+            self.repeated |= 1 << k;
+        }
+        k as u8
     }
 
     /// A field's name: its bytes in `buf`, or its static text.
@@ -503,17 +509,7 @@ impl Head {
                 Some(KnownHeader::Host) if !host_ok(s, buf, value_start, value_end) => {
                     return fail(Error::InvalidHost);
                 }
-                Some(k) => {
-                    let k = k as usize;
-                    if self.seen & (1 << k) == 0 {
-                        self.seen |= 1 << k;
-                        // `max_fields` is capped to fit (see `max_headers`).
-                        self.first[k] = u16::try_from(count).unwrap_or(u16::MAX);
-                    } else {
-                        self.repeated |= 1 << k;
-                    }
-                    k as u8
-                }
+                Some(k) => self.index_known(k, count),
                 None => UNKNOWN,
             };
             // One bounds check is the limit check: there are `max_fields` slots.

@@ -24,7 +24,7 @@ use windows_sys::Win32::Networking::HttpServer::{
 use super::Capabilities;
 use super::ops;
 pub(super) use super::response::Fragment;
-use super::response::{self, Fragments, Plan, Progress};
+use super::response::{self, Fragments, GENERAL_HEADERS, Plan, Progress};
 
 /// Completion keys: the queue's I/O, a task's wake-up, a worker's stop.
 pub(super) const KEY_QUEUE: usize = 1;
@@ -350,29 +350,9 @@ fn request(shared: &Arc<Shared>, mut op: Op<Exchange>, filled: usize) {
     }
 }
 
-/// The names of the request headers http.sys knows, by its ids (`HttpHeaderCacheControl` = 0
-/// ... `HttpHeaderUserAgent` = 40).
-const REQUEST_HEADERS: [&str; 41] = [
-    "Cache-Control",
-    "Connection",
-    "Date",
-    "Keep-Alive",
-    "Pragma",
-    "Trailer",
-    "Transfer-Encoding",
-    "Upgrade",
-    "Via",
-    "Warning",
-    "Allow",
-    "Content-Length",
-    "Content-Type",
-    "Content-Encoding",
-    "Content-Language",
-    "Content-Location",
-    "Content-MD5",
-    "Content-Range",
-    "Expires",
-    "Last-Modified",
+/// The request headers http.sys knows by number past the general ones
+/// (`HttpHeaderAccept` = 20 ... `HttpHeaderUserAgent` = 40).
+const REQUEST_HEADERS: [&str; 21] = [
     "Accept",
     "Accept-Charset",
     "Accept-Encoding",
@@ -396,6 +376,14 @@ const REQUEST_HEADERS: [&str; 41] = [
     "User-Agent",
 ];
 
+/// The name of the request header http.sys knows as `id`.
+pub(super) fn request_header_name(id: usize) -> &'static str {
+    match id.checked_sub(GENERAL_HEADERS.len()) {
+        None => GENERAL_HEADERS[id],
+        Some(i) => REQUEST_HEADERS[i],
+    }
+}
+
 /// The received request as a head of the codec's, pointing into the receive buffer: the
 /// known headers (in http.sys's order of ids, named from the table), then the others in the
 /// order received.
@@ -407,8 +395,8 @@ pub(super) fn assemble(head: &mut Head, req: &Received<'_>, limits: &Limits) -> 
     };
     let version = if req.version() == (1, 0) { Version::Http10 } else { Version::Http11 };
     let target = req.raw_url().ok_or(dext_http::Error::InvalidTarget)?;
-    let known = (0..REQUEST_HEADERS.len())
-        .filter_map(|id| req.known_header(id).map(|v| (FieldName::Static(REQUEST_HEADERS[id]), v)));
+    let known = (0..GENERAL_HEADERS.len() + REQUEST_HEADERS.len())
+        .filter_map(|id| req.known_header(id).map(|v| (FieldName::Static(request_header_name(id)), v)));
     let unknown = req.unknown_headers().map(|(name, value)| (FieldName::At(name), value));
     let framing = match req.known_header(11).and_then(|r| std::str::from_utf8(&req.buffer()[r]).ok()?.parse().ok()) {
         Some(0) | None => Framing::None,

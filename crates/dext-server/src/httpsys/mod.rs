@@ -111,10 +111,7 @@ impl Builder {
     /// Serves `http://HOST:PORT/` for the first address `addr` resolves to (port 0 picks a
     /// free port). Ignored when prefixes are given.
     pub fn bind(mut self, addr: impl ToSocketAddrs) -> Builder {
-        let first = addr.to_socket_addrs().and_then(|mut a| {
-            a.next().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind"))
-        });
-        self.addr = Some(first);
+        self.addr = Some(crate::first_addr(addr));
         self
     }
 

@@ -7,9 +7,9 @@ use std::io;
 use dext_http::{Response, StatusCode};
 use dext_sys::windows::http::ResponseFrame;
 
-/// The names of the response headers http.sys knows, by its ids (`HttpHeaderCacheControl` =
-/// 0 ... `HttpHeaderWwwAuthenticate` = 29).
-const RESPONSE_HEADERS: [&str; 30] = [
+/// The names of the headers http.sys knows by number in requests and responses alike
+/// (`HttpHeaderCacheControl` = 0 ... `HttpHeaderLastModified` = 19).
+pub(super) const GENERAL_HEADERS: [&str; 20] = [
     "Cache-Control",
     "Connection",
     "Date",
@@ -30,6 +30,11 @@ const RESPONSE_HEADERS: [&str; 30] = [
     "Content-Range",
     "Expires",
     "Last-Modified",
+];
+
+/// The response headers it knows past those (`HttpHeaderAcceptRanges` = 20 ...
+/// `HttpHeaderWwwAuthenticate` = 29).
+const RESPONSE_HEADERS: [&str; 10] = [
     "Accept-Ranges",
     "Age",
     "ETag",
@@ -41,6 +46,16 @@ const RESPONSE_HEADERS: [&str; 30] = [
     "Vary",
     "WWW-Authenticate",
 ];
+
+/// http.sys's id of a response header it knows by number.
+fn response_header_id(name: &[u8]) -> Option<usize> {
+    let same = |n: &&str| n.as_bytes().eq_ignore_ascii_case(name);
+    GENERAL_HEADERS
+        .iter()
+        .position(same)
+        .or_else(|| RESPONSE_HEADERS.iter().position(same).map(|i| GENERAL_HEADERS.len() + i))
+}
+
 const CONNECTION: usize = 1;
 const TRANSFER_ENCODING: usize = 6;
 const CONTENT_LENGTH: usize = 11;
@@ -103,7 +118,7 @@ pub(super) fn frame(
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let Some(colon) = line.iter().position(|&b| b == b':') else { continue };
         let (name, value) = (&line[..colon], line[colon + 1..].trim_ascii_start());
-        match RESPONSE_HEADERS.iter().position(|n| n.as_bytes().eq_ignore_ascii_case(name)) {
+        match response_header_id(name) {
             // Framing and persistence are http.sys's (the length is set below; `close` is a
             // send flag).
             Some(CONNECTION | TRANSFER_ENCODING | CONTENT_LENGTH) => {}
@@ -268,6 +283,17 @@ mod tests {
         res.set_status(StatusCode::CONTINUE).set_body("x");
         frame(&res, &mut f, &mut length, false, &plan).unwrap();
         assert_eq!((f.chunk_count(), &length[..1]), (0, &b"0"[..]));
+    }
+
+    #[test]
+    fn header_ids_are_http_sys_numbers() {
+        assert_eq!(response_header_id(b"content-type"), Some(12));
+        assert_eq!(response_header_id(b"Set-Cookie"), Some(27));
+        assert_eq!(response_header_id(b"WWW-Authenticate"), Some(29));
+        assert_eq!(response_header_id(b"X-Other"), None);
+        assert_eq!(super::super::driver::request_header_name(11), "Content-Length");
+        assert_eq!(super::super::driver::request_header_name(28), "Host");
+        assert_eq!(super::super::driver::request_header_name(40), "User-Agent");
     }
 
     #[test]
