@@ -67,6 +67,9 @@ impl Capabilities {
     }
 }
 
+/// Receives kept pending under Wine by default (see `Builder::serve`).
+const WINE_RECEIVES: usize = 256;
+
 /// `ERROR_CALL_NOT_IMPLEMENTED`: what a property setter answers for what it does not do.
 const NOT_IMPLEMENTED: i32 = 120;
 
@@ -128,7 +131,9 @@ impl Builder {
         self
     }
 
-    /// How many receives are outstanding (exchanges going round). Default: 32 per worker.
+    /// How many receives are outstanding (exchanges going round). Default: 32 per worker;
+    /// under Wine at least 256, because Wine's http.sys can lose a request that arrives
+    /// while none is pending.
     pub fn receives(mut self, n: usize) -> Builder {
         self.receives = n.max(1);
         self
@@ -210,7 +215,15 @@ impl Builder {
         let port = CompletionPort::new(workers as u32)?;
         port.bind(&queue, KEY_QUEUE)?;
         let shared = Arc::new(Shared::new(app, self.limits, queue, port, caps, self.stream_above));
-        let receives = if self.receives == 0 { 32 * workers } else { self.receives };
+        let receives = match self.receives {
+            // Wine's http.sys can lose a request that arrives while no receive is pending
+            // (seen under load: requests never delivered, their connections left waiting),
+            // where Windows queues it: there, keep enough pending for a few hundred
+            // connections at once.
+            0 if caps.wine => WINE_RECEIVES.max(32 * workers),
+            0 => 32 * workers,
+            n => n,
+        };
         shared.start_receives(receives)?;
         let threads = (0..workers)
             .map(|i| {
