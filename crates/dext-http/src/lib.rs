@@ -61,7 +61,7 @@ pub use header::{Header, KnownHeader};
 pub use method::{Method, Version};
 pub use response::{CacheHint, ContentType, Response};
 pub use service::{
-    App, Body, BodyError, BodyMode, BodyReader, BodySource, Handler, HandlerFn, HandlerFuture, INLINE_CAPACITY,
-    Request, Route,
+    Addresses, App, Body, BodyError, BodyMode, BodyReader, BodySource, Handler, HandlerFn, HandlerFuture,
+    INLINE_CAPACITY, Request, Route,
 };
 pub use status::StatusCode;

@@ -23,7 +23,7 @@ use std::task::{Context, Poll, RawWakerVTable};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use dext_http::h1::{BodyEvent, Conn, Head, HttpDate, Limits, Status};
-use dext_http::{Body, BodyError, BodyMode, Response, StatusCode};
+use dext_http::{Addresses, Body, BodyError, BodyMode, Response, StatusCode};
 use dext_rt::net::TcpStream;
 use dext_rt::tasks::WaitForCancellation;
 use dext_rt::time::{Sleep, sleep_until, timeout, timeout_at};
@@ -119,9 +119,9 @@ impl Buffers {
 }
 
 /// Serves one connection until it closes.
-pub(crate) async fn serve(stream: TcpStream, shared: &Shared) {
+pub(crate) async fn serve(stream: TcpStream, addrs: Addresses, shared: &Shared) {
     let mut held = None;
-    if exchange(&stream, shared, &mut held).await.is_ok() {
+    if exchange(&stream, &addrs, shared, &mut held).await.is_ok() {
         let bufs = held.get_or_insert_with(|| Buffers::take(&shared.limits));
         linger(&stream, &mut bufs.input).await;
     }
@@ -138,7 +138,7 @@ type Outcome = io::Result<()>;
 /// is work; a connection waiting for its next request gives them back to the worker's pool,
 /// so that idle connections hold none and busy ones take turns with the same few, which stay
 /// in the cache.
-async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buffers>>) -> Outcome {
+async fn exchange(stream: &TcpStream, addrs: &Addresses, shared: &Shared, held: &mut Option<Box<Buffers>>) -> Outcome {
     let t = &shared.timeouts;
     let mut conn = Conn::new(shared.limits.clone());
     // One timer and one shutdown wait for the whole connection (see `Deadline`).
@@ -250,7 +250,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
             let current = exchange_telemetry.as_ref().and_then(Exchange::context);
             let incoming = Incoming::new(stream, &mut conn, &mut timer, t.body, &input[pos..end], body);
             let served = {
-                let handler = pin!(shared.app.serve(req, Body::Stream(&incoming), res));
+                let handler = pin!(shared.app.serve_from(req, Body::Stream(&incoming), res, addrs));
                 run_handler(handler, &mut stamp, current).await
             };
             let completed = served.is_some();
@@ -318,7 +318,7 @@ async fn exchange(stream: &TcpStream, shared: &Shared, held: &mut Option<Box<Buf
             // Pinned where it is built: the handler's future is large (its storage is inline),
             // and each move of it is a copy.
             let served = {
-                let handler = pin!(shared.app.serve(req, Body::Full(body), res));
+                let handler = pin!(shared.app.serve_from(req, Body::Full(body), res, addrs));
                 run_handler(handler, &mut stamp, current).await
             };
             let completed = served.is_some();

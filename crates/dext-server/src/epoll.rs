@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use dext_http::App;
 use dext_http::h1::Limits;
+use dext_http::{Addresses, App};
 use dext_rt::Runtime;
 use dext_rt::net::TcpListener;
 use dext_rt::tasks::{CancellationToken, Either, select};
@@ -170,12 +170,14 @@ fn start_listener(rt: &Runtime, index: usize, addr: SocketAddr, shared: &Arc<Sha
 /// Accepts connections until shutdown and serves each on this worker.
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let mut backoff = Duration::from_millis(5);
+    let local = listener.local_addr().ok();
     loop {
         match select(listener.accept(), shared.stop.cancelled()).await {
-            Either::Left(Ok((stream, _peer))) => {
+            Either::Left(Ok((stream, peer))) => {
                 backoff = Duration::from_millis(5);
                 let shared = shared.clone();
-                dext_rt::spawn_local(async move { conn::serve(stream, &shared).await });
+                let addrs = Addresses { remote: Some(peer), local };
+                dext_rt::spawn_local(async move { conn::serve(stream, addrs, &shared).await });
             }
             Either::Left(Err(e)) if dext_sys::socket::accept_out_of_resources(&e) => {
                 // The connection stays queued; wait for descriptors or memory to come back,

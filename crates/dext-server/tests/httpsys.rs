@@ -62,6 +62,10 @@ async fn describe(req: &Request<'_>, res: &mut Response) {
     res.header("X-Seen", "yes").set_body(text);
 }
 
+async fn addresses(req: &Request<'_>, res: &mut Response) {
+    res.set_body(format!("{:?} {:?}", req.remote_addr(), req.local_addr()));
+}
+
 async fn parts(_req: &Request<'_>, res: &mut Response) {
     // Three pieces, sent as three chunks of one send.
     res.content_type("text/plain").set_body("Hello").push_static(b", ").push_static(b"World!");
@@ -115,6 +119,7 @@ fn app() -> App {
         .get("/t/panic", boom)
         .get("/t/later", later)
         .get("/t/parts", parts)
+        .get("/t/addresses", addresses)
         .get("/t/cached", cached)
         .get("/t/large", large)
 }
@@ -390,4 +395,13 @@ fn methods_the_router_does_not_know_get_501() {
         let r = exchange(&format!("{verb} /t/hello HTTP/1.1\r\nHost: {{host}}\r\n\r\n"));
         assert_eq!(r.status, 501, "{verb}: {}", r.headers);
     }
+}
+
+#[test]
+fn the_handler_sees_the_connection_s_addresses() {
+    let (mut s, addr) = connect();
+    let client = s.local_addr().unwrap();
+    s.write_all(format!("GET /t/addresses HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).unwrap();
+    let r = read_reply(&mut s, &mut Vec::new());
+    assert_eq!(String::from_utf8(r.body).unwrap(), format!("{:?} {:?}", Some(client), Some(addr)));
 }

@@ -109,6 +109,23 @@ fn h1check_passes_every_case_against_the_demo_server() {
     let _ = std::fs::remove_file(report);
 }
 
+async fn addresses(req: &Request<'_>, res: &mut Response) {
+    res.set_body(format!("{:?} {:?}", req.remote_addr(), req.local_addr()));
+}
+
+#[test]
+fn the_handler_sees_the_connection_s_addresses() {
+    let server = Running::start(App::new().get("/addresses", addresses));
+    let (mut w, mut r) = connect(server.addr);
+    w.write_all(b"GET /addresses HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    let (status, body) = read_response(&mut r);
+    let client = w.local_addr().unwrap();
+    assert_eq!(
+        (status, String::from_utf8(body).unwrap()),
+        (200, format!("{:?} {:?}", Some(client), Some(server.addr)))
+    );
+}
+
 async fn boom(_req: &Request<'_>, _res: &mut Response) {
     panic!("this handler panics (expected by the test)");
 }

@@ -42,12 +42,44 @@ pub struct Request<'a> {
     params: &'a Params<'a, 'a>,
     pattern: &'a str,
     body: Body<'a>,
+    addrs: &'a Addresses,
 }
+
+/// Where a request came from, and the address it came in on, as the driver knows them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Addresses {
+    /// The client's address.
+    pub remote: Option<std::net::SocketAddr>,
+    /// The server's address the connection was made to.
+    pub local: Option<std::net::SocketAddr>,
+}
+
+impl Addresses {
+    /// Neither known.
+    pub const UNKNOWN: Addresses = Addresses { remote: None, local: None };
+}
+
+static UNKNOWN_ADDRESSES: Addresses = Addresses::UNKNOWN;
 
 impl<'a> Request<'a> {
     /// A request from its parts (drivers and tests build these).
     pub fn new(head: RequestHead<'a, 'a>, params: &'a Params<'a, 'a>, pattern: &'a str, body: Body<'a>) -> Request<'a> {
-        Request { head, params, pattern, body }
+        Request { head, params, pattern, body, addrs: &UNKNOWN_ADDRESSES }
+    }
+
+    /// The same request, with the addresses of its connection.
+    pub fn with_addresses(self, addrs: &'a Addresses) -> Request<'a> {
+        Request { addrs, ..self }
+    }
+
+    /// The client's address, when the driver knows it.
+    pub fn remote_addr(&self) -> Option<std::net::SocketAddr> {
+        self.addrs.remote
+    }
+
+    /// The server's address the request came in on, when the driver knows it.
+    pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        self.addrs.local
     }
 
     /// The parsed head: method, target, version, headers.
@@ -315,6 +347,18 @@ impl App {
         body: Body<'a>,
         res: &'a mut Response,
     ) -> Option<&'s str> {
+        self.serve_from(head, body, res, &UNKNOWN_ADDRESSES).await
+    }
+
+    /// [`App::serve`] for a request whose connection's addresses the driver knows: the
+    /// handler finds them in [`Request::remote_addr`] and [`Request::local_addr`].
+    pub async fn serve_from<'s: 'a, 'a>(
+        &'s self,
+        head: RequestHead<'a, 'a>,
+        body: Body<'a>,
+        res: &'a mut Response,
+        addrs: &'a Addresses,
+    ) -> Option<&'s str> {
         res.reset();
         if head.method() == Method::Other {
             res.set_status(StatusCode::NOT_IMPLEMENTED);
@@ -330,7 +374,7 @@ impl App {
         let router: &'s Router<Route> = &self.router;
         match router.at(head.method(), head.path()) {
             Lookup::Found(m) => {
-                let req = Request::new(head, &m.params, m.pattern, body);
+                let req = Request::new(head, &m.params, m.pattern, body).with_addresses(addrs);
                 // Built in place and awaited through a pointer: the future is not moved.
                 let mut fut = pin!(None);
                 m.value.handler.call_in(&req, res, fut.as_mut());

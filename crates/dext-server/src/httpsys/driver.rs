@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::task::{Context, Poll, Wake, Waker};
 
 use dext_http::h1::{FieldName, Framing, Head, Limits, MethodName, RequestLine};
-use dext_http::{App, Body, Response, StatusCode, Version};
+use dext_http::{Addresses, App, Body, Response, StatusCode, Version};
 use dext_sys::windows::http::{Queue, Received, RequestBuffer, ResponseFrame, Verb};
 use dext_sys::windows::iocp::{Completion, CompletionPort, Op};
 use windows_sys::Win32::Foundation::{ERROR_HANDLE_EOF, ERROR_MORE_DATA, NO_ERROR};
@@ -166,6 +166,8 @@ pub(crate) struct Exchange {
     flags: u32,
     /// The response was replaced by a bare 500 after a failed send.
     bare: bool,
+    /// The request's connection's addresses.
+    addrs: Addresses,
 }
 
 impl Exchange {
@@ -186,6 +188,7 @@ impl Exchange {
             progress: None,
             flags: 0,
             bare: false,
+            addrs: Addresses::UNKNOWN,
         }
     }
 }
@@ -334,6 +337,7 @@ fn request(shared: &Arc<Shared>, mut op: Op<Exchange>, filled: usize) {
     };
     ex.id = req.id();
     ex.head_request = req.verb() == Verb::Known("HEAD");
+    ex.addrs = Addresses { remote: req.remote_addr(), local: req.local_addr() };
     for r in req.body_chunks() {
         ex.body.extend_from_slice(&req.buffer()[r]);
     }
@@ -467,7 +471,7 @@ fn poll(shared: &Arc<Shared>, task: Arc<Task>) {
 /// The app's answer (or the refusal) in the exchange's response; a panicking handler's is a
 /// 500.
 async fn serve(app: &App, ex: &mut Exchange) {
-    let Exchange { buf, head, body, response, refusal, filled, .. } = ex;
+    let Exchange { buf, head, body, response, refusal, filled, addrs, .. } = ex;
     if let Some(status) = refusal {
         response.reset();
         response.set_status(*status);
@@ -476,7 +480,7 @@ async fn serve(app: &App, ex: &mut Exchange) {
     }
     let finished = {
         let view = head.view(&buf.bytes()[..*filled]);
-        let mut fut = std::pin::pin!(app.serve(view, Body::Full(body), &mut *response));
+        let mut fut = std::pin::pin!(app.serve_from(view, Body::Full(body), &mut *response, addrs));
         std::future::poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
             Ok(Poll::Ready(_)) => Poll::Ready(true),
             Ok(Poll::Pending) => Poll::Pending,
