@@ -21,7 +21,7 @@ export DEXT_EXPECT_WINE=1
 # of the prefix, so two tests' servers must not overlap.
 "$win" test -p dext-sys -- --test-threads=1
 # --nocapture: the tests print SKIP for what only Windows can run.
-"$win" test -p dext-server --lib --test httpsys --test httpsys_share --test httpsys_stop -- --test-threads=1 --nocapture
+"$win" test -p dext-server --lib --test httpsys --test httpsys_share --test httpsys_stop --test httpsys_ctrl_c -- --test-threads=1 --nocapture
 
 # The demo server on the http.sys backend, under Wine, answers curl.
 "$win" build -p dext --bin dext --quiet

@@ -91,6 +91,7 @@ pub struct Builder {
     timeouts: Timeouts,
     grace: Duration,
     stream_above: usize,
+    signals: bool,
 }
 
 impl std::fmt::Debug for Builder {
@@ -160,8 +161,12 @@ impl Builder {
         self
     }
 
-    /// Accepted for the Linux builder's sake; signals are not handled on Windows.
-    pub fn handle_signals(self, _on: bool) -> Builder {
+    /// Whether [`Server::run`] stops on the console's stop events (Ctrl-C, Ctrl-Break, the
+    /// console closing), as the Linux server stops on SIGINT and SIGTERM. When on (the
+    /// default), [`Builder::serve`] installs a console control handler, after which these
+    /// events no longer end the process at once.
+    pub fn handle_signals(mut self, on: bool) -> Builder {
+        self.signals = on;
         self
     }
 
@@ -173,6 +178,9 @@ impl Builder {
 
     /// Registers the prefixes and starts the workers with their receives outstanding.
     pub fn serve(self, app: App) -> io::Result<Server> {
+        if self.signals {
+            dext_sys::windows::catch_console_stop()?;
+        }
         let mut caps = Capabilities::detect();
         let mut addr = None;
         let prefixes = if self.prefixes.is_empty() {
@@ -237,6 +245,7 @@ impl Builder {
             prefixes,
             addr,
             grace: self.grace,
+            signals: self.signals,
             stop: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             _groups: groups,
             _session: Some(session),
@@ -252,6 +261,7 @@ pub struct Server {
     prefixes: Vec<String>,
     addr: Option<SocketAddr>,
     grace: Duration,
+    signals: bool,
     stop: Arc<std::sync::atomic::AtomicBool>,
     // Dropped after the queue's I/O has ended (fields drop in order).
     _groups: Vec<UrlGroup>,
@@ -277,6 +287,7 @@ impl Server {
             timeouts: Timeouts::default(),
             grace: Duration::from_secs(10),
             stream_above: 1 << 20,
+            signals: true,
         }
     }
 
@@ -350,11 +361,14 @@ impl Server {
         ShutdownHandle { stop: self.stop.clone() }
     }
 
-    /// Serves until a [`ShutdownHandle`] asks, then shuts down: no new receives, the
-    /// exchanges in flight finish (up to the grace period), the queue's pending receives are
-    /// cancelled. `Ok(true)` when all finished in time.
+    /// Serves until a [`ShutdownHandle`] asks or, when signals are handled, a console stop
+    /// event (Ctrl-C) arrives, then shuts down: no new receives, the exchanges in flight
+    /// finish (up to the grace period), the queue's pending receives are cancelled.
+    /// `Ok(true)` when all finished in time.
     pub fn run(mut self) -> io::Result<bool> {
-        while !self.stop.load(Ordering::Acquire) {
+        let stop_asked =
+            || self.stop.load(Ordering::Acquire) || (self.signals && dext_sys::windows::console_stop_requested());
+        while !stop_asked() {
             std::thread::sleep(Duration::from_millis(20));
         }
         Ok(self.stop_now(self.grace))

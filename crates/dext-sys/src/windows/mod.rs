@@ -11,6 +11,7 @@ pub mod iocp;
 
 use std::io;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use windows_sys::Win32::Foundation::NO_ERROR;
 use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
@@ -54,4 +55,38 @@ pub fn wine_version() -> Option<&'static str> {
             Some(text.to_string_lossy().into_owned())
         })
         .as_deref()
+}
+
+/// Set by the console control handler ([`catch_console_stop`]).
+static CONSOLE_STOP: AtomicBool = AtomicBool::new(false);
+
+/// The console control handler: Ctrl-C, Ctrl-Break, the console closing, logoff and
+/// shutdown all ask the process to stop (as SIGINT and SIGTERM do on Linux); the process
+/// goes on, and stops gracefully.
+unsafe extern "system" fn on_console_event(_event: u32) -> windows_sys::core::BOOL {
+    CONSOLE_STOP.store(true, Ordering::Release);
+    1
+}
+
+/// Makes console stop events (Ctrl-C, Ctrl-Break, close) set a flag ([`console_stop_requested`])
+/// instead of ending the process.
+pub fn catch_console_stop() -> io::Result<()> {
+    // SAFETY: the handler is a plain function that only stores to an atomic, valid for
+    // the whole process.
+    let ok = unsafe { windows_sys::Win32::System::Console::SetConsoleCtrlHandler(Some(on_console_event), 1) };
+    if ok != 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+/// Whether a console stop event arrived since [`catch_console_stop`].
+pub fn console_stop_requested() -> bool {
+    CONSOLE_STOP.load(Ordering::Acquire)
+}
+
+/// Sends Ctrl-C to the processes of this console (this one among them): for tests. Fails
+/// where the process has no console (Wine, run without a terminal).
+pub fn send_ctrl_c() -> io::Result<()> {
+    use windows_sys::Win32::System::Console::{CTRL_C_EVENT, GenerateConsoleCtrlEvent};
+    // SAFETY: no pointers; process group 0 is every process sharing this console.
+    let ok = unsafe { GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0) };
+    if ok != 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
