@@ -11,7 +11,7 @@ use std::mem::{offset_of, size_of};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::ptr;
 
-use windows_sys::Win32::Foundation::{HANDLE, NO_ERROR};
+use windows_sys::Win32::Foundation::HANDLE;
 use windows_sys::Win32::Networking::HttpServer::*;
 use windows_sys::Win32::Networking::WinSock::{AF_INET, AF_INET6, SOCKADDR_IN, SOCKADDR_IN6};
 use windows_sys::Win32::System::IO::{CancelIoEx, OVERLAPPED};
@@ -52,21 +52,6 @@ impl Session {
         // SAFETY: the out-pointer is to a local.
         check(unsafe { HttpCreateServerSession(VERSION_2, &mut id, 0) })?;
         Ok(Session(id))
-    }
-
-    /// Sets the session's timeouts (`HttpServerTimeoutsProperty`): `ERROR_CALL_NOT_IMPLEMENTED`
-    /// where the platform does not support it (Wine).
-    pub fn set_timeouts(&self, limits: &Timeouts) -> io::Result<()> {
-        let info = limits.info();
-        // SAFETY: a pointer to a local of the property's type, with its size.
-        check(unsafe {
-            HttpSetServerSessionProperty(
-                self.0,
-                HttpServerTimeoutsProperty,
-                (&raw const info).cast(),
-                size_of::<HTTP_TIMEOUT_LIMIT_INFO>() as u32,
-            )
-        })
     }
 }
 
@@ -150,7 +135,8 @@ impl UrlGroup {
         })
     }
 
-    /// Sets the group's timeouts: `ERROR_CALL_NOT_IMPLEMENTED` where unsupported (Wine).
+    /// Sets the group's timeouts (`HttpServerTimeoutsProperty`): `ERROR_CALL_NOT_IMPLEMENTED`
+    /// where the platform does not support it (Wine).
     pub fn set_timeouts(&self, limits: &Timeouts) -> io::Result<()> {
         let info = limits.info();
         // SAFETY: a pointer to a local of the property's type, with its size.
@@ -173,7 +159,7 @@ impl Drop for UrlGroup {
 }
 
 /// A request queue, opened for overlapped I/O: bind it to a completion port
-/// ([`Queue::handle`]) before the first receive.
+/// ([`super::iocp::CompletionPort::bind`]) before the first receive.
 #[derive(Debug)]
 pub struct Queue(pub(super) HANDLE);
 
@@ -189,11 +175,6 @@ impl Queue {
         // SAFETY: null name and attributes are allowed; the out-pointer is to a local.
         check(unsafe { HttpCreateRequestQueue(VERSION_2, ptr::null(), ptr::null(), 0, &mut h) })?;
         Ok(Queue(h))
-    }
-
-    /// The handle, to bind to a completion port.
-    pub fn handle(&self) -> HANDLE {
-        self.0
     }
 
     /// Starts an overlapped receive of the next request (`id` 0), or of the rest of request
@@ -800,9 +781,4 @@ pub struct CookedUrl {
     pub path: String,
     /// The query with its `?`, or empty.
     pub query: String,
-}
-
-/// Whether a Win32 result means "done now or later" for an overlapped call.
-pub fn started(code: u32) -> bool {
-    code == NO_ERROR || code == windows_sys::Win32::Foundation::ERROR_IO_PENDING
 }
