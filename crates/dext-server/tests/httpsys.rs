@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use dext_http::{App, BodyMode, CacheHint, Method, Request, Response};
+use dext_http::{App, CacheHint, Method, Request, Response};
 use dext_server::Server;
 
 /// A fragment for the kernel's fragment cache (or, without one, plain static bytes).
@@ -64,26 +64,6 @@ async fn describe(req: &Request<'_>, res: &mut Response) {
 
 async fn addresses(req: &Request<'_>, res: &mut Response) {
     res.set_body(format!("{:?} {:?}", req.remote_addr(), req.local_addr()));
-}
-
-async fn sum(req: &Request<'_>, res: &mut Response) {
-    let mut reader = req.body_reader();
-    let (mut len, mut sum) = (0u64, 0u64);
-    let mut buf = [0u8; 700];
-    loop {
-        match reader.read(&mut buf).await {
-            Ok(0) => break,
-            Ok(n) => {
-                len += n as u64;
-                sum = buf[..n].iter().fold(sum, |s, &b| s.wrapping_mul(31).wrapping_add(u64::from(b)));
-            }
-            Err(e) => {
-                res.set_status(dext_http::StatusCode::BAD_REQUEST).set_body(e.to_string());
-                return;
-            }
-        }
-    }
-    res.set_body(format!("{len} {sum} {}", req.is_body_streamed()));
 }
 
 async fn parts(_req: &Request<'_>, res: &mut Response) {
@@ -140,7 +120,6 @@ fn app() -> App {
         .get("/t/later", later)
         .get("/t/parts", parts)
         .get("/t/addresses", addresses)
-        .route_with(Method::Post, "/t/sum", BodyMode::Streamed, sum)
         .get("/t/cached", cached)
         .get("/t/large", large)
 }
@@ -425,20 +404,4 @@ fn the_handler_sees_the_connection_s_addresses() {
     s.write_all(format!("GET /t/addresses HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).unwrap();
     let r = read_reply(&mut s, &mut Vec::new());
     assert_eq!(String::from_utf8(r.body).unwrap(), format!("{:?} {:?}", Some(client), Some(addr)));
-}
-
-#[test]
-fn a_streamed_body_is_read_as_it_comes_in_small_pieces() {
-    for len in [0usize, 500, 50_000] {
-        let body: Vec<u8> = (0..len).map(|i| (i * 13 % 251) as u8).collect();
-        let want = body.iter().fold(0u64, |s, &b| s.wrapping_mul(31).wrapping_add(u64::from(b)));
-        let (mut s, addr) = connect();
-        let mut req = format!("POST /t/sum HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {len}\r\n\r\n").into_bytes();
-        req.extend_from_slice(&body);
-        s.write_all(&req).unwrap();
-        let r = read_reply(&mut s, &mut Vec::new());
-        assert_eq!(r.status, 200, "{len}: {}", r.headers);
-        let text = String::from_utf8(r.body).unwrap();
-        assert_eq!(text, format!("{len} {want} {}", len >= 50_000), "{len} bytes");
-    }
 }

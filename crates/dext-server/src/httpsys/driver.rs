@@ -9,11 +9,11 @@ use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::task::{Context, Poll, Wake, Waker};
 
 use dext_http::h1::{FieldName, Framing, Head, Limits, MethodName, RequestLine};
-use dext_http::{Addresses, App, Body, BodyError, BodyMode, BodySource, Response, StatusCode, Version};
+use dext_http::{Addresses, App, Body, Response, StatusCode, Version};
 use dext_sys::windows::http::{Queue, Received, RequestBuffer, ResponseFrame, Verb};
 use dext_sys::windows::iocp::{Completion, CompletionPort, Op};
 use windows_sys::Win32::Foundation::{ERROR_HANDLE_EOF, ERROR_MORE_DATA, NO_ERROR};
@@ -139,9 +139,6 @@ enum Stage {
     Receive,
     Body,
     Send,
-    /// A read of a streamed body ([`Stream`]): not an exchange of the round, but an op
-    /// borrowed by the stream for its reads.
-    StreamRead,
 }
 
 /// One request's state, reused for the next: the receive buffer, the assembled head, the
@@ -171,9 +168,6 @@ pub(crate) struct Exchange {
     bare: bool,
     /// The request's connection's addresses.
     addrs: Addresses,
-    /// The request's streamed body (a route with `BodyMode::Streamed`); on a
-    /// `StreamRead` op, the stream it reads for.
-    stream: Option<Arc<Stream>>,
 }
 
 impl Exchange {
@@ -195,7 +189,6 @@ impl Exchange {
             flags: 0,
             bare: false,
             addrs: Addresses::UNKNOWN,
-            stream: None,
         }
     }
 }
@@ -286,7 +279,6 @@ fn on_io(shared: &Arc<Shared>, c: Completion) {
                 _ => rearm(shared, op),
             }
         }
-        Stage::StreamRead => stream_read(shared, op, c),
         Stage::Send if c.error == NO_ERROR && op.get().progress.is_some() => send_more(shared, op),
         Stage::Send => rearm(shared, op),
     }
@@ -356,146 +348,9 @@ fn request(shared: &Arc<Shared>, mut op: Op<Exchange>, filled: usize) {
         ex.refusal = Some(StatusCode::PAYLOAD_TOO_LARGE);
     }
     if more && ex.refusal.is_none() {
-        if shared.app.body_mode(&ex.head.view(&ex.buf.bytes()[..ex.filled])) == BodyMode::Streamed {
-            // The handler reads the rest as it comes, starting with what came with the head.
-            let first = std::mem::take(&mut ex.body);
-            ex.stream = Some(Stream::new(shared.clone(), ex.id, first));
-            return run(shared, op);
-        }
         read_body(shared, op);
     } else {
         run(shared, op);
-    }
-}
-
-/// A streamed request body: the handler's `BodySource`, which reads from http.sys as the
-/// handler asks, one 64 KiB read at a time, with an op of its own.
-pub(crate) struct Stream {
-    shared: Arc<Shared>,
-    id: u64,
-    state: Mutex<StreamState>,
-    /// Itself, for the read in flight to hold (which keeps it alive until it completes).
-    me: Weak<Stream>,
-}
-
-struct StreamState {
-    /// Bytes received and not yet taken, from `at`.
-    data: Vec<u8>,
-    at: usize,
-    /// Bytes received in all, against the body limit.
-    total: u64,
-    eof: bool,
-    reading: bool,
-    failed: Option<BodyError>,
-    /// What replaces the handler's response when the body broke a rule (413).
-    refusal: Option<StatusCode>,
-    waker: Option<Waker>,
-    /// The op of the reads, between reads.
-    op: Option<Op<Exchange>>,
-}
-
-impl Stream {
-    fn new(shared: Arc<Shared>, id: u64, first: Vec<u8>) -> Arc<Stream> {
-        let total = first.len() as u64;
-        let state = StreamState {
-            data: first,
-            at: 0,
-            total,
-            eof: false,
-            reading: false,
-            failed: None,
-            refusal: None,
-            waker: None,
-            op: None,
-        };
-        Arc::new_cyclic(|me| Stream { shared, id, state: Mutex::new(state), me: me.clone() })
-    }
-
-    fn state(&self) -> MutexGuard<'_, StreamState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl BodySource for Stream {
-    fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<Result<usize, BodyError>> {
-        let mut st = self.state();
-        if let Some(e) = st.failed {
-            return Poll::Ready(Err(e));
-        }
-        if st.at < st.data.len() || buf.is_empty() {
-            let n = (st.data.len() - st.at).min(buf.len());
-            buf[..n].copy_from_slice(&st.data[st.at..st.at + n]);
-            st.at += n;
-            return Poll::Ready(Ok(n));
-        }
-        if st.eof {
-            return Poll::Ready(Ok(0));
-        }
-        st.waker = Some(cx.waker().clone());
-        if st.reading {
-            return Poll::Pending;
-        }
-        let Some(me) = self.me.upgrade() else { return Poll::Ready(Err(BodyError::Closed)) };
-        let mut op = st.op.take().unwrap_or_else(|| Op::new(Exchange::new(&self.shared.limits)));
-        let ex = op.get_mut();
-        ex.stage = Stage::StreamRead;
-        ex.id = self.id;
-        ex.stream = Some(me);
-        if ex.chunk.len() < BODY_CHUNK {
-            ex.chunk.resize(BODY_CHUNK, 0);
-        }
-        // The read is started without the lock held: its completion, on another worker,
-        // takes the lock.
-        st.reading = true;
-        drop(st);
-        let started = ops::receive_body(&self.shared.queue, op);
-        let mut st = self.state();
-        match started {
-            Ok(()) => Poll::Pending,
-            Err((mut op, e)) => {
-                st.reading = false;
-                op.get_mut().stream = None;
-                st.op = Some(op);
-                if e.raw_os_error() == Some(ERROR_HANDLE_EOF as i32) {
-                    st.eof = true;
-                    Poll::Ready(Ok(0))
-                } else {
-                    st.failed = Some(BodyError::Closed);
-                    Poll::Ready(Err(BodyError::Closed))
-                }
-            }
-        }
-    }
-}
-
-/// A read of a streamed body completed.
-fn stream_read(shared: &Arc<Shared>, mut op: Op<Exchange>, c: Completion) {
-    let ex = op.get_mut();
-    let Some(stream) = ex.stream.take() else { return };
-    let mut st = stream.state();
-    st.reading = false;
-    match c.error {
-        NO_ERROR if c.bytes > 0 => {
-            let n = (c.bytes as usize).min(ex.chunk.len());
-            if st.at == st.data.len() {
-                st.data.clear();
-                st.at = 0;
-            }
-            st.total += n as u64;
-            if st.total > shared.limits.max_body {
-                st.failed = Some(BodyError::Invalid(dext_http::Error::BodyTooLarge));
-                st.refusal = Some(StatusCode::PAYLOAD_TOO_LARGE);
-            } else {
-                st.data.extend_from_slice(&ex.chunk[..n]);
-            }
-        }
-        NO_ERROR | ERROR_HANDLE_EOF => st.eof = true,
-        _ => st.failed = Some(BodyError::Closed),
-    }
-    st.op = Some(op);
-    if let Some(w) = st.waker.take() {
-        drop(st);
-        w.wake();
     }
 }
 
@@ -616,7 +471,7 @@ fn poll(shared: &Arc<Shared>, task: Arc<Task>) {
 /// The app's answer (or the refusal) in the exchange's response; a panicking handler's is a
 /// 500.
 async fn serve(app: &App, ex: &mut Exchange) {
-    let Exchange { buf, head, body, response, refusal, filled, addrs, stream, .. } = ex;
+    let Exchange { buf, head, body, response, refusal, filled, addrs, .. } = ex;
     if let Some(status) = refusal {
         response.reset();
         response.set_status(*status);
@@ -625,11 +480,7 @@ async fn serve(app: &App, ex: &mut Exchange) {
     }
     let finished = {
         let view = head.view(&buf.bytes()[..*filled]);
-        let body = match stream.as_deref() {
-            Some(s) => Body::Stream(s),
-            None => Body::Full(body),
-        };
-        let mut fut = std::pin::pin!(app.serve_from(view, body, &mut *response, addrs));
+        let mut fut = std::pin::pin!(app.serve_from(view, Body::Full(body), &mut *response, addrs));
         std::future::poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
             Ok(Poll::Ready(_)) => Poll::Ready(true),
             Ok(Poll::Pending) => Poll::Pending,
@@ -640,13 +491,6 @@ async fn serve(app: &App, ex: &mut Exchange) {
     if !finished {
         response.reset();
         response.set_status(StatusCode::INTERNAL_SERVER_ERROR);
-    }
-    // A streamed body that broke a rule: its refusal replaces the handler's answer, as on
-    // the Linux server.
-    if let Some(status) = stream.as_ref().and_then(|s| s.state().refusal) {
-        response.reset();
-        response.set_status(status);
-        response.close();
     }
 }
 
@@ -729,6 +573,5 @@ fn rearm(shared: &Arc<Shared>, mut op: Op<Exchange>) {
     ex.id = 0;
     ex.progress = None;
     ex.bare = false;
-    ex.stream = None;
     receive(shared, op, 0);
 }
